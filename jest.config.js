@@ -1,0 +1,14 @@
+import { createDefaultEsmPreset } from 'ts-jest';
+
+// ESM + TypeScript: ts-jest transpiles each file (tsconfig has isolatedModules, so no type check
+// here; `npm run typecheck` does that once for the whole tree).
+/** @type {import('jest').Config} */
+export default {
+  ...createDefaultEsmPreset({ tsconfig: 'tsconfig.json' }),
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  // Two cores on every machine of this project (CI included).
+  maxWorkers: 2,
+  testTimeout: 20_000,
+};

@@ -1,0 +1,100 @@
+import {
+  ConfigError,
+  readInteger,
+  readList,
+  readOptionalString,
+  readString,
+  readUrl,
+  type Env,
+} from '../shared/env.ts';
+
+/**
+ * The authorizer's configuration, read once at cold start (see `handler.ts`). Every variable is
+ * documented in README §Configuration.
+ */
+export interface AuthorizerConfig {
+  /** Exact `iss` the tokens must carry. */
+  readonly issuer: string;
+  /** Accepted `aud` values; a token must name at least one. */
+  readonly audience: readonly string[];
+  /** Where the signing keys are. Unset: read `jwks_uri` from the issuer's discovery document. */
+  readonly jwksUrl: URL | undefined;
+  readonly algorithms: readonly string[];
+  readonly clockToleranceSeconds: number;
+  readonly jwks: {
+    readonly timeoutMs: number;
+    readonly cooldownMs: number;
+    readonly cacheMaxAgeMs: number;
+  };
+}
+
+// Asymmetric algorithms only. HS* would let anyone holding the public key (that is, everyone)
+// mint tokens if a verifier ever fed a public key to an HMAC check; `none` needs no key at all.
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
+export const DEFAULT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+
+export function loadAuthorizerConfig(env: Env): AuthorizerConfig {
+  const issuer = readString(env, 'AUTH_ISSUER');
+  readUrl('AUTH_ISSUER', issuer);
+  const jwksUrlRaw = readOptionalString(env, 'AUTH_JWKS_URL');
+
+  const algorithms = readList(env, 'AUTH_ALGORITHMS', DEFAULT_ALGORITHMS);
+  for (const alg of algorithms) {
+    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
+      throw new ConfigError(
+        'AUTH_ALGORITHMS',
+        `may list only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}), got "${alg}"`,
+      );
+    }
+  }
+  if (algorithms.length === 0)
+    throw new ConfigError('AUTH_ALGORITHMS', 'must list at least one algorithm');
+
+  const audience = readList(env, 'AUTH_AUDIENCE', []);
+  if (audience.length === 0) throw new ConfigError('AUTH_AUDIENCE', 'is required and is not set');
+
+  return Object.freeze({
+    issuer,
+    audience: Object.freeze(audience),
+    jwksUrl: jwksUrlRaw === undefined ? undefined : readUrl('AUTH_JWKS_URL', jwksUrlRaw),
+    algorithms: Object.freeze(algorithms),
+    // A few seconds absorbs clock skew between the issuer and Lambda; more would stretch every
+    // token's lifetime for nothing.
+    clockToleranceSeconds: readInteger(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', {
+      fallback: 5,
+      min: 0,
+      max: 300,
+    }),
+    jwks: Object.freeze({
+      // Well under the authorizer function's 5 s timeout, so a hanging JWKS host ends in our own
+      // AuthorizerFailure (500, not cached) rather than a Lambda timeout, with time left to log it.
+      timeoutMs: readInteger(env, 'AUTH_JWKS_TIMEOUT_MS', { fallback: 1500, min: 100, max: 4000 }),
+      // An unknown `kid` triggers a refetch at most once per cooldown per container: rotation is
+      // picked up within seconds, and a flood of forged kids cannot turn us into a JWKS hammer.
+      cooldownMs:
+        readInteger(env, 'AUTH_JWKS_COOLDOWN_SECONDS', { fallback: 30, min: 1, max: 3600 }) * 1000,
+      // How long a key set is trusted before it is refreshed: this bounds how long a key the
+      // issuer removed (for example after a compromise) keeps verifying in a warm container.
+      // A failed refresh does not lock users out: the key resolver keeps serving the last good
+      // set (stale-if-error), see key-resolver.ts.
+      cacheMaxAgeMs:
+        readInteger(env, 'AUTH_JWKS_CACHE_MAX_AGE_SECONDS', {
+          fallback: 600,
+          min: 30,
+          max: 86400,
+        }) * 1000,
+    }),
+  });
+}

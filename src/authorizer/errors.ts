@@ -1,0 +1,54 @@
+/**
+ * Every way the authorizer can refuse, with a stable reason code that lands in the log line.
+ * Two families, because API Gateway treats them differently and caches its answer:
+ *
+ * - `TokenRejected`: the caller's token is bad. The handler throws exactly `Error('Unauthorized')`,
+ *   which API Gateway turns into 401. Only this exact message maps to 401; anything else is a 500.
+ * - `AuthorizerFailure`: we could not decide (JWKS down or slow, bad configuration, a methodArn we
+ *   do not understand). The handler throws a different error, API Gateway answers 500 and, unlike an
+ *   Allow, does not keep it for the TTL, so a JWKS blip neither locks out valid users nor lets anyone in.
+ */
+export const REJECT_REASONS = [
+  'missing_token',
+  'invalid_scheme',
+  'malformed_token',
+  'unsupported_token',
+  'alg_not_allowed',
+  'unknown_kid',
+  'bad_signature',
+  'token_expired',
+  'token_not_yet_valid',
+  'wrong_issuer',
+  'wrong_audience',
+  'missing_claim',
+  'invalid_claim',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export const FAILURE_REASONS = [
+  'jwks_unavailable',
+  'jwks_timeout',
+  'jwks_invalid',
+  'discovery_failed',
+  'malformed_method_arn',
+  'internal_error',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+export class TokenRejected extends Error {
+  override readonly name = 'TokenRejected';
+  readonly reason: RejectReason;
+  constructor(reason: RejectReason, detail?: string, options?: ErrorOptions) {
+    super(detail ?? reason, options);
+    this.reason = reason;
+  }
+}
+
+export class AuthorizerFailure extends Error {
+  override readonly name = 'AuthorizerFailure';
+  readonly reason: FailureReason;
+  constructor(reason: FailureReason, detail?: string, options?: ErrorOptions) {
+    super(detail ?? reason, options);
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,42 @@
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { createAuthorizer, type TokenAuthorizer } from '../../src/authorizer/authorizer.ts';
+import { loadAuthorizerConfig } from '../../src/authorizer/config.ts';
+import type { LogEntry } from '../../src/shared/log.ts';
+import type { TestIssuer } from './issuer.ts';
+
+export interface AuthorizerUnderTest {
+  readonly authorize: TokenAuthorizer;
+  readonly logs: LogEntry[];
+  readonly lastLog: () => LogEntry | undefined;
+}
+
+/** The real authorizer, configured for a test issuer, with its log lines captured. */
+export function authorizerFor(
+  issuer: TestIssuer,
+  env: Record<string, string> = {},
+): AuthorizerUnderTest {
+  const logs: LogEntry[] = [];
+  const config = loadAuthorizerConfig({
+    AUTH_ISSUER: issuer.issuer,
+    AUTH_AUDIENCE: issuer.audience,
+    AUTH_JWKS_URL: issuer.jwksUrl.href,
+    ...env,
+  });
+  const authorize = createAuthorizer({ config, log: (entry) => logs.push(entry) });
+  return { authorize, logs, lastLog: () => logs.at(-1) };
+}
+
+export type Outcome =
+  | { kind: 'allow'; result: APIGatewayAuthorizerResult }
+  | { kind: 'unauthorized' }
+  | { kind: 'error'; message: string };
+
+/** What API Gateway would make of an authorizer call: Allow policy, 401, or 500. */
+export async function outcomeOf(promise: Promise<APIGatewayAuthorizerResult>): Promise<Outcome> {
+  try {
+    return { kind: 'allow', result: await promise };
+  } catch (error) {
+    const message = (error as Error).message;
+    return message === 'Unauthorized' ? { kind: 'unauthorized' } : { kind: 'error', message };
+  }
+}

@@ -1,0 +1,138 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type JWK,
+  type JWTPayload,
+  type CryptoKey,
+} from 'jose';
+
+/**
+ * A real token issuer for tests: asymmetric keys generated per run, a JWKS served over HTTP on
+ * loopback, and tokens signed with jose. Tests exercise the real verifier against real keys.
+ */
+export type Alg = 'RS256' | 'ES256' | 'EdDSA';
+
+export interface SigningKey {
+  readonly alg: Alg;
+  readonly kid: string;
+  readonly privateKey: CryptoKey;
+  readonly publicJwk: JWK;
+}
+
+export async function generateSigningKey(
+  alg: Alg,
+  kid = `${alg.toLowerCase()}-${Math.random().toString(36).slice(2, 8)}`,
+): Promise<SigningKey> {
+  const { publicKey, privateKey } = await generateKeyPair(alg, {
+    extractable: true,
+    ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
+  });
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
+  return { alg, kid, privateKey, publicJwk };
+}
+
+export interface TokenOptions {
+  readonly key: SigningKey;
+  readonly claims?: JWTPayload & Record<string, unknown>;
+  readonly header?: Record<string, unknown>;
+  /** Lifetime in seconds from now (default 600); ignored when claims.exp is given. */
+  readonly expiresIn?: number;
+}
+
+export interface TestIssuer {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUrl: URL;
+  readonly keys: SigningKey[];
+  /** Requests the JWKS endpoint has answered (or refused) so far. */
+  readonly jwksRequests: () => number;
+  /** Replaces what the JWKS endpoint answers: `keys` (default), an HTTP status, a delay, garbage. */
+  setJwksBehaviour(behaviour: JwksBehaviour): void;
+  sign(options?: Partial<TokenOptions>): Promise<string>;
+  close(): Promise<void>;
+}
+
+export type JwksBehaviour =
+  | { kind: 'keys' }
+  | { kind: 'status'; status: number }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'body'; body: string }
+  | { kind: 'drop' };
+
+export const TEST_AUDIENCE = 'https://api.example.test';
+
+export async function startTestIssuer(algs: Alg[] = ['RS256', 'ES256']): Promise<TestIssuer> {
+  const keys = await Promise.all(algs.map((alg) => generateSigningKey(alg)));
+  let behaviour: JwksBehaviour = { kind: 'keys' };
+  let requests = 0;
+  const server: Server = createServer((req, res) => {
+    requests += 1;
+    if (req.url !== '/jwks.json') {
+      res.writeHead(404).end();
+      return;
+    }
+    const b = behaviour;
+    if (b.kind === 'status') res.writeHead(b.status).end('{}');
+    else if (b.kind === 'body')
+      res.writeHead(200, { 'content-type': 'application/json' }).end(b.body);
+    else if (b.kind === 'drop') req.socket.destroy();
+    else {
+      const send = () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ keys: keys.map((k) => k.publicJwk) }));
+      if (b.kind === 'delay') setTimeout(send, b.ms).unref();
+      else send();
+    }
+  });
+  server.keepAliveTimeout = 1;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://127.0.0.1:${port}`;
+
+  return {
+    issuer,
+    audience: TEST_AUDIENCE,
+    jwksUrl: new URL(`${issuer}/jwks.json`),
+    keys,
+    jwksRequests: () => requests,
+    setJwksBehaviour(next) {
+      behaviour = next;
+    },
+    async sign({ key = keys[0]!, claims = {}, header = {}, expiresIn = 600 } = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      const payload = {
+        iss: issuer,
+        aud: TEST_AUDIENCE,
+        sub: 'user-1',
+        iat: now,
+        exp: now + expiresIn,
+        scope: 'users:read',
+        ...claims,
+      };
+      for (const [k, v] of Object.entries(payload))
+        if (v === undefined) delete (payload as Record<string, unknown>)[k];
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header })
+        .sign(key.privateKey);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A methodArn the way API Gateway builds it: real path values, not the route template. */
+export const methodArn = (
+  verb: string,
+  path: string,
+  stage = 'dev',
+  apiId = 'abc123defg',
+  account = '123456789012',
+) =>
+  `arn:aws:execute-api:eu-west-1:${account}:${apiId}/${stage}/${verb}/${path.replace(/^\//, '')}`;

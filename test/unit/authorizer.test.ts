@@ -1,0 +1,337 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { base64url, SignJWT } from 'jose';
+import { createPublicKey } from 'node:crypto';
+import { authorizerFor, outcomeOf, type AuthorizerUnderTest } from '../support/authorizer.ts';
+import {
+  generateSigningKey,
+  methodArn,
+  startTestIssuer,
+  type TestIssuer,
+} from '../support/issuer.ts';
+
+let issuer: TestIssuer;
+let other: TestIssuer;
+let sut: AuthorizerUnderTest;
+const ARN = methodArn('GET', '/users/42');
+
+beforeAll(async () => {
+  issuer = await startTestIssuer(['RS256', 'ES256', 'EdDSA']);
+  other = await startTestIssuer(['RS256']);
+  sut = authorizerFor(issuer);
+});
+afterAll(async () => {
+  await issuer.close();
+  await other.close();
+});
+
+const call = (authorizationToken: string | undefined, arn = ARN) =>
+  sut.authorize({
+    type: 'TOKEN',
+    authorizationToken: authorizationToken as string,
+    methodArn: arn,
+  });
+
+describe('valid tokens', () => {
+  it.each(['RS256', 'ES256', 'EdDSA'] as const)(
+    'allows a valid %s token for the whole API stage',
+    async (alg) => {
+      const key = issuer.keys.find((k) => k.alg === alg)!;
+      const result = await call(
+        `Bearer ${await issuer.sign({ key, claims: { sub: `user-${alg}` } })}`,
+      );
+      expect(result.principalId).toBe(`user-${alg}`);
+      expect(result.policyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Action: 'execute-api:Invoke',
+            Effect: 'Allow',
+            Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abc123defg/dev/*',
+          },
+        ],
+      });
+      expect(sut.lastLog()).toMatchObject({
+        decision: 'allow',
+        reason: 'token_valid',
+        sub: `user-${alg}`,
+        kid: key.kid,
+      });
+    },
+  );
+
+  it('accepts the Bearer scheme in any letter case', async () => {
+    const token = await issuer.sign();
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      await expect(call(`${scheme} ${token}`)).resolves.toMatchObject({ principalId: 'user-1' });
+    }
+  });
+
+  it('passes the claims layer 2 needs as a flat context of primitives only', async () => {
+    const token = await issuer.sign({
+      claims: {
+        sub: 'abc',
+        scope: 'users:read users:write users:read',
+        client_id: 'reader-app',
+        nested: { a: 1 },
+        list: [1, 2],
+      },
+    });
+    const { context } = await call(`Bearer ${token}`);
+    expect(context).toEqual({
+      sub: 'abc',
+      scope: 'users:read users:write',
+      exp: expect.any(Number),
+      iss: issuer.issuer,
+      clientId: 'reader-app',
+    });
+    for (const value of Object.values(context!))
+      expect(['string', 'number', 'boolean']).toContain(typeof value);
+  });
+
+  it('normalises an scp array into the space-separated scope string', async () => {
+    const token = await issuer.sign({
+      claims: { scope: undefined, scp: ['users:read', 'users:admin', 'bad scope', 7], azp: 'spa' },
+    });
+    const { context } = await call(`Bearer ${token}`);
+    expect(context).toMatchObject({ scope: 'users:read users:admin', clientId: 'spa' });
+  });
+
+  it('gives an empty scope string to a token without scopes', async () => {
+    const { context } = await call(`Bearer ${await issuer.sign({ claims: { scope: undefined } })}`);
+    expect(context?.scope).toBe('');
+  });
+});
+
+describe('policy resource', () => {
+  it.each([
+    [
+      'stage root',
+      methodArn('GET', '/'),
+      'arn:aws:execute-api:eu-west-1:123456789012:abc123defg/dev/*',
+    ],
+    [
+      'nested path',
+      methodArn('POST', '/users/42/roles/admin'),
+      'arn:aws:execute-api:eu-west-1:123456789012:abc123defg/dev/*',
+    ],
+    [
+      'path parameter values',
+      methodArn('DELETE', '/users/5f0c-9a'),
+      'arn:aws:execute-api:eu-west-1:123456789012:abc123defg/dev/*',
+    ],
+    [
+      '{proxy+} sub-path',
+      methodArn('GET', '/files/a/b/c.txt', 'prod'),
+      'arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod/*',
+    ],
+    [
+      'another API and stage',
+      methodArn('PATCH', '/x', 'v2', 'zzz999', '210987654321'),
+      'arn:aws:execute-api:eu-west-1:210987654321:zzz999/v2/*',
+    ],
+    [
+      'serverless-offline ids',
+      'arn:aws:execute-api:us-east-1:random-account-id:random-api-id/dev/GET/me',
+      'arn:aws:execute-api:us-east-1:random-account-id:random-api-id/dev/*',
+    ],
+    [
+      'china partition',
+      'arn:aws-cn:execute-api:cn-north-1:123456789012:abc/dev/GET/me',
+      'arn:aws-cn:execute-api:cn-north-1:123456789012:abc/dev/*',
+    ],
+  ])(
+    'covers this API and stage only, derived from the methodArn (%s)',
+    async (_name, arn, resource) => {
+      const result = await call(`Bearer ${await issuer.sign()}`, arn);
+      expect(result.policyDocument.Statement).toEqual([
+        { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resource },
+      ]);
+    },
+  );
+
+  it.each([
+    ['empty', ''],
+    ['not an ARN', 'hello'],
+    ['another service', 'arn:aws:lambda:eu-west-1:123456789012:function/x'],
+    ['wildcard account', 'arn:aws:execute-api:eu-west-1:*:abc123/dev/GET/me'],
+    ['wildcard api id', 'arn:aws:execute-api:eu-west-1:123456789012:*/dev/GET/me'],
+    ['wildcard stage', 'arn:aws:execute-api:eu-west-1:123456789012:abc123/*/GET/me'],
+    ['no method', 'arn:aws:execute-api:eu-west-1:123456789012:abc123/dev'],
+    ['lowercase verb', 'arn:aws:execute-api:eu-west-1:123456789012:abc123/dev/get/me'],
+    ['too long', methodArn('GET', `/${'a'.repeat(600)}`, 's'.repeat(500))],
+  ])('refuses a malformed methodArn without a policy or a 401 (%s)', async (_name, arn) => {
+    const outcome = await outcomeOf(call(`Bearer ${await issuer.sign()}`, arn));
+    expect(outcome).toEqual({ kind: 'error', message: 'AuthorizerFailure: malformed_method_arn' });
+  });
+});
+
+describe('refused tokens answer exactly Unauthorized (401) with a reason code', () => {
+  const unsigned = (header: object, payload: object) =>
+    `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(payload))}.`;
+  const now = () => Math.floor(Date.now() / 1000);
+  const goodClaims = () => ({
+    iss: issuer.issuer,
+    aud: issuer.audience,
+    sub: 'u',
+    exp: now() + 600,
+  });
+
+  const cases: [string, () => Promise<string | undefined>, string][] = [
+    ['no Authorization header', async () => undefined, 'missing_token'],
+    ['an empty header', async () => '', 'missing_token'],
+    ['the Basic scheme', async () => 'Basic dXNlcjpwYXNz', 'invalid_scheme'],
+    ['a bare token without scheme', async () => issuer.sign(), 'invalid_scheme'],
+    ['Bearer with nothing after it', async () => 'Bearer ', 'invalid_scheme'],
+    [
+      'Bearer with a space inside the token',
+      async () => `Bearer ${(await issuer.sign()).replace('.', '. ')}`,
+      'invalid_scheme',
+    ],
+    ['a malformed JWT', async () => 'Bearer not.a.jwt', 'malformed_token'],
+    ['a two-segment JWT', async () => 'Bearer abc.def', 'malformed_token'],
+    [
+      'a token longer than API Gateway accepts',
+      async () => `Bearer ${'a'.repeat(10_241)}`,
+      'malformed_token',
+    ],
+    [
+      'a bad signature',
+      async () => {
+        const [h, p, s] = (await issuer.sign()).split('.');
+        return `Bearer ${h}.${p}.${s!.slice(0, -4)}AAAA`;
+      },
+      'bad_signature',
+    ],
+    [
+      'a payload changed after signing',
+      async () => {
+        const [h, , s] = (await issuer.sign()).split('.');
+        return `Bearer ${h}.${base64url.encode(JSON.stringify({ ...goodClaims(), sub: 'admin' }))}.${s}`;
+      },
+      'bad_signature',
+    ],
+    [
+      'a wrong issuer',
+      async () => `Bearer ${await issuer.sign({ claims: { iss: 'https://evil.example' } })}`,
+      'wrong_issuer',
+    ],
+    [
+      'a wrong audience',
+      async () => `Bearer ${await issuer.sign({ claims: { aud: 'https://other-api.example' } })}`,
+      'wrong_audience',
+    ],
+    [
+      'an expired token',
+      async () => `Bearer ${await issuer.sign({ expiresIn: -60 })}`,
+      'token_expired',
+    ],
+    [
+      'a token not valid yet',
+      async () => `Bearer ${await issuer.sign({ claims: { nbf: now() + 3600 } })}`,
+      'token_not_yet_valid',
+    ],
+    [
+      'a token without exp',
+      async () => `Bearer ${await issuer.sign({ claims: { exp: undefined } })}`,
+      'missing_claim',
+    ],
+    [
+      'a token without sub',
+      async () => `Bearer ${await issuer.sign({ claims: { sub: undefined } })}`,
+      'missing_claim',
+    ],
+    [
+      'an empty sub',
+      async () => `Bearer ${await issuer.sign({ claims: { sub: '' } })}`,
+      'invalid_claim',
+    ],
+    [
+      'alg none',
+      async () => `Bearer ${unsigned({ alg: 'none', typ: 'JWT' }, goodClaims())}`,
+      'alg_not_allowed',
+    ],
+    [
+      'HS256 signed with the public key',
+      async () => {
+        const key = issuer.keys[0]!;
+        const pem = createPublicKey({ key: key.publicJwk as never, format: 'jwk' }).export({
+          type: 'spki',
+          format: 'pem',
+        });
+        const token = await new SignJWT(goodClaims())
+          .setProtectedHeader({ alg: 'HS256', kid: key.kid })
+          .sign(new TextEncoder().encode(pem as string));
+        return `Bearer ${token}`;
+      },
+      'alg_not_allowed',
+    ],
+    [
+      'an unknown kid',
+      async () => {
+        const stranger = await generateSigningKey('RS256', 'not-in-the-jwks');
+        return `Bearer ${await issuer.sign({ key: stranger })}`;
+      },
+      'unknown_kid',
+    ],
+    [
+      'a token of another issuer signed with its own valid keys',
+      async () => `Bearer ${await other.sign({ claims: { aud: issuer.audience } })}`,
+      'unknown_kid',
+    ],
+  ];
+
+  it.each(cases)('refuses %s', async (_name, makeHeader, reason) => {
+    const outcome = await outcomeOf(call(await makeHeader()));
+    expect(outcome).toEqual({ kind: 'unauthorized' });
+    expect(sut.lastLog()).toMatchObject({ decision: 'deny', reason });
+  });
+
+  it('never writes the token into a log line', async () => {
+    const token = await issuer.sign({ expiresIn: -5 });
+    await outcomeOf(call(`Bearer ${token}`));
+    const [, payload, signature] = token.split('.');
+    for (const line of sut.logs.map((l) => JSON.stringify(l))) {
+      expect(line).not.toContain(payload);
+      expect(line).not.toContain(signature);
+    }
+  });
+});
+
+describe('algorithm allowlist', () => {
+  it('refuses an ES256 token when only RS256 is allowed', async () => {
+    const rsOnly = authorizerFor(issuer, { AUTH_ALGORITHMS: 'RS256' });
+    const es = issuer.keys.find((k) => k.alg === 'ES256')!;
+    const outcome = await outcomeOf(
+      rsOnly.authorize({
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${await issuer.sign({ key: es })}`,
+        methodArn: ARN,
+      }),
+    );
+    expect(outcome).toEqual({ kind: 'unauthorized' });
+    expect(rsOnly.lastLog()).toMatchObject({ reason: 'alg_not_allowed' });
+  });
+});
+
+describe('infrastructure failures are 500s, never 401 and never Allow', () => {
+  it('fails without a policy when the JWKS host is unreachable', async () => {
+    const down = authorizerFor(issuer, { AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json' });
+    const outcome = await outcomeOf(
+      down.authorize({
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${await issuer.sign()}`,
+        methodArn: ARN,
+      }),
+    );
+    expect(outcome).toEqual({ kind: 'error', message: 'AuthorizerFailure: jwks_unavailable' });
+    expect(down.lastLog()).toMatchObject({ decision: 'error', reason: 'jwks_unavailable' });
+  });
+
+  it('checks the token scheme before touching the network', async () => {
+    const down = authorizerFor(issuer, { AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json' });
+    const outcome = await outcomeOf(
+      down.authorize({ type: 'TOKEN', authorizationToken: 'Basic abc', methodArn: ARN }),
+    );
+    expect(outcome).toEqual({ kind: 'unauthorized' });
+  });
+});
