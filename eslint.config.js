@@ -27,12 +27,10 @@ export default tseslint.config(
   {
     files: [
       'src/**/config.ts',
-      'src/**/*-config.ts',
-      'scripts/**',
+      'src/tools/**',
+      'src/local/**',
       'test/**',
-      'bench/**',
-      'src/**/handler.ts',
-      'src/users/*.ts',
+      'src/authorizer/handler.ts',
     ],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -1,0 +1,45 @@
+import { parseScopeString } from '../shared/scopes.ts';
+import { invalidToken } from './problem.ts';
+
+/** The authenticated caller, as layer 1 described it in the authorizer context. */
+export interface Caller {
+  readonly sub: string;
+  readonly scopes: ReadonlySet<string>;
+  /** Token expiry, seconds since the epoch. */
+  readonly exp: number;
+  readonly iss: string;
+  readonly clientId: string;
+}
+
+/**
+ * The one place the authorizer context is parsed. API Gateway hands every context value to the
+ * integration as a string (`exp` arrives as "1767225600"), so nothing else reads
+ * `requestContext.authorizer` directly.
+ *
+ * Fails closed with 401 `invalid_token`:
+ * - no context at all: the route was deployed without the authorizer;
+ * - `exp` already past: API Gateway's result cache can outlive the token by up to the TTL, so
+ *   every request re-checks expiry here (no clock tolerance: layer 1 already granted its few seconds).
+ */
+export function callerFromAuthorizerContext(
+  authorizer: Readonly<Record<string, unknown>> | null | undefined,
+  nowMs: number,
+): Caller {
+  const sub = authorizer?.sub ?? authorizer?.principalId;
+  if (typeof sub !== 'string' || sub === '')
+    throw invalidToken(
+      'No authorizer context: this route must be called through the API Gateway authorizer',
+    );
+  const exp = Number(authorizer?.exp);
+  if (!Number.isFinite(exp)) throw invalidToken('The authorizer context has no valid expiry');
+  if (exp * 1000 <= nowMs) throw invalidToken('The access token has expired');
+  const text = (key: string) =>
+    typeof authorizer?.[key] === 'string' ? (authorizer[key] as string) : '';
+  return {
+    sub,
+    scopes: parseScopeString(text('scope')),
+    exp,
+    iss: text('iss'),
+    clientId: text('clientId'),
+  };
+}

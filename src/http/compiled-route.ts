@@ -1,0 +1,28 @@
+/**
+ * What a generated route module (`src/generated/routes/<name>.js`, written by
+ * `npm run schemas` from `schemas/<name>.json`) exports by default: the route's metadata and its
+ * event validator, compiled ahead of time to plain JavaScript by ajv's standalone generator so a
+ * cold start compiles nothing.
+ */
+export interface SchemaValidator {
+  (data: unknown): boolean;
+  errors?: ValidationError[] | null;
+}
+
+/** The subset of an ajv error object we read. */
+export interface ValidationError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly message?: string;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+export interface CompiledRoute {
+  readonly name: string;
+  readonly method: string;
+  readonly path: string;
+  /** All of these are required (all-of). Empty: any authenticated caller. */
+  readonly scopes: readonly string[];
+  readonly hasBody: boolean;
+  readonly validate: SchemaValidator;
+}

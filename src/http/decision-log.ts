@@ -1,0 +1,53 @@
+import type { MiddlewareObj } from '@middy/core';
+import { clip, type Logger } from '../shared/log.ts';
+import type { CompiledRoute } from './compiled-route.ts';
+import { PROBLEM_KEY } from './problem-details.ts';
+import type { HttpProblem } from './problem.ts';
+import type { RouteContext } from './route-context.ts';
+
+const started = new WeakMap<object, number>();
+
+/**
+ * One JSON line per request with the route, the outcome and a reason code (`ok` or the problem
+ * code). Never the body, the headers or the token. Unexpected errors log their message here;
+ * the client only ever sees the generic problem.
+ */
+export function decisionLog(
+  route: CompiledRoute,
+  log: Logger,
+): MiddlewareObj<unknown, { statusCode?: number } | undefined, Error, RouteContext> {
+  const name = `${route.method} ${route.path}`;
+  const latencyMs = (request: object) =>
+    Math.round((performance.now() - (started.get(request) ?? performance.now())) * 1000) / 1000;
+  return {
+    before: (request) => {
+      started.set(request, performance.now());
+    },
+    after: (request) => {
+      log({
+        route: name,
+        decision: 'allow',
+        reason: 'ok',
+        status: request.response?.statusCode ?? 200,
+        sub: clip(request.context.caller?.sub, 128),
+        latencyMs: latencyMs(request),
+      });
+    },
+    onError: (request) => {
+      const problem = (request.error as Error & { [PROBLEM_KEY]?: HttpProblem })?.[PROBLEM_KEY];
+      const status = request.response?.statusCode ?? problem?.status ?? 500;
+      const cause = problem?.cause;
+      log({
+        route: name,
+        decision: status === 401 || status === 403 ? 'deny' : status >= 500 ? 'error' : 'reject',
+        reason: problem?.code ?? 'internal_error',
+        status,
+        sub: clip(request.context.caller?.sub, 128),
+        ...(status >= 500 && cause instanceof Error
+          ? { error: clip(`${cause.name}: ${cause.message}`, 300) }
+          : {}),
+        latencyMs: latencyMs(request),
+      });
+    },
+  };
+}

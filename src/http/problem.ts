@@ -1,0 +1,122 @@
+import type { ValidationError } from './compiled-route.ts';
+
+/**
+ * Every error this service answers is an RFC 9457 problem (`application/problem+json`) with a
+ * stable `code`. Clients switch on `code` (or `type`), never on `title` or `detail`.
+ *
+ * 401 and 403 also carry RFC 6750's `error` (and `scope` for insufficient_scope) in the body:
+ * API Gateway REST renames a `WWW-Authenticate` header returned by an integration to
+ * `X-Amzn-Remapped-WWW-Authenticate`, so the header alone would not reach clients intact.
+ */
+export const PROBLEMS = {
+  invalid_token: { status: 401, title: 'Invalid token' },
+  insufficient_scope: { status: 403, title: 'Insufficient scope' },
+  invalid_request: { status: 400, title: 'Invalid request' },
+  malformed_json: { status: 400, title: 'Malformed JSON body' },
+  not_found: { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  bad_request: { status: 400, title: 'Bad request' },
+  internal_error: { status: 500, title: 'Internal server error' },
+} as const;
+export type ProblemCode = keyof typeof PROBLEMS;
+
+export const PROBLEM_TYPE_PREFIX = 'urn:two-layer-authz:problem:';
+
+export interface FieldProblem {
+  /** JSON Pointer into the request event, e.g. `/body/email` or `/queryStringParameters/limit`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: ProblemCode;
+  detail?: string;
+  /** RFC 6750 error code, on 401 and 403. */
+  error?: 'invalid_token' | 'insufficient_scope';
+  /** RFC 6750: the scopes the route requires, space-separated, on 403. */
+  scope?: string;
+  errors?: FieldProblem[];
+  requestId?: string;
+}
+
+export class HttpProblem extends Error {
+  override readonly name = 'HttpProblem';
+  readonly code: ProblemCode;
+  readonly status: number;
+  readonly extra: Partial<ProblemBody>;
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(
+    code: ProblemCode,
+    detail?: string,
+    {
+      extra = {},
+      headers = {},
+      cause,
+    }: { extra?: Partial<ProblemBody>; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail ?? PROBLEMS[code].title, { cause });
+    this.code = code;
+    this.status = PROBLEMS[code].status;
+    this.extra = extra;
+    this.headers = headers;
+  }
+
+  body(requestId?: string): ProblemBody {
+    const { status, title } = PROBLEMS[this.code];
+    return {
+      type: `${PROBLEM_TYPE_PREFIX}${this.code}`,
+      title,
+      status,
+      code: this.code,
+      detail: this.message,
+      ...this.extra,
+      ...(requestId ? { requestId } : {}),
+    };
+  }
+}
+
+const quoted = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
+
+export const invalidToken = (detail: string) =>
+  new HttpProblem('invalid_token', detail, {
+    extra: { error: 'invalid_token' },
+    headers: {
+      'WWW-Authenticate': `Bearer error="invalid_token", error_description=${quoted(detail)}`,
+    },
+  });
+
+export const insufficientScope = (required: readonly string[], missing: readonly string[]) =>
+  new HttpProblem(
+    'insufficient_scope',
+    `This route requires the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+    {
+      extra: { error: 'insufficient_scope', scope: required.join(' ') },
+      headers: {
+        'WWW-Authenticate': `Bearer error="insufficient_scope", scope=${quoted(required.join(' '))}`,
+      },
+    },
+  );
+
+/** ajv's errors as `{ path, message }`, pointing at the offending property itself. */
+export function fieldProblems(
+  errors: readonly ValidationError[] | null | undefined,
+): FieldProblem[] {
+  return (errors ?? []).slice(0, 50).map((e) => {
+    if (e.keyword === 'required')
+      return {
+        path: `${e.instancePath}/${String(e.params.missingProperty)}`,
+        message: 'is required',
+      };
+    if (e.keyword === 'additionalProperties')
+      return {
+        path: `${e.instancePath}/${String(e.params.additionalProperty)}`,
+        message: 'is not allowed',
+      };
+    return { path: e.instancePath || '/', message: e.message ?? `fails ${e.keyword}` };
+  });
+}

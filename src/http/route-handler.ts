@@ -1,0 +1,73 @@
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpErrorHandler from '@middy/http-error-handler';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import validator, { type Options as ValidatorOptions } from '@middy/validator';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { jsonLineLogger, type Logger } from '../shared/log.ts';
+import { authorizerContext } from './authorizer-context.ts';
+import type { Caller } from './caller.ts';
+import type { CompiledRoute } from './compiled-route.ts';
+import { loadHttpConfig, type HttpConfig } from './config.ts';
+import { decisionLog } from './decision-log.ts';
+import { problemDetails } from './problem-details.ts';
+import { requireScopes } from './require-scopes.ts';
+import type { RouteContext } from './route-context.ts';
+
+/** The event a route function receives: validated against its schema, body already parsed. */
+export type RouteEvent<Body = unknown> = Omit<APIGatewayProxyEvent, 'body'> & { body: Body };
+export type RouteFunction<Body> = (
+  event: RouteEvent<Body>,
+  caller: Caller,
+  context: RouteContext,
+) => Promise<APIGatewayProxyResult>;
+
+export interface RouteHandlerOptions {
+  readonly log?: Logger;
+  readonly config?: HttpConfig;
+  readonly now?: () => number;
+}
+
+let defaultConfig: HttpConfig | undefined;
+// eslint-disable-next-line no-restricted-properties -- read once per container, here and only here.
+const httpConfig = () => (defaultConfig ??= loadHttpConfig(process.env));
+
+/**
+ * The chain every route runs, built from the route's compiled schema. Before the route function:
+ * header normalisation → authorizer context (401) → scope check (403) → JSON body (415/400) →
+ * schema validation (400) → the route. Errors from any step become one problem+json response.
+ * middy runs `onError` hooks in reverse order of `use`, which is why the error-side middlewares
+ * come first: problem mapping, then http-error-handler renders it, CORS headers are added, and
+ * the decision is logged last.
+ */
+export function routeHandler<Body = unknown>(
+  route: CompiledRoute,
+  fn: RouteFunction<Body>,
+  options: RouteHandlerOptions = {},
+) {
+  const { corsOrigins } = options.config ?? httpConfig();
+  const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, RouteContext>()
+    .use(decisionLog(route, options.log ?? jsonLineLogger))
+    .use(
+      httpCors({
+        origins: [...corsOrigins],
+        headers: 'Authorization, Content-Type',
+        // Let browser clients read why they were refused.
+        exposeHeaders: 'WWW-Authenticate, X-Amzn-Remapped-WWW-Authenticate',
+      }),
+    )
+    .use(httpErrorHandler({ logger: false }))
+    .use(problemDetails())
+    .use(httpHeaderNormalizer())
+    .use(authorizerContext(options.now ? { now: options.now } : {}))
+    .use(requireScopes(route.scopes));
+  if (route.hasBody) chain.use(httpJsonBodyParser());
+  // @middy/validator takes a compiled validate function at run time; its typings say `Ajv`.
+  chain.use(
+    validator({ eventSchema: route.validate as unknown as ValidatorOptions['eventSchema'] }),
+  );
+  return chain.handler((event, context) =>
+    fn(event as unknown as RouteEvent<Body>, context.caller, context),
+  );
+}

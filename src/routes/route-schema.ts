@@ -1,0 +1,136 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+
+/**
+ * Route loading: the one place that reads `schemas/*.json`, checks the route metadata and
+ * compiles the event schema. Build-time only (the validator generator, the route lint, the
+ * OpenAPI writer and the contract tests use it); handlers import the generated validators.
+ *
+ * A schema file is a JSON Schema (2020-12) of the API Gateway proxy event the route accepts,
+ * with two metadata keys at its root:
+ * - `x-route`: `"METHOD /path/{param}"`, exactly as the http event in serverless.yml.
+ * - `x-scopes`: the OAuth scopes a caller needs, all of them (all-of). Required: `[]` says on
+ *   purpose that any authenticated caller may call the route; a missing key is an error, so a
+ *   route is never public by accident.
+ */
+export interface RouteSchema {
+  /** The file's base name without `.json`: also the generated module's name. */
+  readonly name: string;
+  /** Path relative to the project root, for messages. */
+  readonly file: string;
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly scopes: readonly string[];
+  /** True when the schema describes a `body`: the chain then parses JSON before validating. */
+  readonly hasBody: boolean;
+  readonly schema: Record<string, unknown>;
+}
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export const ROUTE_KEY = 'x-route';
+export const SCOPES_KEY = 'x-scopes';
+
+const ROUTE_PATTERN =
+  /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})?(?:\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\}))*)$/;
+// RFC 6749 §3.3 scope-token.
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+export class RouteSchemaError extends Error {
+  override readonly name = 'RouteSchemaError';
+  readonly file: string;
+  constructor(file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.file = file;
+  }
+}
+
+/**
+ * The ajv instance every route schema is compiled with: JSON Schema 2020-12 (the dialect
+ * @middy/validator uses too), strict mode so a typo in a keyword is an error rather than a rule
+ * silently ignored, every problem reported (allErrors), formats checked, no type coercion (the
+ * handler sees exactly what the client sent). `code` options make the result usable by
+ * ajv's standalone code generator.
+ */
+export function createSchemaCompiler(): Ajv2020 {
+  const ajv = new Ajv2020({
+    strict: true,
+    allErrors: true,
+    code: { source: true, esm: true, optimize: true },
+  });
+  (addFormatsModule as unknown as (a: Ajv2020) => void)(ajv);
+  ajv.addKeyword({ keyword: ROUTE_KEY, schemaType: 'string' });
+  ajv.addKeyword({ keyword: SCOPES_KEY, schemaType: 'array' });
+  return ajv;
+}
+
+/** Reads and checks one schema file's metadata. Compiling it is `createSchemaCompiler().compile`. */
+export function parseRouteSchema(path: string, root = process.cwd()): RouteSchema {
+  const file = relative(root, path) || path;
+  let schema: unknown;
+  try {
+    schema = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new RouteSchemaError(file, `is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema))
+    throw new RouteSchemaError(file, 'must be a JSON object');
+  const record = schema as Record<string, unknown>;
+
+  const route = record[ROUTE_KEY];
+  if (typeof route !== 'string')
+    throw new RouteSchemaError(
+      file,
+      `has no "${ROUTE_KEY}" (expected "METHOD /path", e.g. "GET /users/{userId}")`,
+    );
+  const match = ROUTE_PATTERN.exec(route);
+  if (!match)
+    throw new RouteSchemaError(
+      file,
+      `"${ROUTE_KEY}" is "${route}"; expected "METHOD /path" with an upper-case method and {param} placeholders`,
+    );
+
+  if (!(SCOPES_KEY in record)) {
+    throw new RouteSchemaError(
+      file,
+      `has no "${SCOPES_KEY}": list the scopes the route needs, or [] to allow any authenticated caller on purpose`,
+    );
+  }
+  const scopes = record[SCOPES_KEY];
+  if (
+    !Array.isArray(scopes) ||
+    !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))
+  ) {
+    throw new RouteSchemaError(
+      file,
+      `"${SCOPES_KEY}" must be an array of scope strings (no spaces)`,
+    );
+  }
+  if (new Set(scopes).size !== scopes.length)
+    throw new RouteSchemaError(file, `"${SCOPES_KEY}" lists a scope twice`);
+
+  const properties = record.properties as Record<string, unknown> | undefined;
+  return {
+    name: basename(path, '.json'),
+    file,
+    method: match[1] as HttpMethod,
+    path: match[2]!,
+    scopes,
+    hasBody: typeof properties === 'object' && properties !== null && 'body' in properties,
+    schema: record,
+  };
+}
+
+/** Every `*.json` under the schemas folder, sorted by name. Fails on the first bad file. */
+export function loadRouteSchemas(
+  dir = join(process.cwd(), 'schemas'),
+  root = join(dir, '..'),
+): RouteSchema[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => parseRouteSchema(join(dir, f), root));
+}

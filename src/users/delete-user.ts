@@ -1,0 +1,12 @@
+import route from '../generated/routes/delete-user.js';
+import { HttpProblem } from '../http/problem.ts';
+import { noContent } from '../http/respond.ts';
+import { routeHandler } from '../http/route-handler.ts';
+import { userStore } from './store.ts';
+
+/** DELETE /users/{userId} (`users:admin`). */
+export const handler = routeHandler(route, async (event) => {
+  const userId = event.pathParameters!.userId!;
+  if (!(await userStore().delete(userId))) throw new HttpProblem('not_found', `No user ${userId}`);
+  return noContent();
+});

@@ -1,0 +1,13 @@
+import route from '../generated/routes/get-user.js';
+import { HttpProblem } from '../http/problem.ts';
+import { json } from '../http/respond.ts';
+import { routeHandler } from '../http/route-handler.ts';
+import { userStore } from './store.ts';
+
+/** GET /users/{userId} (`users:read`). */
+export const handler = routeHandler(route, async (event) => {
+  const userId = event.pathParameters!.userId!;
+  const user = await userStore().get(userId);
+  if (!user) throw new HttpProblem('not_found', `No user ${userId}`);
+  return json(200, user);
+});

@@ -1,0 +1,187 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { HttpProblem } from '../http/problem.ts';
+import { loadUsersConfig, type UsersConfig } from './config.ts';
+
+export type Role = 'member' | 'admin';
+
+export interface User {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  updatedAt: string;
+  /** `sub` of the caller who created the user. */
+  createdBy: string;
+}
+
+export interface NewUser {
+  email: string;
+  name: string;
+  role?: Role;
+}
+export type UserChanges = Partial<Pick<User, 'email' | 'name' | 'role'>>;
+
+export interface UserPage {
+  items: User[];
+  nextCursor: string | null;
+}
+
+/** The users table (partition key `userId`), through the DynamoDB document client. */
+export class UserStore {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(db: DynamoDBDocumentClient, tableName: string) {
+    this.#db = db;
+    this.#table = tableName;
+  }
+
+  async create(input: NewUser, createdBy: string): Promise<User> {
+    const now = new Date().toISOString();
+    const user: User = {
+      userId: randomUUID(),
+      email: input.email,
+      name: input.name,
+      role: input.role ?? 'member',
+      createdAt: now,
+      updatedAt: now,
+      createdBy,
+    };
+    await this.#db.send(
+      new PutCommand({
+        TableName: this.#table,
+        Item: user,
+        ConditionExpression: 'attribute_not_exists(userId)',
+      }),
+    );
+    return user;
+  }
+
+  async get(userId: string): Promise<User | undefined> {
+    const { Item } = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: { userId }, ConsistentRead: true }),
+    );
+    return Item as User | undefined;
+  }
+
+  async list(limit: number, cursor: string | undefined): Promise<UserPage> {
+    const { Items = [], LastEvaluatedKey } = await this.#db.send(
+      new ScanCommand({
+        TableName: this.#table,
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor) } : {}),
+      }),
+    );
+    return {
+      items: Items as User[],
+      nextCursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : null,
+    };
+  }
+
+  /** The updated user, or undefined when there is no such user. */
+  async update(userId: string, changes: UserChanges): Promise<User | undefined> {
+    const fields = Object.entries(changes).filter(([, v]) => v !== undefined);
+    const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':updatedAt': new Date().toISOString() };
+    const sets = ['#updatedAt = :updatedAt'];
+    for (const [key, value] of fields) {
+      names[`#${key}`] = key;
+      values[`:${key}`] = value;
+      sets.push(`#${key} = :${key}`);
+    }
+    try {
+      const { Attributes } = await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { userId },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(userId)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes as User;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** True when a user was deleted, false when there was none. */
+  async delete(userId: string): Promise<boolean> {
+    try {
+      await this.#db.send(
+        new DeleteCommand({
+          TableName: this.#table,
+          Key: { userId },
+          ConditionExpression: 'attribute_exists(userId)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
+// The cursor is DynamoDB's LastEvaluatedKey, made opaque. Decoding accepts only the key shape
+// this table has, so a forged cursor cannot steer the scan anywhere else.
+const encodeCursor = (key: Record<string, unknown>) =>
+  Buffer.from(JSON.stringify(key)).toString('base64url');
+
+function decodeCursor(cursor: string): Record<string, string> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const userId = (key as { userId?: unknown } | undefined)?.userId;
+  if (
+    typeof key !== 'object' ||
+    key === null ||
+    Object.keys(key).length !== 1 ||
+    typeof userId !== 'string'
+  ) {
+    throw new HttpProblem('invalid_request', 'The cursor is not one this API returned', {
+      extra: {
+        errors: [{ path: '/queryStringParameters/cursor', message: 'is not a valid cursor' }],
+      },
+    });
+  }
+  return { userId };
+}
+
+export function createUserStore(config: UsersConfig): UserStore {
+  const client = new DynamoDBClient({
+    region: config.region,
+    ...(config.endpoint
+      ? // dynalite accepts any credentials; fixed ones keep a developer's real AWS keys out of local runs.
+        {
+          endpoint: config.endpoint.href,
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
+  });
+  return new UserStore(
+    DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    config.tableName,
+  );
+}
+
+let store: UserStore | undefined;
+/** The store for this container, configured from the environment on first use. */
+// eslint-disable-next-line no-restricted-properties -- read once per container, here and only here.
+export const userStore = (): UserStore => (store ??= createUserStore(loadUsersConfig(process.env)));
