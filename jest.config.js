@@ -8,6 +8,7 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
   // Two cores on every machine of this project (CI included).
   maxWorkers: 2,
   testTimeout: 20_000,

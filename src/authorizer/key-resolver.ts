@@ -102,9 +102,11 @@ function classifyFetchError(error: unknown): AuthorizerFailure {
   if (error instanceof AuthorizerFailure) return error;
   if (error instanceof errors.JWKSTimeout)
     return new AuthorizerFailure('jwks_timeout', 'JWKS request timed out', { cause: error });
+  // By name, not instanceof: the SyntaxError comes from fetch's JSON parser, which may live in
+  // another realm (it does under jest's VM modules).
   if (
     error instanceof errors.JWKSInvalid ||
-    (error as { cause?: unknown })?.cause instanceof SyntaxError
+    (error as { cause?: Error })?.cause?.name === 'SyntaxError'
   ) {
     return new AuthorizerFailure('jwks_invalid', 'JWKS response is not a valid key set', {
       cause: error,

@@ -47,7 +47,7 @@ export interface TestIssuer {
   readonly audience: string;
   readonly jwksUrl: URL;
   readonly keys: SigningKey[];
-  /** Requests the JWKS endpoint has answered (or refused) so far. */
+  /** Requests the JWKS endpoint has answered (or refused) so far (discovery not counted). */
   readonly jwksRequests: () => number;
   /** Replaces what the JWKS endpoint answers: `keys` (default), an HTTP status, a delay, garbage. */
   setJwksBehaviour(behaviour: JwksBehaviour): void;
@@ -69,6 +69,12 @@ export async function startTestIssuer(algs: Alg[] = ['RS256', 'ES256']): Promise
   let behaviour: JwksBehaviour = { kind: 'keys' };
   let requests = 0;
   const server: Server = createServer((req, res) => {
+    if (req.url === '/.well-known/openid-configuration') {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks.json` }));
+      return;
+    }
     requests += 1;
     if (req.url !== '/jwks.json') {
       res.writeHead(404).end();

@@ -1,0 +1,360 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { APIGatewayProxyResult, Handler } from 'aws-lambda';
+import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
+import { defaultContext, lambdaContext, proxyEvent, type EventOptions } from '../support/events.ts';
+
+/**
+ * Every route of the sample API through its real handler (middy chain + DynamoDB on dynalite):
+ * the allowed case and each way layer 2 must refuse.
+ */
+let dynamo: LocalDynamo;
+type ProxyHandler = Handler<ReturnType<typeof proxyEvent>, APIGatewayProxyResult>;
+const handlers: Record<string, ProxyHandler> = {};
+
+beforeAll(async () => {
+  dynamo = await startDynalite('users-routes');
+  process.env.USERS_TABLE = 'users-routes';
+  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+  process.env.AWS_REGION = 'us-east-1';
+  for (const name of [
+    'get-me',
+    'list-users',
+    'get-user',
+    'create-user',
+    'update-user',
+    'delete-user',
+  ]) {
+    handlers[name] = (await import(`../../src/users/${name}.ts`)).handler as ProxyHandler;
+  }
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+
+const invoke = async (name: string, options: EventOptions) => {
+  const response = (await handlers[name]!(
+    proxyEvent(options),
+    lambdaContext(),
+    () => {},
+  )) as APIGatewayProxyResult;
+  return { ...response, json: response.body ? JSON.parse(response.body) : undefined };
+};
+
+const UNKNOWN_ID = '9b2f4c1e-0000-4000-8000-000000000000';
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
+interface RouteCase {
+  readonly name: string;
+  readonly scope: string;
+  readonly request: EventOptions;
+}
+
+// A request each route accepts (404 for an unknown id is still "reached the route").
+const ROUTES: RouteCase[] = [
+  { name: 'get-me', scope: '', request: { path: '/me' } },
+  { name: 'list-users', scope: 'users:read', request: { path: '/users', query: { limit: '5' } } },
+  {
+    name: 'get-user',
+    scope: 'users:read',
+    request: { path: `/users/${UNKNOWN_ID}`, pathParameters: { userId: UNKNOWN_ID } },
+  },
+  {
+    name: 'create-user',
+    scope: 'users:write',
+    request: {
+      method: 'POST',
+      path: '/users',
+      headers: JSON_HEADERS,
+      body: '{"email":"ada@example.com","name":"Ada"}',
+    },
+  },
+  {
+    name: 'update-user',
+    scope: 'users:write',
+    request: {
+      method: 'PATCH',
+      path: `/users/${UNKNOWN_ID}`,
+      pathParameters: { userId: UNKNOWN_ID },
+      headers: JSON_HEADERS,
+      body: '{"name":"Ada L."}',
+    },
+  },
+  {
+    name: 'delete-user',
+    scope: 'users:admin',
+    request: {
+      method: 'DELETE',
+      path: `/users/${UNKNOWN_ID}`,
+      pathParameters: { userId: UNKNOWN_ID },
+    },
+  },
+];
+
+const expectProblem = (
+  response: Awaited<ReturnType<typeof invoke>>,
+  status: number,
+  code: string,
+) => {
+  expect(response.statusCode).toBe(status);
+  expect(response.headers?.['Content-Type']).toBe('application/problem+json');
+  expect(response.headers?.['Access-Control-Allow-Origin']).toBe('*');
+  expect(response.json).toMatchObject({
+    type: `urn:two-layer-authz:problem:${code}`,
+    status,
+    code,
+    title: expect.any(String),
+  });
+  expect(response.body).not.toMatch(/\bat .+:\d+:\d+\)?/);
+};
+
+describe.each(ROUTES)('$name', ({ name, scope, request }) => {
+  it('lets a caller holding exactly the required scope through to the route', async () => {
+    const response = await invoke(name, { ...request, authorizer: defaultContext({ scope }) });
+    expect([200, 201, 204, 404]).toContain(response.statusCode);
+    if (response.statusCode === 404) expectProblem(response, 404, 'not_found');
+  });
+
+  it('refuses a request without authorizer context with 401 invalid_token (fail closed)', async () => {
+    const response = await invoke(name, { ...request, authorizer: null });
+    expectProblem(response, 401, 'invalid_token');
+    expect(response.json.error).toBe('invalid_token');
+    expect(response.headers?.['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token"/);
+  });
+
+  it('refuses a token whose exp has passed although the gateway let it through (401)', async () => {
+    const response = await invoke(name, {
+      ...request,
+      authorizer: defaultContext({ scope, exp: Math.floor(Date.now() / 1000) - 1 }),
+    });
+    expectProblem(response, 401, 'invalid_token');
+    expect(response.json.detail).toBe('The access token has expired');
+  });
+
+  it('refuses a context whose exp is not a number (401)', async () => {
+    const response = await invoke(name, {
+      ...request,
+      authorizer: defaultContext({ scope, exp: 'soon' }),
+    });
+    expectProblem(response, 401, 'invalid_token');
+  });
+
+  if (scope) {
+    it('refuses a caller missing the scope with 403 insufficient_scope naming the required scope', async () => {
+      const others = 'users:read users:write users:admin'
+        .split(' ')
+        .filter((s) => s !== scope)
+        .join(' ');
+      const response = await invoke(name, {
+        ...request,
+        authorizer: defaultContext({ scope: others }),
+      });
+      expectProblem(response, 403, 'insufficient_scope');
+      expect(response.json).toMatchObject({ error: 'insufficient_scope', scope });
+      expect(response.headers?.['WWW-Authenticate']).toBe(
+        `Bearer error="insufficient_scope", scope="${scope}"`,
+      );
+    });
+
+    it('does not treat a scope that merely contains the required one as granting it', async () => {
+      const response = await invoke(name, {
+        ...request,
+        authorizer: defaultContext({ scope: `${scope}x x${scope} ${scope.toUpperCase()}` }),
+      });
+      expectProblem(response, 403, 'insufficient_scope');
+    });
+  }
+});
+
+describe('request validation', () => {
+  const ctx = defaultContext();
+  const post = (body: string | null, headers: Record<string, string> = JSON_HEADERS) =>
+    invoke('create-user', { method: 'POST', path: '/users', headers, body, authorizer: ctx });
+
+  it.each([
+    [
+      'a missing required field',
+      '{"email":"ada@example.com"}',
+      [{ path: '/body/name', message: 'is required' }],
+    ],
+    [
+      'an unknown property',
+      '{"email":"ada@example.com","name":"Ada","isAdmin":true}',
+      [{ path: '/body/isAdmin', message: 'is not allowed' }],
+    ],
+    [
+      'a malformed email',
+      '{"email":"not-an-email","name":"Ada"}',
+      [{ path: '/body/email', message: 'must match format "email"' }],
+    ],
+    [
+      'a role outside the enum',
+      '{"email":"ada@example.com","name":"Ada","role":"root"}',
+      [{ path: '/body/role', message: 'must be equal to one of the allowed values' }],
+    ],
+    [
+      'a blank name',
+      '{"email":"ada@example.com","name":"   "}',
+      [{ path: '/body/name', message: 'must match pattern "\\S"' }],
+    ],
+    ['a JSON array instead of an object', '[]', [{ path: '/body', message: 'must be object' }]],
+  ])('answers 400 invalid_request listing the problem for %s', async (_case, body, errors) => {
+    const response = await post(body);
+    expectProblem(response, 400, 'invalid_request');
+    expect(response.json.errors).toEqual(expect.arrayContaining(errors));
+  });
+
+  it('lists every problem at once, not only the first', async () => {
+    const response = await post('{"email":"x","extra":1}');
+    expect(response.json.errors).toHaveLength(3);
+  });
+
+  it.each([
+    ['malformed JSON', '{"email":'],
+    ['an empty body', ''],
+  ])('answers 400 malformed_json (not middy 422) for %s', async (_case, body) => {
+    expectProblem(await post(body), 400, 'malformed_json');
+  });
+
+  it('answers 400 malformed_json for a __proto__ key, and pollutes nothing', async () => {
+    const response = await post(
+      '{"email":"ada@example.com","name":"Ada","__proto__":{"polluted":true}}',
+    );
+    expectProblem(response, 400, 'malformed_json');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.each([
+    ['text/plain', { 'Content-Type': 'text/plain' }],
+    ['no content type', {} as Record<string, string>],
+    ['form encoding', { 'Content-Type': 'application/x-www-form-urlencoded' }],
+  ])('answers 415 unsupported_media_type for %s', async (_case, headers) => {
+    expectProblem(
+      await post('{"email":"ada@example.com","name":"Ada"}', headers),
+      415,
+      'unsupported_media_type',
+    );
+  });
+
+  it('accepts a JSON content type with parameters and in any header case', async () => {
+    const response = await post('{"email":"grace@example.com","name":"Grace"}', {
+      'content-TYPE': 'application/json; charset=utf-8',
+    });
+    expect(response.statusCode).toBe(201);
+  });
+
+  it.each([
+    ['limit 0', { limit: '0' }, '/queryStringParameters/limit'],
+    ['limit 101', { limit: '101' }, '/queryStringParameters/limit'],
+    ['a non-numeric limit', { limit: 'ten' }, '/queryStringParameters/limit'],
+    ['an unknown parameter', { sort: 'name' }, '/queryStringParameters/sort'],
+    ['a cursor with bad characters', { cursor: '../../etc' }, '/queryStringParameters/cursor'],
+    [
+      'a forged cursor',
+      { cursor: Buffer.from('{"pk":"x"}').toString('base64url') },
+      '/queryStringParameters/cursor',
+    ],
+  ])('answers 400 for a list query with %s', async (_case, query, path) => {
+    const response = await invoke('list-users', { path: '/users', query, authorizer: ctx });
+    expectProblem(response, 400, 'invalid_request');
+    expect(response.json.errors.map((e: { path: string }) => e.path)).toContain(path);
+  });
+
+  it.each(['not-a-uuid', '../etc/passwd', '%2e%2e%2f', ''])(
+    'answers 400 for the userId path parameter %p',
+    async (userId) => {
+      const response = await invoke('get-user', {
+        path: `/users/${userId}`,
+        pathParameters: { userId },
+        authorizer: ctx,
+      });
+      expectProblem(response, 400, 'invalid_request');
+    },
+  );
+
+  it('answers 400 for a PATCH with an empty body object', async () => {
+    const response = await invoke('update-user', {
+      method: 'PATCH',
+      path: `/users/${UNKNOWN_ID}`,
+      pathParameters: { userId: UNKNOWN_ID },
+      headers: JSON_HEADERS,
+      body: '{}',
+      authorizer: ctx,
+    });
+    expectProblem(response, 400, 'invalid_request');
+  });
+});
+
+describe('the users resource against DynamoDB (dynalite)', () => {
+  const ctx = defaultContext({ sub: 'creator-1' });
+
+  it('creates, reads, updates, lists and deletes a user, then answers 404', async () => {
+    const created = await invoke('create-user', {
+      method: 'POST',
+      path: '/users',
+      headers: JSON_HEADERS,
+      body: '{"email":"linus@example.com","name":"Linus"}',
+      authorizer: ctx,
+    });
+    expect(created.statusCode).toBe(201);
+    const { userId } = created.json;
+    expect(created.json).toMatchObject({
+      email: 'linus@example.com',
+      name: 'Linus',
+      role: 'member',
+      createdBy: 'creator-1',
+    });
+    expect(created.headers?.Location).toBe(`/users/${userId}`);
+
+    const byId = { path: `/users/${userId}`, pathParameters: { userId }, authorizer: ctx };
+    const fetched = await invoke('get-user', byId);
+    expect(fetched.statusCode).toBe(200);
+    expect(fetched.json).toEqual(created.json);
+
+    const patched = await invoke('update-user', {
+      ...byId,
+      method: 'PATCH',
+      headers: JSON_HEADERS,
+      body: '{"role":"admin"}',
+    });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json).toMatchObject({ userId, role: 'admin', name: 'Linus' });
+
+    const listed = await invoke('list-users', { path: '/users', authorizer: ctx });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json.items.map((u: { userId: string }) => u.userId)).toContain(userId);
+
+    const deleted = await invoke('delete-user', { ...byId, method: 'DELETE' });
+    expect(deleted.statusCode).toBe(204);
+    expectProblem(await invoke('get-user', byId), 404, 'not_found');
+    expectProblem(await invoke('delete-user', { ...byId, method: 'DELETE' }), 404, 'not_found');
+  });
+
+  it('pages through users with limit and nextCursor', async () => {
+    for (const n of [1, 2, 3]) {
+      await invoke('create-user', {
+        method: 'POST',
+        path: '/users',
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ email: `p${n}@example.com`, name: `P${n}` }),
+        authorizer: ctx,
+      });
+    }
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await invoke('list-users', {
+        path: '/users',
+        query: { limit: '2', ...(cursor ? { cursor } : {}) },
+        authorizer: ctx,
+      });
+      expect(page.statusCode).toBe(200);
+      expect(page.json.items.length).toBeLessThanOrEqual(2);
+      for (const u of page.json.items) seen.add(u.userId);
+      cursor = page.json.nextCursor ?? undefined;
+      pages += 1;
+    } while (cursor && pages < 20);
+    expect(seen.size).toBeGreaterThanOrEqual(3);
+    expect(pages).toBeGreaterThanOrEqual(2);
+  });
+});
