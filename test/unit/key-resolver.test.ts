@@ -32,7 +32,7 @@ const resolver = (overrides: Partial<KeyResolverOptions> = {}) =>
   });
 const header = (kid = issuer.keys[0]!.kid) => ({ alg: 'RS256', kid });
 const resolve = (getKey: JWTVerifyGetKey, kid?: string) => getKey(header(kid), undefined as never);
-const failureOf = async (promise: Promise<unknown>) => {
+const failureOf = async (promise: unknown) => {
   try {
     await promise;
   } catch (error) {
