@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { ModelRoute, TokenAuthorizerFunction } from '../gateway/api-gateway-model.ts';
+import { naiveAuthorizer, runCacheScenario } from '../gateway/cache-economics.ts';
+import { serviceGateway } from '../gateway/service.ts';
+import { authorizerFor } from '../support/authorizer.ts';
+import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
+
+/**
+ * 100 tokens × every route of serverless.yml × 10 rounds, spread over one 300 s TTL, through the
+ * gateway model with our real authorizer: what the cache saves, and what the seed's policy costs.
+ */
+const TOKENS = 100;
+const ROUNDS = 10;
+
+let issuer: TestIssuer;
+let authorizer: TokenAuthorizerFunction;
+let routes: readonly ModelRoute[];
+let tokens: string[];
+
+beforeAll(async () => {
+  issuer = await startTestIssuer(['RS256']);
+  authorizer = authorizerFor(issuer).authorize;
+  routes = (await serviceGateway({ authorizer })).routes;
+  tokens = await Promise.all(
+    Array.from({ length: TOKENS }, (_, i) =>
+      issuer.sign({ claims: { sub: `user-${i}`, scope: 'users:read users:write users:admin' } }),
+    ),
+  );
+});
+afterAll(async () => {
+  await issuer.close();
+});
+
+const scenario = (auth: TokenAuthorizerFunction, ttlSeconds: number) =>
+  runCacheScenario({ routes, authorizer: auth, tokens, rounds: ROUNDS, ttlSeconds });
+
+describe(`${TOKENS} tokens × every route × ${ROUNDS} rounds within one TTL`, () => {
+  it('our stage-wide Allow: one authorizer call per token, every request reaches its handler', async () => {
+    const requests = TOKENS * routes.length * ROUNDS;
+    expect(await scenario(authorizer, 300)).toEqual({
+      requests,
+      authorizerInvocations: TOKENS,
+      reachedHandler: requests,
+      gatewayForbidden: 0,
+      otherGatewayAnswers: 0,
+    });
+  });
+
+  it("the seed's per-route Allow: one call per token, and 403 on every other route until the TTL ends", async () => {
+    const requests = TOKENS * routes.length * ROUNDS;
+    expect(await scenario(naiveAuthorizer(authorizer), 300)).toEqual({
+      requests,
+      authorizerInvocations: TOKENS,
+      reachedHandler: TOKENS * ROUNDS,
+      gatewayForbidden: TOKENS * (routes.length - 1) * ROUNDS,
+      otherGatewayAnswers: 0,
+    });
+  });
+
+  it("TTL 0 (the seed's workaround): no 403, but one authorizer call per request", async () => {
+    const requests = TOKENS * routes.length * ROUNDS;
+    expect(await scenario(naiveAuthorizer(authorizer), 0)).toMatchObject({
+      authorizerInvocations: requests,
+      reachedHandler: requests,
+      gatewayForbidden: 0,
+    });
+  });
+});

@@ -1,0 +1,317 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
+import { loadAuthorizerConfig } from '../../src/authorizer/config.ts';
+import { createKeyResolver } from '../../src/authorizer/key-resolver.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import {
+  createGatewayModel,
+  type GatewayModel,
+  type GatewayRequest,
+  type GatewayResponse,
+  type ModelRoute,
+  type TokenAuthorizerFunction,
+} from '../gateway/api-gateway-model.ts';
+import { naiveAuthorizer } from '../gateway/cache-economics.ts';
+import { gatewayResponses, serviceGateway } from '../gateway/service.ts';
+import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
+import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
+
+/**
+ * The real service (layer 1 authorizer, layer 2 handlers on dynalite, serverless.yml's routes,
+ * TTL, identity expression and gateway responses) through the cache-faithful gateway model.
+ * This is where the bug the service exists to prevent would show: serverless-offline never caches.
+ */
+
+let issuer: TestIssuer;
+let dynamo: LocalDynamo;
+let routes: readonly ModelRoute[];
+
+const ALL_SCOPES = 'users:read users:write users:admin';
+const UNKNOWN_ID = '9b2f4c1e-0000-4000-8000-000000000000';
+
+beforeAll(async () => {
+  issuer = await startTestIssuer(['RS256', 'ES256']);
+  dynamo = await startDynalite('contract-users');
+  process.env.USERS_TABLE = 'contract-users';
+  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+  process.env.AWS_REGION = 'us-east-1';
+  routes = (await serviceGateway({ authorizer: realAuthorizer() })).routes;
+});
+afterAll(async () => {
+  await issuer.close();
+  await dynamo.close();
+});
+
+/** Our layer 1, configured for the test issuer, with a key resolver of its own (cold container). */
+function realAuthorizer(jwks: { failureBackoffMs?: number } = {}): TokenAuthorizerFunction {
+  const config = loadAuthorizerConfig({
+    AUTH_ISSUER: issuer.issuer,
+    AUTH_AUDIENCE: issuer.audience,
+    AUTH_JWKS_URL: issuer.jwksUrl.href,
+  });
+  const getKey = createKeyResolver({
+    issuer: config.issuer,
+    jwksUrl: config.jwksUrl,
+    ...config.jwks,
+    ...jwks,
+  });
+  return createAuthorizer({ config, getKey, log: silentLogger });
+}
+
+async function serviceModel(
+  authorizer: TokenAuthorizerFunction,
+  options: { ttl?: number; defaultGatewayResponses?: boolean } = {},
+): Promise<GatewayModel> {
+  const service = await serviceGateway({
+    authorizer,
+    ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
+  });
+  return createGatewayModel({
+    ...service,
+    // The seed deployed no gateway responses: AWS's defaults answer.
+    ...(options.defaultGatewayResponses ? { gatewayResponses: {} } : {}),
+  });
+}
+
+/**
+ * One request per route of serverless.yml that the route accepts from a caller with its scopes
+ * (a 404 for an unknown id still reached the handler). A route added to serverless.yml without
+ * an entry here fails the first test, by name.
+ */
+const REQUESTS: Record<string, (token: string) => GatewayRequest> = {
+  getMe: (token) => ({ method: 'GET', path: '/me', headers: bearer(token) }),
+  listUsers: (token) => ({
+    method: 'GET',
+    path: '/users',
+    query: { limit: '5' },
+    headers: bearer(token),
+  }),
+  getUser: (token) => ({ method: 'GET', path: `/users/${UNKNOWN_ID}`, headers: bearer(token) }),
+  createUser: (token) => ({
+    method: 'POST',
+    path: '/users',
+    headers: { ...bearer(token), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'ada@example.com', name: 'Ada Lovelace' }),
+  }),
+  updateUser: (token) => ({
+    method: 'PATCH',
+    path: `/users/${UNKNOWN_ID}`,
+    headers: { ...bearer(token), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'Ada King' }),
+  }),
+  deleteUser: (token) => ({
+    method: 'DELETE',
+    path: `/users/${UNKNOWN_ID}`,
+    headers: bearer(token),
+  }),
+};
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+function requestFor(route: ModelRoute, token: string): GatewayRequest {
+  const build = route.name ? REQUESTS[route.name] : undefined;
+  if (!build) throw new Error(`no contract request for route ${route.name}: add one to REQUESTS`);
+  return build(token);
+}
+
+async function everyRouteTwice(model: GatewayModel, token: string): Promise<GatewayResponse[]> {
+  const responses: GatewayResponse[] = [];
+  for (let pass = 0; pass < 2; pass += 1)
+    for (const route of routes) responses.push(await model.request(requestFor(route, token)));
+  return responses;
+}
+
+describe('one token, every route, twice, within one TTL', () => {
+  it('reaches every handler and invokes our authorizer once', async () => {
+    const model = await serviceModel(realAuthorizer());
+    const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
+    const responses = await everyRouteTwice(model, token);
+    expect(responses).toHaveLength(routes.length * 2);
+    for (const response of responses) {
+      expect(response.answeredBy).toBe('handler');
+      expect(response.statusCode).toBeLessThan(500);
+    }
+    expect(responses.map((r) => r.authorizer)).toEqual([
+      'invoked',
+      ...Array(routes.length * 2 - 1).fill('cached'),
+    ]);
+    expect(model.stats().authorizerInvocations).toBe(1);
+  });
+
+  it("catches the seed's bug: a naive Allow for event.methodArn answers 403 on the second route", async () => {
+    const model = await serviceModel(naiveAuthorizer(realAuthorizer()), {
+      defaultGatewayResponses: true,
+    });
+    const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
+    const [first, second] = [
+      await model.request(requestFor(routes[0]!, token)),
+      await model.request(requestFor(routes[1]!, token)),
+    ];
+    expect(first.answeredBy).toBe('handler');
+    expect(second.answeredBy).toBe('gateway');
+    expect(second.statusCode).toBe(403);
+    expect(second.body).toBe('{"Message":"User is not authorized to access this resource"}');
+    expect(second.authorizer).toBe('cached');
+    expect(model.stats().authorizerInvocations).toBe(1);
+  });
+
+  it("with our gateway responses the naive authorizer's 403 is still a refusal, now problem+json", async () => {
+    const model = await serviceModel(naiveAuthorizer(realAuthorizer()));
+    const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
+    await model.request(requestFor(routes[0]!, token));
+    const second = await model.request(requestFor(routes[1]!, token));
+    expect(second.statusCode).toBe(403);
+    expect(second.headers['content-type']).toBe('application/problem+json');
+    expect(second.json).toMatchObject({
+      code: 'access_denied',
+      detail: 'User is not authorized to access this resource',
+    });
+  });
+
+  it('with TTL 0 the authorizer runs once per request', async () => {
+    const model = await serviceModel(realAuthorizer(), { ttl: 0 });
+    const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
+    const responses = await everyRouteTwice(model, token);
+    expect(responses.every((r) => r.answeredBy === 'handler')).toBe(true);
+    expect(model.stats().authorizerInvocations).toBe(routes.length * 2);
+  });
+});
+
+describe('layer 2 still authorizes behind a cached gateway Allow', () => {
+  it('refuses a read-only token on every write route with 403 insufficient_scope', async () => {
+    const model = await serviceModel(realAuthorizer());
+    const token = await issuer.sign({ claims: { scope: 'users:read' } });
+    const byRoute = new Map<string, GatewayResponse>();
+    for (const route of routes)
+      byRoute.set(route.name!, await model.request(requestFor(route, token)));
+
+    for (const name of ['createUser', 'updateUser', 'deleteUser']) {
+      const response = byRoute.get(name)!;
+      expect(response.answeredBy).toBe('handler');
+      expect(response.authorizer).toBe('cached');
+      expect(response.statusCode).toBe(403);
+      expect(response.json).toMatchObject({
+        code: 'insufficient_scope',
+        error: 'insufficient_scope',
+      });
+      // The gateway renames the integration's WWW-Authenticate: the JSON body carries the scope.
+      expect(response.headers['www-authenticate']).toBeUndefined();
+      expect(response.headers['x-amzn-remapped-www-authenticate']).toContain('insufficient_scope');
+    }
+    for (const name of ['getMe', 'listUsers', 'getUser'])
+      expect([200, 404]).toContain(byRoute.get(name)!.statusCode);
+    expect(model.stats().authorizerInvocations).toBe(1);
+  });
+
+  it('refuses a token after its exp with 401 invalid_token although the gateway cache still allows it', async () => {
+    const model = await serviceModel(realAuthorizer());
+    const token = await issuer.sign({ claims: { scope: ALL_SCOPES }, expiresIn: 1 });
+    const before = await model.request(REQUESTS.getMe!(token));
+    expect(before.statusCode).toBe(200);
+    // Real time: the handlers read the clock themselves. The TTL (300 s) is far from over.
+    await sleep(1100);
+    const after = await model.request(REQUESTS.getMe!(token));
+    expect(after.authorizer).toBe('cached');
+    expect(after.answeredBy).toBe('handler');
+    expect(after.statusCode).toBe(401);
+    expect(after.json).toMatchObject({ code: 'invalid_token', error: 'invalid_token' });
+    expect(model.stats().authorizerInvocations).toBe(1);
+  });
+});
+
+describe('JWKS outage during a cache miss', () => {
+  it('answers 500, caches nothing, and the next call after recovery succeeds', async () => {
+    // No failure backoff: the point here is the gateway's cache, not the resolver's pacing.
+    const model = await serviceModel(realAuthorizer({ failureBackoffMs: 0 }));
+    const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
+    try {
+      issuer.setJwksBehaviour({ kind: 'status', status: 503 });
+      const during = await model.request(REQUESTS.getMe!(token));
+      expect(during.statusCode).toBe(500);
+      expect(during.answeredBy).toBe('gateway');
+      expect(during.headers['content-type']).toBe('application/problem+json');
+      expect(during.json).toMatchObject({ code: 'authorizer_error', status: 500 });
+      expect(model.cacheSize()).toBe(0);
+    } finally {
+      issuer.setJwksBehaviour({ kind: 'keys' });
+    }
+    const after = await model.request(REQUESTS.getMe!(token));
+    expect(after.statusCode).toBe(200);
+    expect(after.authorizer).toBe('invoked');
+    expect(model.stats().authorizerInvocations).toBe(2);
+  });
+});
+
+describe("the gateway's own answers, as serverless.yml declares them", () => {
+  it('answers a missing token 401 problem+json with WWW-Authenticate, without invoking the authorizer', async () => {
+    const model = await serviceModel(realAuthorizer());
+    const response = await model.request({ method: 'GET', path: '/me' });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.json).toMatchObject({ code: 'invalid_token', status: 401 });
+    expect(model.stats().authorizerInvocations).toBe(0);
+  });
+
+  it('answers a token signed by a stranger 401 problem+json', async () => {
+    const model = await serviceModel(realAuthorizer());
+    const stranger = await startTestIssuer(['ES256']);
+    try {
+      const token = await stranger.sign({ claims: { iss: issuer.issuer } });
+      const response = await model.request(REQUESTS.getMe!(token));
+      expect(response.statusCode).toBe(401);
+      expect(response.json).toMatchObject({ code: 'invalid_token', detail: 'Unauthorized' });
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  it.each([
+    'UNAUTHORIZED',
+    'ACCESS_DENIED',
+    'AUTHORIZER_CONFIGURATION_ERROR',
+    'AUTHORIZER_FAILURE',
+    'MISSING_AUTHENTICATION_TOKEN',
+  ] as const)('renders %s as valid problem+json with the status it answers', async (type) => {
+    const declared = gatewayResponses();
+    const model = createGatewayModel({
+      routes: [
+        { method: 'GET', path: '/me', handler: async () => ({ statusCode: 200, body: '' }) },
+      ],
+      authorizer: {
+        handler: async () => {
+          if (type === 'UNAUTHORIZED') throw new Error('Unauthorized');
+          if (type === 'ACCESS_DENIED')
+            return {
+              principalId: 'x',
+              policyDocument: {
+                Version: '2012-10-17',
+                Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: '*' }],
+              },
+            };
+          throw new Error('AuthorizerFailure: jwks_unavailable');
+        },
+        resultTtlInSeconds: 0,
+      },
+      gatewayResponses: declared,
+      authorizerErrorType:
+        type === 'AUTHORIZER_FAILURE' ? 'AUTHORIZER_FAILURE' : 'AUTHORIZER_CONFIGURATION_ERROR',
+    });
+    const path = type === 'MISSING_AUTHENTICATION_TOKEN' ? '/nowhere' : '/me';
+    const response = await model.request({
+      method: 'GET',
+      path,
+      headers: { Authorization: 'Bearer x' },
+    });
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.headers['access-control-allow-origin']).toBe('*');
+    expect(response.json).toMatchObject({
+      type: expect.stringMatching(/^urn:two-layer-authz:problem:/),
+      code: expect.any(String),
+      requestId: response.headers['x-amzn-requestid'],
+    });
+    const status = (response.json as { status?: unknown }).status;
+    if (status !== undefined) expect(status).toBe(response.statusCode);
+  });
+});

@@ -1,0 +1,404 @@
+import { describe, expect, it } from '@jest/globals';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent } from 'aws-lambda';
+import {
+  createGatewayModel,
+  type GatewayModelOptions,
+  type ModelRoute,
+  type TokenAuthorizerFunction,
+} from './api-gateway-model.ts';
+
+/**
+ * The model's own behaviour, with scripted authorizers and handlers: cache, identity checks,
+ * policy re-evaluation, response shapes. The service itself runs through it in test/contract.
+ */
+
+const STAGE_WIDE = 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/dev/*';
+
+function policy(
+  Resource: string,
+  Effect: 'Allow' | 'Deny' = 'Allow',
+  context: Record<string, string | number | boolean> = {
+    sub: 'user-1',
+    exp: 1700000000,
+    admin: true,
+  },
+): APIGatewayAuthorizerResult {
+  return {
+    principalId: 'user-1',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect, Resource }],
+    },
+    context,
+  };
+}
+
+/** A scripted authorizer that records its events. */
+function scripted(answer: (token: string, methodArn: string) => unknown) {
+  const calls: { token: string; methodArn: string }[] = [];
+  const handler: TokenAuthorizerFunction = async (event) => {
+    calls.push({ token: event.authorizationToken, methodArn: event.methodArn });
+    const result = answer(event.authorizationToken, event.methodArn);
+    if (result instanceof Error) throw result;
+    return result as APIGatewayAuthorizerResult;
+  };
+  return { handler, calls };
+}
+
+const echo: ModelRoute['handler'] = async (event) => ({
+  statusCode: 200,
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify({ path: event.path }),
+});
+
+const ROUTES: ModelRoute[] = [
+  { method: 'GET', path: '/me', handler: echo },
+  { method: 'GET', path: '/users/{userId}', handler: echo },
+  { method: 'DELETE', path: '/users/{userId}', handler: echo },
+  { method: 'GET', path: '/files/{key+}', handler: echo },
+  { method: 'GET', path: '/', handler: echo },
+];
+
+function gateway(
+  answer: (token: string, methodArn: string) => unknown,
+  overrides: Partial<GatewayModelOptions> & { ttl?: number } = {},
+) {
+  let clock = 1_000_000;
+  const authorizer = scripted(answer);
+  const model = createGatewayModel({
+    routes: ROUTES,
+    authorizer: {
+      handler: authorizer.handler,
+      resultTtlInSeconds: overrides.ttl ?? 300,
+      identityValidationExpression: '^[Bb]earer +[-A-Za-z0-9._~+/]+=*$',
+    },
+    now: () => clock,
+    ...overrides,
+  });
+  const call = (path: string, token: string | null = 'Bearer t1', method = 'GET') =>
+    model.request({ method, path, headers: token === null ? {} : { Authorization: token } });
+  return { model, call, calls: authorizer.calls, advance: (s: number) => (clock += s * 1000) };
+}
+
+describe('authorizer result cache', () => {
+  it('reuses a cached Allow for the same token within the TTL, on any route', async () => {
+    const { call, calls, model } = gateway(() => policy(STAGE_WIDE));
+    expect((await call('/me')).statusCode).toBe(200);
+    const second = await call('/users/42');
+    expect(second.statusCode).toBe(200);
+    expect(second.authorizer).toBe('cached');
+    expect(calls).toHaveLength(1);
+    expect(model.stats()).toEqual({
+      authorizerInvocations: 1,
+      cacheHits: 1,
+      handlerInvocations: 2,
+    });
+  });
+
+  it('keys the cache by token: another token invokes the authorizer again', async () => {
+    const { call, calls } = gateway(() => policy(STAGE_WIDE));
+    await call('/me', 'Bearer t1');
+    await call('/me', 'Bearer t2');
+    expect(calls.map((c) => c.token)).toEqual(['Bearer t1', 'Bearer t2']);
+  });
+
+  it('expires an entry after the TTL and invokes the authorizer again', async () => {
+    const { call, calls, advance } = gateway(() => policy(STAGE_WIDE), { ttl: 60 });
+    await call('/me');
+    advance(59);
+    expect((await call('/me')).authorizer).toBe('cached');
+    advance(1);
+    expect((await call('/me')).authorizer).toBe('invoked');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('TTL 0 turns the cache off: one authorizer call per request', async () => {
+    const { call, calls, model } = gateway(() => policy(STAGE_WIDE), { ttl: 0 });
+    for (let i = 0; i < 5; i += 1) await call('/me');
+    expect(calls).toHaveLength(5);
+    expect(model.cacheSize()).toBe(0);
+  });
+
+  it('caches a Deny policy like an Allow', async () => {
+    const { call, calls } = gateway(() => policy(STAGE_WIDE, 'Deny'));
+    expect((await call('/me')).statusCode).toBe(403);
+    expect((await call('/me')).authorizer).toBe('cached');
+    expect(calls).toHaveLength(1);
+  });
+
+  it('does not cache a 401: the next call invokes the authorizer again', async () => {
+    const { call, calls } = gateway(() => new Error('Unauthorized'));
+    await call('/me');
+    await call('/me');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('does not cache an authorizer error: the next call invokes the authorizer again', async () => {
+    let fail = true;
+    const { call, calls } = gateway(() => (fail ? new Error('boom') : policy(STAGE_WIDE)));
+    expect((await call('/me')).statusCode).toBe(500);
+    fail = false;
+    expect((await call('/me')).statusCode).toBe(200);
+    expect(calls).toHaveLength(2);
+  });
+});
+
+describe('policy evaluation per request', () => {
+  it('evaluates a cached per-route Allow against the next route: 403 (the seed bug)', async () => {
+    const { call } = gateway((_token, methodArn) => policy(methodArn));
+    expect((await call('/users/1')).statusCode).toBe(200);
+    const next = await call('/me');
+    expect(next.statusCode).toBe(403);
+    expect(next.json).toEqual({ Message: 'User is not authorized to access this resource' });
+    expect(next.headers['x-amzn-errortype']).toBe('AccessDeniedException');
+    expect(next.authorizer).toBe('cached');
+  });
+
+  it('answers an explicit Deny with its own message', async () => {
+    const { call } = gateway(() => ({
+      ...policy(STAGE_WIDE),
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: STAGE_WIDE },
+          {
+            Action: 'execute-api:Invoke',
+            Effect: 'Deny',
+            Resource: `${STAGE_WIDE.slice(0, -1)}DELETE/*`,
+          },
+        ],
+      },
+    }));
+    expect((await call('/users/1')).statusCode).toBe(200);
+    const denied = await call('/users/1', 'Bearer t1', 'DELETE');
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json).toEqual({
+      Message: 'User is not authorized to access this resource with an explicit deny',
+    });
+  });
+
+  it('sends the authorizer a methodArn with the real path values, not the template', async () => {
+    const { call, calls } = gateway(() => policy(STAGE_WIDE), { ttl: 0 });
+    await call('/users/42');
+    await call('/');
+    expect(calls.map((c) => c.methodArn)).toEqual([
+      'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/dev/GET/users/42',
+      'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/dev/GET/',
+    ]);
+  });
+});
+
+describe('what API Gateway answers on its own', () => {
+  it.each([
+    ['no Authorization header', null],
+    ['an empty Authorization header', ''],
+    ['a header that fails the identity validation expression', 'Basic dXNlcjpwYXNz'],
+  ])('%s: 401 without invoking the authorizer', async (_name, header) => {
+    const { call, calls } = gateway(() => policy(STAGE_WIDE));
+    const response = await call('/me', header);
+    expect(response.statusCode).toBe(401);
+    expect(response.json).toEqual({ message: 'Unauthorized' });
+    expect(response.authorizer).toBe('not-called');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('anchors the identity validation expression: a partial match is refused', async () => {
+    const { call, calls } = gateway(() => policy(STAGE_WIDE));
+    expect((await call('/me', 'Bearer abc def')).statusCode).toBe(401);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('reads the identity header whatever its case', async () => {
+    const { model } = gateway(() => policy(STAGE_WIDE));
+    const response = await model.request({
+      method: 'GET',
+      path: '/me',
+      headers: { authorization: 'Bearer t1' },
+    });
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('maps an authorizer that throws exactly "Unauthorized" to 401', async () => {
+    const { call } = gateway(() => new Error('Unauthorized'));
+    const response = await call('/me');
+    expect([response.statusCode, response.json]).toEqual([401, { message: 'Unauthorized' }]);
+  });
+
+  it.each([
+    ['any other error', new Error('jwks down')],
+    ['an "Unauthorized" with extra text', new Error('Unauthorized: expired')],
+    ['an output without principalId', { policyDocument: policy(STAGE_WIDE).policyDocument }],
+    ['a context with an object value', { ...policy(STAGE_WIDE), context: { a: { b: 1 } } }],
+  ])('answers 500 {"message":null} for %s', async (_name, answer) => {
+    const { call } = gateway(() => answer);
+    const response = await call('/me');
+    expect(response.statusCode).toBe(500);
+    expect(response.json).toEqual({ message: null });
+    expect(response.responseType).toBe('AUTHORIZER_CONFIGURATION_ERROR');
+  });
+
+  it('answers 500 when the authorizer outlives its timeout', async () => {
+    const { call } = gateway(() => policy(STAGE_WIDE));
+    const slow = createGatewayModel({
+      routes: ROUTES,
+      authorizer: {
+        handler: () => new Promise((resolve) => setTimeout(() => resolve(policy(STAGE_WIDE)), 200)),
+        resultTtlInSeconds: 300,
+        timeoutMs: 20,
+      },
+    });
+    expect(
+      (await slow.request({ method: 'GET', path: '/me', headers: { Authorization: 'Bearer x' } }))
+        .statusCode,
+    ).toBe(500);
+    expect((await call('/me')).statusCode).toBe(200);
+  });
+
+  it('answers an unknown path or method with 403 Missing Authentication Token, before any authorizer', async () => {
+    const { call, calls } = gateway(() => policy(STAGE_WIDE));
+    for (const [path, method] of [
+      ['/nope', 'GET'],
+      ['/me', 'POST'],
+      ['/users', 'GET'],
+      ['/users/1/x', 'GET'],
+    ] as const) {
+      const response = await call(path, 'Bearer t1', method);
+      expect([response.statusCode, response.json]).toEqual([
+        403,
+        { message: 'Missing Authentication Token' },
+      ]);
+    }
+    expect(calls).toHaveLength(0);
+  });
+
+  it('answers 414 when the methodArn would exceed 1,600 bytes', async () => {
+    const { call, calls } = gateway(() => policy(STAGE_WIDE));
+    expect((await call(`/users/${'x'.repeat(1600)}`)).statusCode).toBe(414);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('renders a customised gateway response, and falls back to DEFAULT_4XX for other 4xx types', async () => {
+    const { call } = gateway(() => new Error('Unauthorized'), {
+      gatewayResponses: {
+        UNAUTHORIZED: {
+          statusCode: 401,
+          headers: { 'WWW-Authenticate': 'Bearer' },
+          template:
+            '{"code":"invalid_token","detail":$context.error.messageString,"id":"$context.requestId"}',
+        },
+        DEFAULT_4XX: { template: '{"code":"gateway","type":"$context.error.responseType"}' },
+      },
+    });
+    const unauthorized = await call('/me');
+    expect(unauthorized.json).toEqual({
+      code: 'invalid_token',
+      detail: 'Unauthorized',
+      id: unauthorized.headers['x-amzn-requestid'],
+    });
+    expect(unauthorized.headers['www-authenticate']).toBe('Bearer');
+    const missing = await call('/nope');
+    expect([missing.statusCode, missing.json]).toEqual([
+      403,
+      { code: 'gateway', type: 'MISSING_AUTHENTICATION_TOKEN' },
+    ]);
+  });
+});
+
+describe('the Lambda proxy integration', () => {
+  it('passes the context stringified, with principalId and a numeric integrationLatency', async () => {
+    let seen: APIGatewayProxyEvent | undefined;
+    const model = createGatewayModel({
+      routes: [
+        {
+          method: 'GET',
+          path: '/users/{userId}',
+          handler: async (event) => ((seen = event), { statusCode: 204, body: '' }),
+        },
+      ],
+      authorizer: { handler: async () => policy(STAGE_WIDE), resultTtlInSeconds: 300 },
+    });
+    await model.request({
+      method: 'GET',
+      path: '/users/a%20b',
+      headers: { Authorization: 'Bearer x' },
+      query: { tag: ['a', 'b'] },
+    });
+    expect(seen?.requestContext.authorizer).toEqual({
+      sub: 'user-1',
+      exp: '1700000000',
+      admin: 'true',
+      principalId: 'user-1',
+      integrationLatency: expect.any(Number),
+    });
+    expect(seen?.pathParameters).toEqual({ userId: 'a b' });
+    expect(seen?.resource).toBe('/users/{userId}');
+    expect(seen?.path).toBe('/users/a%20b');
+    expect(seen?.queryStringParameters).toEqual({ tag: 'b' });
+    expect(seen?.multiValueQueryStringParameters).toEqual({ tag: ['a', 'b'] });
+  });
+
+  it('matches a greedy {name+} parameter across slashes', async () => {
+    let seen: APIGatewayProxyEvent | undefined;
+    const model = createGatewayModel({
+      routes: [
+        {
+          method: 'GET',
+          path: '/files/{key+}',
+          handler: async (event) => ((seen = event), { statusCode: 200, body: '' }),
+        },
+      ],
+      authorizer: { handler: async () => policy(STAGE_WIDE), resultTtlInSeconds: 300 },
+    });
+    await model.request({
+      method: 'GET',
+      path: '/files/a/b/c.txt',
+      headers: { Authorization: 'Bearer x' },
+    });
+    expect(seen?.pathParameters).toEqual({ key: 'a/b/c.txt' });
+  });
+
+  it('renames an integration WWW-Authenticate header to X-Amzn-Remapped-WWW-Authenticate', async () => {
+    const model = createGatewayModel({
+      routes: [
+        {
+          method: 'GET',
+          path: '/me',
+          handler: async () => ({
+            statusCode: 403,
+            headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' },
+            body: '{}',
+          }),
+        },
+      ],
+      authorizer: { handler: async () => policy(STAGE_WIDE), resultTtlInSeconds: 300 },
+    });
+    const response = await model.request({
+      method: 'GET',
+      path: '/me',
+      headers: { Authorization: 'Bearer x' },
+    });
+    expect(response.headers['www-authenticate']).toBeUndefined();
+    expect(response.headers['x-amzn-remapped-www-authenticate']).toBe(
+      'Bearer error="insufficient_scope"',
+    );
+  });
+
+  it.each([
+    ['throws', async () => Promise.reject(new Error('bug'))],
+    ['returns no statusCode', async () => ({ body: 'x' })],
+  ])('answers 502 when the handler %s', async (_name, handler) => {
+    const model = createGatewayModel({
+      routes: [{ method: 'GET', path: '/me', handler }],
+      authorizer: { handler: async () => policy(STAGE_WIDE), resultTtlInSeconds: 300 },
+    });
+    const response = await model.request({
+      method: 'GET',
+      path: '/me',
+      headers: { Authorization: 'Bearer x' },
+    });
+    expect([response.statusCode, response.json]).toEqual([
+      502,
+      { message: 'Internal server error' },
+    ]);
+  });
+});

@@ -1,0 +1,568 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayTokenAuthorizerEvent,
+  Context,
+} from 'aws-lambda';
+import { evaluatePolicy, InvalidAuthorizerOutput, parseAuthorizerOutput } from './iam-policy.ts';
+
+/**
+ * A model of API Gateway REST between client, TOKEN authorizer (with its result cache), policy
+ * evaluation and Lambda proxy integration, written to `shared/docs/api-gateway-authorizer.md`.
+ * serverless-offline never caches authorizer results, so the bug this service exists to prevent
+ * (a cached per-route Allow answering 403 on the next route) only shows through a model like this.
+ *
+ * Where the doc says UNKNOWN the model takes the stricter reading and says so next to the code.
+ */
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<unknown>;
+export type TokenAuthorizerFunction = (
+  event: APIGatewayTokenAuthorizerEvent,
+) => Promise<APIGatewayAuthorizerResult>;
+
+export interface ModelRoute {
+  /** e.g. `GET`. */
+  readonly method: string;
+  /** The resource template, e.g. `/users/{userId}` (`{name+}` is greedy). */
+  readonly path: string;
+  readonly handler: ProxyHandler;
+  readonly name?: string;
+}
+
+export interface ModelAuthorizer {
+  readonly handler: TokenAuthorizerFunction;
+  /** `resultTtlInSeconds`: 0 turns the cache off. Required: unset means 300 on AWS (doc §1.1). */
+  readonly resultTtlInSeconds: number;
+  readonly identityValidationExpression?: string;
+  /** The header named by `method.request.header.<name>` (default Authorization). */
+  readonly identityHeader?: string;
+  /** The authorizer function's timeout; past it the gateway answers 500. */
+  readonly timeoutMs?: number;
+}
+
+export type GatewayResponseType =
+  | 'UNAUTHORIZED'
+  | 'ACCESS_DENIED'
+  | 'AUTHORIZER_CONFIGURATION_ERROR'
+  | 'AUTHORIZER_FAILURE'
+  | 'MISSING_AUTHENTICATION_TOKEN'
+  | 'DEFAULT_4XX'
+  | 'DEFAULT_5XX';
+
+/** An `AWS::ApiGateway::GatewayResponse` as declared in the service's resources. */
+export interface GatewayResponseTemplate {
+  readonly statusCode?: number;
+  /** `gatewayresponse.header.<Name>` → value, already unquoted. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The `application/json` template (`$context.error.messageString`, `$context.requestId`...). */
+  readonly template?: string;
+}
+
+export interface GatewayModelOptions {
+  readonly routes: readonly ModelRoute[];
+  readonly authorizer: ModelAuthorizer;
+  readonly gatewayResponses?: Partial<Record<GatewayResponseType, GatewayResponseTemplate>>;
+  /**
+   * Which response type an authorizer that throws (anything but "Unauthorized") or times out
+   * produces. AWS does not say (doc §2 note A); AUTHORIZER_CONFIGURATION_ERROR matches the
+   * observed `x-amzn-ErrorType`. Tests should pin both.
+   */
+  readonly authorizerErrorType?: 'AUTHORIZER_CONFIGURATION_ERROR' | 'AUTHORIZER_FAILURE';
+  /** Epoch milliseconds; the cache expires on this clock. Default `Date.now`. */
+  readonly now?: () => number;
+  readonly stage?: string;
+  readonly region?: string;
+  readonly accountId?: string;
+  readonly apiId?: string;
+}
+
+export interface GatewayRequest {
+  readonly method: string;
+  /** The path as the client sends it after the stage, with its real values: `/users/42`. */
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string | readonly string[]>>;
+  readonly body?: string;
+}
+
+export interface GatewayResponse {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  /** The body parsed as JSON, when it is JSON. */
+  readonly json: unknown;
+  /** `handler`: the integration answered; `gateway`: API Gateway answered on its own. */
+  readonly answeredBy: 'handler' | 'gateway';
+  readonly responseType?: GatewayResponseType;
+  /** What the authorizer step did for this request. */
+  readonly authorizer: 'invoked' | 'cached' | 'not-called';
+  /** The event the handler received, if it was called. */
+  readonly event?: APIGatewayProxyEvent;
+}
+
+export interface GatewayStats {
+  readonly authorizerInvocations: number;
+  readonly cacheHits: number;
+  readonly handlerInvocations: number;
+}
+
+export interface GatewayModel {
+  request(request: GatewayRequest): Promise<GatewayResponse>;
+  stats(): GatewayStats;
+  /** The methodArn API Gateway would send the authorizer for this request. */
+  methodArn(method: string, path: string): string;
+  /** Entries currently in the authorizer cache (expired ones excluded). */
+  cacheSize(): number;
+}
+
+// Doc §5: with authorization on, a methodArn longer than 1,600 bytes is answered 414.
+const MAX_METHOD_ARN_BYTES = 1600;
+
+interface CacheEntry {
+  readonly output: APIGatewayAuthorizerResult;
+  readonly expiresAt: number;
+}
+
+interface Match {
+  readonly route: ModelRoute;
+  readonly pathParameters: Record<string, string> | null;
+}
+
+export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
+  const {
+    routes,
+    authorizer,
+    gatewayResponses = {},
+    authorizerErrorType = 'AUTHORIZER_CONFIGURATION_ERROR',
+    now = Date.now,
+    stage = 'dev',
+    region = 'eu-west-1',
+    accountId = '123456789012',
+    apiId = 'a1b2c3d4e5',
+  } = options;
+  // Doc §1.4: the TOKEN cache key is the token header's value. The model is one API, one stage
+  // and one authorizer, so the scope of the key (§1.7, unknown) does not arise.
+  const cache = new Map<string, CacheEntry>();
+  const identityHeader = (authorizer.identityHeader ?? 'Authorization').toLowerCase();
+  // Doc §2: whether the expression must match the whole token is unknown. Anchoring it refuses
+  // more, so the model anchors it.
+  const identityPattern =
+    authorizer.identityValidationExpression === undefined
+      ? undefined
+      : new RegExp(`^(?:${authorizer.identityValidationExpression})$`);
+  let authorizerInvocations = 0;
+  let cacheHits = 0;
+  let handlerInvocations = 0;
+
+  const methodArn = (method: string, path: string) =>
+    `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${method.toUpperCase()}/${path.replace(/^\//, '')}`;
+
+  function gatewayAnswer(
+    type: GatewayResponseType,
+    message: string | null,
+    requestId: string,
+    authorizerStep: GatewayResponse['authorizer'],
+  ): GatewayResponse {
+    const response = renderGatewayResponse(type, message, requestId, gatewayResponses);
+    return { ...response, answeredBy: 'gateway', responseType: type, authorizer: authorizerStep };
+  }
+
+  async function authorize(
+    token: string,
+    arn: string,
+  ): Promise<
+    { output: APIGatewayAuthorizerResult; step: 'invoked' | 'cached' } | 'unauthorized' | 'error'
+  > {
+    const cached = cache.get(token);
+    if (cached && cached.expiresAt > now()) {
+      cacheHits += 1;
+      return { output: cached.output, step: 'cached' };
+    }
+    cache.delete(token);
+    authorizerInvocations += 1;
+    let output: unknown;
+    try {
+      output = await withTimeout(
+        authorizer.handler({ type: 'TOKEN', authorizationToken: token, methodArn: arn }),
+        authorizer.timeoutMs,
+      );
+    } catch (error) {
+      // Only the exact message "Unauthorized" is a 401; anything else (other text, a timeout) is a
+      // 500 (doc §2; the "starts with" reading is disputed, exact is the stricter one). Whether
+      // AWS caches a 401 or a 500 is unknown (§1.11–1.12): the model caches neither, so a test
+      // can never pass by leaning on a cached failure.
+      return error instanceof Error && error.message === 'Unauthorized' ? 'unauthorized' : 'error';
+    }
+    try {
+      parseAuthorizerOutput(output);
+    } catch (error) {
+      if (error instanceof InvalidAuthorizerOutput) return 'error';
+      throw error;
+    }
+    const valid = output as APIGatewayAuthorizerResult;
+    // A valid policy, Allow or Deny, is cached with its context (doc §1.9, §1.10).
+    if (authorizer.resultTtlInSeconds > 0)
+      cache.set(token, { output: valid, expiresAt: now() + authorizer.resultTtlInSeconds * 1000 });
+    return { output: valid, step: 'invoked' };
+  }
+
+  async function request(req: GatewayRequest): Promise<GatewayResponse> {
+    const requestId = randomUUID();
+    const match = matchRoute(routes, req.method, req.path);
+    // REST answers an unknown resource or method with 403 "Missing Authentication Token", before
+    // any authorizer runs.
+    if (!match)
+      return gatewayAnswer(
+        'MISSING_AUTHENTICATION_TOKEN',
+        'Missing Authentication Token',
+        requestId,
+        'not-called',
+      );
+
+    const arn = methodArn(req.method, req.path);
+    if (Buffer.byteLength(arn) > MAX_METHOD_ARN_BYTES) return uriTooLong(requestId);
+
+    const token = headerValue(req.headers, identityHeader);
+    // Absent, or (unknown, stricter) empty: 401 without invoking the authorizer (doc §2).
+    if (token === undefined || token === '')
+      return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId, 'not-called');
+    if (identityPattern && !identityPattern.test(token))
+      return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId, 'not-called');
+
+    const started = now();
+    const outcome = await authorize(token, arn);
+    if (outcome === 'unauthorized')
+      return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId, 'invoked');
+    if (outcome === 'error') return gatewayAnswer(authorizerErrorType, null, requestId, 'invoked');
+
+    // The cached policy is evaluated again against this request's methodArn (doc §1.8).
+    const decision = evaluatePolicy(parseAuthorizerOutput(outcome.output), arn);
+    if (decision === 'explicit-deny')
+      return gatewayAnswer(
+        'ACCESS_DENIED',
+        'User is not authorized to access this resource with an explicit deny',
+        requestId,
+        outcome.step,
+      );
+    if (decision === 'implicit-deny')
+      return gatewayAnswer(
+        'ACCESS_DENIED',
+        'User is not authorized to access this resource',
+        requestId,
+        outcome.step,
+      );
+
+    const event = proxyEventFor(req, match, {
+      requestId,
+      stage,
+      accountId,
+      apiId,
+      requestTime: now(),
+      // Doc §4d: context values stringified, principalId and integrationLatency (a number)
+      // added; on a cache hit the latency is 0, as once observed.
+      authorizer: {
+        ...Object.fromEntries(
+          Object.entries(outcome.output.context ?? {}).map(([key, value]) => [key, String(value)]),
+        ),
+        principalId: outcome.output.principalId,
+        integrationLatency: outcome.step === 'cached' ? 0 : Math.max(0, now() - started),
+      },
+    });
+    handlerInvocations += 1;
+    let result: unknown;
+    try {
+      result = await match.route.handler(event, lambdaContext(requestId, match.route.name));
+    } catch {
+      return integrationFailure(outcome.step, event);
+    }
+    if (!isProxyResult(result)) return integrationFailure(outcome.step, event);
+    return {
+      statusCode: result.statusCode,
+      headers: integrationHeaders(result),
+      body: result.body ?? '',
+      json: parseJson(result.body),
+      answeredBy: 'handler',
+      authorizer: outcome.step,
+      event,
+    };
+  }
+
+  return {
+    request,
+    methodArn,
+    stats: () => ({ authorizerInvocations, cacheHits, handlerInvocations }),
+    cacheSize: () => [...cache.values()].filter((entry) => entry.expiresAt > now()).length,
+  };
+}
+
+/** Doc §5: a methodArn over 1,600 bytes; AWS names no response type for it (unknown). */
+function uriTooLong(requestId: string): GatewayResponse {
+  const body = '{"message":"Request URI too long"}';
+  return {
+    statusCode: 414,
+    headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
+    body,
+    json: JSON.parse(body),
+    answeredBy: 'gateway',
+    authorizer: 'not-called',
+  };
+}
+
+/** A Lambda proxy integration that throws or returns no statusCode: 502, the gateway's text. */
+function integrationFailure(
+  step: GatewayResponse['authorizer'],
+  event: APIGatewayProxyEvent,
+): GatewayResponse {
+  const body = '{"message": "Internal server error"}';
+  return {
+    statusCode: 502,
+    headers: { 'content-type': 'application/json' },
+    body,
+    json: JSON.parse(body),
+    answeredBy: 'gateway',
+    authorizer: step,
+    event,
+  };
+}
+
+const DEFAULT_STATUS: Record<GatewayResponseType, number> = {
+  UNAUTHORIZED: 401,
+  ACCESS_DENIED: 403,
+  AUTHORIZER_CONFIGURATION_ERROR: 500,
+  AUTHORIZER_FAILURE: 500,
+  MISSING_AUTHENTICATION_TOKEN: 403,
+  DEFAULT_4XX: 400,
+  DEFAULT_5XX: 500,
+};
+
+const ERROR_TYPE: Partial<Record<GatewayResponseType, string>> = {
+  UNAUTHORIZED: 'UnauthorizedException',
+  ACCESS_DENIED: 'AccessDeniedException',
+  AUTHORIZER_CONFIGURATION_ERROR: 'AuthorizerConfigurationException',
+  AUTHORIZER_FAILURE: 'AuthorizerFailureException',
+  MISSING_AUTHENTICATION_TOKEN: 'MissingAuthenticationTokenException',
+};
+
+/**
+ * A gateway response: the type's own customisation if the service declares one, else the
+ * DEFAULT_4XX/DEFAULT_5XX customisation, else AWS's default `{"message":...}` (the 403 key is
+ * `Message`, capital M, as captured from real responses: doc §2).
+ */
+function renderGatewayResponse(
+  type: GatewayResponseType,
+  message: string | null,
+  requestId: string,
+  custom: Partial<Record<GatewayResponseType, GatewayResponseTemplate>>,
+): Pick<GatewayResponse, 'statusCode' | 'headers' | 'body' | 'json'> {
+  const status = DEFAULT_STATUS[type];
+  const family: GatewayResponseType = status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
+  const own = custom[type];
+  const fallback = custom[family];
+  const chosen = own ?? fallback;
+  const defaultTemplate =
+    type === 'ACCESS_DENIED'
+      ? '{"Message":$context.error.messageString}'
+      : '{"message":$context.error.messageString}';
+  const template = chosen?.template ?? defaultTemplate;
+  // `$context.error.messageString` is the message as a quoted JSON string (or null): the
+  // templates place it without quotes.
+  const body = template
+    .replaceAll('$context.error.messageString', JSON.stringify(message))
+    .replaceAll('$context.error.message', message ?? '')
+    .replaceAll('$context.error.responseType', type)
+    .replaceAll('$context.requestId', requestId);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-amzn-requestid': requestId,
+  };
+  const errorType = ERROR_TYPE[type];
+  if (errorType) headers['x-amzn-errortype'] = errorType;
+  for (const [name, value] of Object.entries(chosen?.headers ?? {}))
+    headers[name.toLowerCase()] = value;
+  return {
+    statusCode: own?.statusCode ?? status,
+    headers,
+    body,
+    json: parseJson(body),
+  };
+}
+
+function matchRoute(
+  routes: readonly ModelRoute[],
+  method: string,
+  path: string,
+): Match | undefined {
+  const actual = segments(path);
+  for (const route of routes) {
+    if (route.method.toUpperCase() !== method.toUpperCase()) continue;
+    const params = matchTemplate(segments(route.path), actual);
+    if (params) return { route, pathParameters: Object.keys(params).length ? params : null };
+  }
+  return undefined;
+}
+
+/** `{name}` takes one non-empty segment, `{name+}` the (non-empty) rest; the rest is literal. */
+function matchTemplate(
+  template: readonly string[],
+  actual: readonly string[],
+): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (const [i, segment] of template.entries()) {
+    const greedy = /^\{(.+)\+\}$/.exec(segment);
+    if (greedy) {
+      const rest = actual.slice(i);
+      if (rest.length === 0 || rest.includes('')) return undefined;
+      params[greedy[1]!] = decode(rest.join('/'));
+      return params;
+    }
+    const value = actual[i];
+    if (value === undefined || value === '') return undefined;
+    const param = /^\{(.+)\}$/.exec(segment);
+    if (param) params[param[1]!] = decode(value);
+    else if (segment !== value) return undefined;
+  }
+  return actual.length === template.length ? params : undefined;
+}
+
+const segments = (path: string): string[] => {
+  const trimmed = path.replace(/^\//, '');
+  return trimmed === '' ? [] : trimmed.split('/');
+};
+
+function decode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+interface EventContext {
+  readonly requestId: string;
+  readonly stage: string;
+  readonly accountId: string;
+  readonly apiId: string;
+  readonly requestTime: number;
+  readonly authorizer: Record<string, string | number>;
+}
+
+function proxyEventFor(req: GatewayRequest, match: Match, ctx: EventContext): APIGatewayProxyEvent {
+  const headers = { ...(req.headers ?? {}) };
+  const query = Object.entries(req.query ?? {});
+  const multiQuery = Object.fromEntries(
+    query.map(([key, value]) => [key, typeof value === 'string' ? [value] : [...value]]),
+  );
+  return {
+    resource: match.route.path,
+    path: req.path,
+    httpMethod: req.method.toUpperCase(),
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    // The single-value map keeps the last value of a repeated parameter.
+    queryStringParameters: query.length
+      ? Object.fromEntries(Object.entries(multiQuery).map(([k, v]) => [k, v.at(-1) ?? '']))
+      : null,
+    multiValueQueryStringParameters: query.length ? multiQuery : null,
+    pathParameters: match.pathParameters,
+    stageVariables: null,
+    body: req.body ?? null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: ctx.accountId,
+      apiId: ctx.apiId,
+      authorizer: ctx.authorizer,
+      domainName: `${ctx.apiId}.execute-api.eu-west-1.amazonaws.com`,
+      httpMethod: req.method.toUpperCase(),
+      identity: {
+        sourceIp: '127.0.0.1',
+        userAgent: headerValue(req.headers, 'user-agent') ?? null,
+      } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: `/${ctx.stage}${req.path}`,
+      protocol: 'HTTP/1.1',
+      requestId: ctx.requestId,
+      requestTimeEpoch: ctx.requestTime,
+      resourceId: 'model',
+      resourcePath: match.route.path,
+      stage: ctx.stage,
+    },
+  };
+}
+
+/**
+ * The integration's headers as the client receives them. API Gateway REST renames an
+ * integration's `WWW-Authenticate` to `X-Amzn-Remapped-WWW-Authenticate` (D-KNOWN): this is why
+ * layer 2 puts the RFC 6750 fields in the JSON body too.
+ */
+function integrationHeaders(result: APIGatewayProxyResult): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const all: [string, string][] = [
+    ...Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)] as [string, string]),
+    ...Object.entries(result.multiValueHeaders ?? {}).map(
+      ([k, v]) => [k, v.map(String).join(', ')] as [string, string],
+    ),
+  ];
+  for (const [name, value] of all) {
+    const lower = name.toLowerCase();
+    headers[lower === 'www-authenticate' ? 'x-amzn-remapped-www-authenticate' : lower] = value;
+  }
+  return headers;
+}
+
+function isProxyResult(value: unknown): value is APIGatewayProxyResult {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Number.isInteger((value as { statusCode?: unknown }).statusCode)
+  );
+}
+
+function headerValue(
+  headers: Readonly<Record<string, string>> | undefined,
+  lowerName: string,
+): string | undefined {
+  for (const [name, value] of Object.entries(headers ?? {}))
+    if (name.toLowerCase() === lowerName) return value;
+  return undefined;
+}
+
+function parseJson(body: string | undefined): unknown {
+  if (!body) return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('Authorizer timed out')), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function lambdaContext(requestId: string, functionName = 'handler'): Context {
+  const deadline = Date.now() + 10_000;
+  return {
+    awsRequestId: requestId,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'model',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

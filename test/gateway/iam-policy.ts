@@ -1,0 +1,106 @@
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+
+/**
+ * How API Gateway REST evaluates the policy a Lambda authorizer returned, against one request's
+ * methodArn (shared doc §3). Where AWS documents nothing, the model picks the behaviour that
+ * grants less: a test that passes here cannot pass only because the model was lenient.
+ */
+export type PolicyDecision = 'allow' | 'explicit-deny' | 'implicit-deny';
+
+/** Thrown when the authorizer output is not something API Gateway accepts (it answers 500). */
+export class InvalidAuthorizerOutput extends Error {
+  override readonly name = 'InvalidAuthorizerOutput';
+}
+
+interface Statement {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action?: string | string[];
+  readonly Resource?: string | string[];
+  readonly NotAction?: unknown;
+  readonly NotResource?: unknown;
+  readonly Condition?: unknown;
+}
+
+const INVOKE = 'execute-api:Invoke';
+
+/**
+ * IAM resource/action wildcards: `*` is any run of characters (slashes and the empty string
+ * included), `?` exactly one character, everything else literal (IAM-RES, doc §3.7–3.8).
+ */
+export function globMatches(pattern: string, value: string, caseInsensitive = false): boolean {
+  const source = pattern
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`, caseInsensitive ? 'is' : 's').test(value);
+}
+
+/**
+ * Checks the authorizer output the way API Gateway does before it caches or applies it, and
+ * returns its statements. Disputed cases (missing principalId, `null` context values, an Effect
+ * in another casing) are treated as invalid: the stricter reading (doc §2, §3.15, §4c).
+ */
+export function parseAuthorizerOutput(output: unknown): readonly Statement[] {
+  if (!isObject(output)) throw new InvalidAuthorizerOutput('output is not an object');
+  const result = output as Partial<APIGatewayAuthorizerResult>;
+  if (typeof result.principalId !== 'string' || result.principalId === '')
+    throw new InvalidAuthorizerOutput('no principalId');
+  const document = result.policyDocument as unknown;
+  if (!isObject(document)) throw new InvalidAuthorizerOutput('no policyDocument');
+  const raw = (document as { Statement?: unknown }).Statement;
+  const statements = Array.isArray(raw) ? raw : isObject(raw) ? [raw] : undefined;
+  if (!statements) throw new InvalidAuthorizerOutput('policyDocument has no Statement');
+  for (const statement of statements) {
+    if (!isObject(statement) || (statement.Effect !== 'Allow' && statement.Effect !== 'Deny'))
+      throw new InvalidAuthorizerOutput('a statement has no Effect Allow or Deny');
+  }
+  if (result.context !== undefined) {
+    if (!isObject(result.context)) throw new InvalidAuthorizerOutput('context is not a map');
+    for (const [key, value] of Object.entries(result.context)) {
+      if (!['string', 'number', 'boolean'].includes(typeof value))
+        throw new InvalidAuthorizerOutput(`context value "${key}" is not a string/number/boolean`);
+    }
+  }
+  return statements as Statement[];
+}
+
+/** Explicit Deny wins over any Allow; no matching Allow is an implicit deny (doc §3.11). */
+export function evaluatePolicy(
+  statements: readonly Statement[],
+  methodArn: string,
+): PolicyDecision {
+  let allowed = false;
+  for (const statement of statements) {
+    if (statement.Effect === 'Deny' && denyApplies(statement, methodArn)) return 'explicit-deny';
+    if (statement.Effect === 'Allow' && allowApplies(statement, methodArn)) allowed = true;
+  }
+  return allowed ? 'allow' : 'implicit-deny';
+}
+
+function allowApplies(statement: Statement, methodArn: string): boolean {
+  // Conditions, NotAction and NotResource: whether API Gateway honours them is unknown (§3.13,
+  // §3.14). An Allow that carries one grants nothing here.
+  if (statement.Condition !== undefined || statement.NotAction !== undefined) return false;
+  if (statement.NotResource !== undefined) return false;
+  // The casing of Action is unknown (§3.12): an Allow must spell it exactly.
+  return (
+    list(statement.Action).some((action) => globMatches(action, INVOKE)) &&
+    list(statement.Resource).some((resource) => globMatches(resource, methodArn))
+  );
+}
+
+function denyApplies(statement: Statement, methodArn: string): boolean {
+  // The stricter reading for a Deny is the broader one: it applies whatever it carries.
+  if (statement.Condition !== undefined || statement.NotAction !== undefined) return true;
+  if (statement.NotResource !== undefined) return true;
+  return (
+    list(statement.Action).some((action) => globMatches(action, INVOKE, true)) &&
+    list(statement.Resource).some((resource) => globMatches(resource, methodArn))
+  );
+}
+
+const list = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
