@@ -1,0 +1,71 @@
+import type { TokenAuthorizerFunction } from '../gateway/api-gateway-model.ts';
+import {
+  naiveAuthorizer,
+  runCacheScenario,
+  type CacheScenarioResult,
+} from '../gateway/cache-economics.ts';
+import { serviceGateway } from '../gateway/service.ts';
+import { authorizerFor } from '../support/authorizer.ts';
+import { startTestIssuer } from '../support/issuer.ts';
+
+/**
+ * Cache economics through the gateway model, with our real authorizer: N tokens × every route ×
+ * R requests spread over one TTL, for our stage-wide Allow, the seed's per-route Allow, and the
+ * seed's workaround (TTL 0).
+ */
+export interface EconomicsResult {
+  readonly tokens: number;
+  readonly routes: number;
+  readonly rounds: number;
+  readonly ttlSeconds: number;
+  readonly rows: readonly { readonly label: string; readonly result: CacheScenarioResult }[];
+}
+
+export async function benchEconomics(tokens: number, rounds: number): Promise<EconomicsResult> {
+  const issuer = await startTestIssuer(['RS256']);
+  try {
+    const ours = authorizerFor(issuer).authorize;
+    const { routes, authorizer } = await serviceGateway({ authorizer: ours });
+    const signed = await Promise.all(
+      Array.from({ length: tokens }, (_, i) =>
+        issuer.sign({ claims: { sub: `user-${i}`, scope: 'users:read users:write users:admin' } }),
+      ),
+    );
+    const ttl = authorizer.resultTtlInSeconds;
+    const run = (label: string, auth: TokenAuthorizerFunction, ttlSeconds: number) =>
+      runCacheScenario({ routes, authorizer: auth, tokens: signed, rounds, ttlSeconds }).then(
+        (result) => ({ label, result }),
+      );
+    return {
+      tokens,
+      routes: routes.length,
+      rounds,
+      ttlSeconds: ttl,
+      rows: [
+        await run(`ours: stage-wide Allow, TTL ${ttl} s`, ours, ttl),
+        await run(`seed: Allow event.methodArn, TTL ${ttl} s`, naiveAuthorizer(ours), ttl),
+        await run('seed workaround: TTL 0', naiveAuthorizer(ours), 0),
+      ],
+    };
+  } finally {
+    await issuer.close();
+  }
+}
+
+/**
+ * 10k users at 1 request/s each. With the cache, each user's token costs one authorizer call per
+ * TTL (tokens outliving the TTL); with TTL 0, one per request. Concurrency = rate × duration.
+ */
+export function projection(users: number, ttlSeconds: number, decisionNs: number) {
+  const cached = users / ttlSeconds;
+  const uncached = users;
+  const seconds = decisionNs / 1e9;
+  return {
+    cachedPerSecond: cached,
+    uncachedPerSecond: uncached,
+    cachedConcurrency: cached * seconds,
+    uncachedConcurrency: uncached * seconds,
+    cachedPerDay: cached * 86_400,
+    uncachedPerDay: uncached * 86_400,
+  };
+}

@@ -1,0 +1,120 @@
+import {
+  createPublicKey,
+  verify as cryptoVerify,
+  webcrypto,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
+import { JwtVerifier } from 'aws-jwt-verify';
+import { importJWK, jwtVerify, type CryptoKey } from 'jose';
+import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
+import { loadAuthorizerConfig } from '../../src/authorizer/config.ts';
+import type { Logger } from '../../src/shared/log.ts';
+import { methodArn, startTestIssuer, type Alg, type TestIssuer } from '../support/issuer.ts';
+import { compare, type Stats } from './measure.ts';
+
+/**
+ * Layer 1, warm: one decision per token with the JWKS already cached, against the floor (raw
+ * node:crypto), WebCrypto (the API jose is built on), jose.jwtVerify alone and aws-jwt-verify.
+ */
+export interface Layer1Result {
+  readonly alg: Alg;
+  readonly stats: Record<string, Stats>;
+}
+
+export const VARIANTS = {
+  raw: 'raw node:crypto verify (sync) + base64url + JSON.parse',
+  webcrypto: 'WebCrypto subtle.verify + base64url + JSON.parse',
+  jose: 'jose.jwtVerify (prepared key)',
+  awsJwtVerify: 'aws-jwt-verify verifySync (cached JWKS)',
+  ours: 'our authorizer: whole decision',
+} as const;
+
+// The log line is part of our decision: serialise it as the real logger does, but keep the
+// terminal out of the measurement.
+let lastLine = '';
+const serialisingLogger: Logger = (entry) => {
+  lastLine = JSON.stringify({ time: new Date().toISOString(), ...entry });
+};
+
+export async function benchLayer1(
+  alg: 'RS256' | 'ES256',
+  options: { samples: number; opsPerSample: number },
+): Promise<Layer1Result> {
+  const issuer = await startTestIssuer([alg]);
+  try {
+    return { alg, stats: await compareVerifiers(issuer, alg, options) };
+  } finally {
+    await issuer.close();
+  }
+}
+
+async function compareVerifiers(
+  issuer: TestIssuer,
+  alg: 'RS256' | 'ES256',
+  options: { samples: number; opsPerSample: number },
+) {
+  const key = issuer.keys[0]!;
+  const token = await issuer.sign({ claims: { scope: 'users:read users:write' } });
+  const [h, p, s] = token.split('.') as [string, string, string];
+  const signingInput = Buffer.from(`${h}.${p}`);
+  const signature = Buffer.from(s, 'base64url');
+  const keyObject: KeyObject = createPublicKey({
+    key: key.publicJwk as JsonWebKey,
+    format: 'jwk',
+  });
+  const cryptoKey = (await importJWK(key.publicJwk, alg)) as CryptoKey;
+  const nodeKey =
+    alg === 'ES256' ? { key: keyObject, dsaEncoding: 'ieee-p1363' as const } : keyObject;
+  const webAlgorithm =
+    alg === 'ES256' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5' };
+
+  const aws = JwtVerifier.create({
+    issuer: issuer.issuer,
+    audience: issuer.audience,
+    jwksUri: issuer.jwksUrl.href,
+  });
+  aws.cacheJwks({ keys: [key.publicJwk as never] });
+
+  const config = loadAuthorizerConfig({
+    AUTH_ISSUER: issuer.issuer,
+    AUTH_AUDIENCE: issuer.audience,
+    AUTH_JWKS_URL: issuer.jwksUrl.href,
+  });
+  const authorize = createAuthorizer({ config, log: serialisingLogger });
+  const event = {
+    type: 'TOKEN' as const,
+    authorizationToken: `Bearer ${token}`,
+    methodArn: methodArn('GET', '/users/42'),
+  };
+
+  const decode = () => {
+    JSON.parse(Buffer.from(h, 'base64url').toString());
+    return JSON.parse(Buffer.from(p, 'base64url').toString()) as unknown;
+  };
+  const variants = {
+    [VARIANTS.raw]: () => {
+      decode();
+      if (!cryptoVerify('sha256', signingInput, nodeKey, signature)) throw new Error('raw: bad');
+    },
+    [VARIANTS.webcrypto]: async () => {
+      decode();
+      if (!(await webcrypto.subtle.verify(webAlgorithm, cryptoKey, signature, signingInput)))
+        throw new Error('webcrypto: bad');
+    },
+    [VARIANTS.jose]: () =>
+      jwtVerify(token, cryptoKey, {
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+        algorithms: [alg],
+        requiredClaims: ['exp', 'sub'],
+      }),
+    [VARIANTS.awsJwtVerify]: () => aws.verifySync(token),
+    [VARIANTS.ours]: () => authorize(event),
+  };
+  // Every variant must succeed on this token before its timing means anything (and the first
+  // call of ours fetches the JWKS, so the measured calls are warm).
+  for (const run of Object.values(variants)) await run();
+  if (!lastLine.includes('"decision":"allow"')) throw new Error('our authorizer did not allow');
+  return compare(variants, options);
+}
