@@ -39,12 +39,23 @@ const ROUTE_PATTERN =
 // RFC 6749 §3.3 scope-token.
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
+/** Stable codes for what can be wrong with a schema file (the route lint prints them). */
+export type RouteSchemaProblem =
+  | 'invalid_json'
+  | 'not_an_object'
+  | 'route_missing'
+  | 'route_malformed'
+  | 'scopes_missing'
+  | 'scopes_invalid';
+
 export class RouteSchemaError extends Error {
   override readonly name = 'RouteSchemaError';
   readonly file: string;
-  constructor(file: string, problem: string) {
+  readonly code: RouteSchemaProblem;
+  constructor(file: string, code: RouteSchemaProblem, problem: string) {
     super(`${file}: ${problem}`);
     this.file = file;
+    this.code = code;
   }
 }
 
@@ -74,28 +85,35 @@ export function parseRouteSchema(path: string, root = process.cwd()): RouteSchem
   try {
     schema = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new RouteSchemaError(file, `is not valid JSON (${(error as Error).message})`);
+    throw new RouteSchemaError(
+      file,
+      'invalid_json',
+      `is not valid JSON (${(error as Error).message})`,
+    );
   }
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema))
-    throw new RouteSchemaError(file, 'must be a JSON object');
+    throw new RouteSchemaError(file, 'not_an_object', 'must be a JSON object');
   const record = schema as Record<string, unknown>;
 
   const route = record[ROUTE_KEY];
   if (typeof route !== 'string')
     throw new RouteSchemaError(
       file,
+      'route_missing',
       `has no "${ROUTE_KEY}" (expected "METHOD /path", e.g. "GET /users/{userId}")`,
     );
   const match = ROUTE_PATTERN.exec(route);
   if (!match)
     throw new RouteSchemaError(
       file,
+      'route_malformed',
       `"${ROUTE_KEY}" is "${route}"; expected "METHOD /path" with an upper-case method and {param} placeholders`,
     );
 
   if (!(SCOPES_KEY in record)) {
     throw new RouteSchemaError(
       file,
+      'scopes_missing',
       `has no "${SCOPES_KEY}": list the scopes the route needs, or [] to allow any authenticated caller on purpose`,
     );
   }
@@ -106,11 +124,12 @@ export function parseRouteSchema(path: string, root = process.cwd()): RouteSchem
   ) {
     throw new RouteSchemaError(
       file,
+      'scopes_invalid',
       `"${SCOPES_KEY}" must be an array of scope strings (no spaces)`,
     );
   }
   if (new Set(scopes).size !== scopes.length)
-    throw new RouteSchemaError(file, `"${SCOPES_KEY}" lists a scope twice`);
+    throw new RouteSchemaError(file, 'scopes_invalid', `"${SCOPES_KEY}" lists a scope twice`);
 
   const properties = record.properties as Record<string, unknown> | undefined;
   return {

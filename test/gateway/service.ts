@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parse } from 'yaml';
+import { loadRouteTable, readServerlessYml } from '../../src/routes/route-table.ts';
 import type {
   GatewayModelOptions,
   GatewayResponseTemplate,
@@ -12,31 +11,17 @@ import type {
 } from './api-gateway-model.ts';
 
 /**
- * This service as API Gateway would deploy it, read from serverless.yml: each http route with
- * its real handler module, the authorizer's TTL and identity validation expression, and the
- * gateway responses declared in resources. The contract tests feed it to the gateway model.
+ * This service as API Gateway would deploy it: each http route of serverless.yml (through the
+ * route table) with its real handler module, the authorizer's TTL and identity validation
+ * expression, and the gateway responses declared in resources. The contract tests and the
+ * benchmark feed it to the gateway model.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 
-interface HttpEvent {
-  readonly method: string;
-  readonly path: string;
-  readonly authorizer?: {
-    readonly name?: string;
-    readonly identityValidationExpression?: string;
-    readonly resultTtlInSeconds?: unknown;
-  };
-}
-
-interface ServerlessDefinition {
-  readonly params?: { readonly default?: Record<string, unknown> };
-  readonly functions: Record<
+interface ServiceDefinition {
+  readonly functions?: Record<
     string,
-    {
-      readonly handler: string;
-      readonly timeout?: number;
-      readonly events?: { http?: HttpEvent }[];
-    }
+    { readonly timeout?: number; readonly events?: { http?: { authorizer?: unknown } }[] }
   >;
   readonly resources?: {
     Resources?: Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -50,69 +35,55 @@ export interface ServiceOptions {
   readonly ttl?: number;
 }
 
-export function readServerlessYml(root = ROOT): ServerlessDefinition {
-  // `merge: true` resolves the `<<` keys; aliases such as `authorizer: *authorizer` resolve anyway.
-  return parse(readFileSync(join(root, 'serverless.yml'), 'utf8'), {
-    merge: true,
-  }) as ServerlessDefinition;
-}
+const definition = () => readServerlessYml(ROOT) as ServiceDefinition;
 
-/** Resolves `${param:name}` against `params.default`; other variables stay as written. */
-function resolveParam(value: unknown, definition: ServerlessDefinition): unknown {
-  if (typeof value !== 'string') return value;
-  const match = /^\$\{param:(\w+)\}$/.exec(value);
-  return match ? definition.params?.default?.[match[1]!] : value;
-}
-
-/** The http routes declared in serverless.yml, with the module that handles each. */
-export async function serviceRoutes(definition = readServerlessYml()): Promise<ModelRoute[]> {
-  const routes: ModelRoute[] = [];
-  for (const [name, fn] of Object.entries(definition.functions)) {
-    for (const event of fn.events ?? []) {
-      if (!event.http) continue;
-      const handler = await importHandler(fn.handler);
-      routes.push({
-        name,
-        method: event.http.method.toUpperCase(),
-        path: `/${event.http.path.replace(/^\//, '')}`,
-        handler,
-      });
-    }
-  }
-  return routes;
+/** The http routes of serverless.yml, each with the module that handles it. */
+export async function serviceRoutes(): Promise<ModelRoute[]> {
+  const table = loadRouteTable(ROOT);
+  if (table.problems.length) throw new Error(JSON.stringify(table.problems));
+  return Promise.all(
+    table.routes.map(async (route) => ({
+      name: route.function,
+      method: route.method,
+      path: route.path,
+      handler: await importHandler(route.handler),
+    })),
+  );
 }
 
 async function importHandler(reference: string): Promise<ProxyHandler> {
   const dot = reference.lastIndexOf('.');
-  const module = (await import(
-    pathToFileURL(join(ROOT, `${reference.slice(0, dot)}.ts`)).href
-  )) as Record<string, unknown>;
-  const handler = module[reference.slice(dot + 1)];
+  const url = pathToFileURL(join(ROOT, `${reference.slice(0, dot)}.ts`)).href;
+  const handler = ((await import(url)) as Record<string, unknown>)[reference.slice(dot + 1)];
   if (typeof handler !== 'function') throw new Error(`${reference} is not a function`);
   return handler as ProxyHandler;
 }
 
-/** The authorizer settings every route shares (the contract test pins that they are shared). */
-export function authorizerSettings(definition = readServerlessYml()) {
-  const events = Object.values(definition.functions).flatMap((fn) =>
-    (fn.events ?? []).flatMap((event) => (event.http?.authorizer ? [event.http.authorizer] : [])),
-  );
-  const first = events[0];
-  if (!first) throw new Error('serverless.yml has no route with an authorizer');
-  const ttl = Number(resolveParam(first.resultTtlInSeconds, definition));
+/** The authorizer settings every route shares (the route lint pins that each has a TTL). */
+export function authorizerSettings() {
+  const table = loadRouteTable(ROOT);
+  const first = table.routes[0];
+  const spec = Object.values(definition().functions ?? {})
+    .flatMap((fn) => fn.events ?? [])
+    .map((event) => event.http?.authorizer)
+    .find(
+      (a): a is { identityValidationExpression?: string } => typeof a === 'object' && a !== null,
+    );
+  if (!first?.authorizer || first.authorizerTtl === undefined || !spec)
+    throw new Error('serverless.yml has no route with an authorizer and a TTL');
   return {
-    resultTtlInSeconds: ttl,
-    identityValidationExpression: first.identityValidationExpression,
-    timeoutMs: (definition.functions[first.name ?? 'authorizer']?.timeout ?? 6) * 1000,
+    resultTtlInSeconds: first.authorizerTtl,
+    ...(spec.identityValidationExpression
+      ? { identityValidationExpression: spec.identityValidationExpression }
+      : {}),
+    timeoutMs: (definition().functions?.[first.authorizer]?.timeout ?? 6) * 1000,
   };
 }
 
 /** The `AWS::ApiGateway::GatewayResponse` resources, as the model renders them. */
-export function gatewayResponses(
-  definition = readServerlessYml(),
-): Partial<Record<GatewayResponseType, GatewayResponseTemplate>> {
+export function gatewayResponses(): Partial<Record<GatewayResponseType, GatewayResponseTemplate>> {
   const responses: Partial<Record<GatewayResponseType, GatewayResponseTemplate>> = {};
-  for (const block of definition.resources ?? []) {
+  for (const block of definition().resources ?? []) {
     for (const resource of Object.values(block.Resources ?? {})) {
       if (resource.Type !== 'AWS::ApiGateway::GatewayResponse') continue;
       const props = resource.Properties as {
@@ -146,15 +117,14 @@ export function gatewayResponses(
 export async function serviceGateway(
   options: ServiceOptions,
 ): Promise<Pick<GatewayModelOptions, 'routes' | 'authorizer' | 'gatewayResponses'>> {
-  const definition = readServerlessYml();
-  const settings = authorizerSettings(definition);
+  const settings = authorizerSettings();
   return {
-    routes: await serviceRoutes(definition),
+    routes: await serviceRoutes(),
     authorizer: {
       handler: options.authorizer,
       ...settings,
       resultTtlInSeconds: options.ttl ?? settings.resultTtlInSeconds,
     },
-    gatewayResponses: gatewayResponses(definition),
+    gatewayResponses: gatewayResponses(),
   };
 }

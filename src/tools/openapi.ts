@@ -1,0 +1,46 @@
+/**
+ * `npm run openapi` writes the OpenAPI 3.1 document generated from schemas/ and serverless.yml
+ * (to `--out <file>`, else stdout). It refuses while `npm run lint:routes` finds problems: a
+ * document for a broken route table would publish routes that are not what the API enforces.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { buildOpenApiDocument } from '../routes/openapi-document.ts';
+import { loadRouteTable } from '../routes/route-table.ts';
+import { formatProblems } from './lint-routes.ts';
+
+// The local auth server's token endpoint (`npm start`); set OPENAPI_TOKEN_URL for yours.
+export const DEFAULT_TOKEN_URL = 'http://127.0.0.1:4010/token';
+
+export function openApiFor(root: string, tokenUrl = DEFAULT_TOKEN_URL) {
+  const table = loadRouteTable(root);
+  if (table.problems.length) throw new Error(formatProblems(table.problems));
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    description?: string;
+  };
+  return buildOpenApiDocument(table.routes, table.schemas, {
+    title: pkg.name,
+    version: pkg.version,
+    ...(pkg.description ? { description: pkg.description } : {}),
+    tokenUrl,
+  });
+}
+
+if (import.meta.main) {
+  const root = join(import.meta.dirname, '..', '..');
+  const outIndex = process.argv.indexOf('--out');
+  const out = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
+  try {
+    const text = `${JSON.stringify(openApiFor(root, process.env.OPENAPI_TOKEN_URL || undefined), null, 2)}\n`;
+    if (out) {
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, text);
+      process.stdout.write(`wrote ${relative(process.cwd(), out) || out}\n`);
+    } else process.stdout.write(text);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\nopenapi: fix the route table first\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * `npm run routes` prints every route of the service: method, path, function, required scopes
+ * (all of them), schema file, authorizer TTL. `--json` prints the same rows for tools.
+ */
+import { join } from 'node:path';
+import { loadRouteTable, type RouteRow } from '../routes/route-table.ts';
+
+const ANY_CALLER = '(any authenticated caller)';
+
+export function formatRouteTable(routes: readonly RouteRow[]): string {
+  const header = ['METHOD', 'PATH', 'FUNCTION', 'SCOPES (all of)', 'SCHEMA', 'AUTHORIZER TTL'];
+  const rows = routes.map((r) => [
+    r.method,
+    r.path,
+    r.function,
+    r.scopes.length ? r.scopes.join(' ') : ANY_CALLER,
+    r.schemaFile ?? '(none)',
+    r.authorizer ? (r.authorizerTtl === undefined ? 'not set' : `${r.authorizerTtl} s`) : '(none)',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+if (import.meta.main) {
+  const table = loadRouteTable(process.env.ROUTES_ROOT ?? join(import.meta.dirname, '..', '..'));
+  if (process.argv.includes('--json'))
+    process.stdout.write(`${JSON.stringify(table.routes, null, 2)}\n`);
+  else process.stdout.write(`${formatRouteTable(table.routes)}\n`);
+  if (table.problems.length)
+    process.stderr.write(`\n${table.problems.length} problem(s): run npm run lint:routes\n`);
+}

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadRouteTable, type RouteTable } from '../../src/routes/route-table.ts';
+
+/**
+ * The route contract, read from what would be deployed: `sls package` builds the CloudFormation
+ * template, and every API Gateway method in it must sit behind our TOKEN authorizer with an
+ * explicit TTL, and match exactly one schema file that declares its scopes. This is what stops a
+ * route from shipping without its scopes, or without the authorizer.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties: Record<string, unknown>;
+}
+type Ref = { Ref: string };
+
+let out: string;
+let resources: Record<string, CfnResource>;
+let table: RouteTable;
+
+beforeAll(async () => {
+  out = mkdtempSync(join(tmpdir(), 'route-contract-'));
+  await promisify(execFile)(
+    join(ROOT, 'node_modules', '.bin', 'sls'),
+    ['package', '--package', out],
+    {
+      cwd: ROOT,
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    },
+  );
+  const template = JSON.parse(
+    readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as { Resources: Record<string, CfnResource> };
+  resources = template.Resources;
+  table = loadRouteTable(ROOT);
+}, 120_000);
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const ofType = (type: string) =>
+  Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+/** `/users/{userId}` from the chain of AWS::ApiGateway::Resource parents. */
+function resourcePath(id: Ref | unknown): string {
+  if (typeof id !== 'object' || id === null || !('Ref' in id)) return '';
+  const resource = resources[(id as Ref).Ref]!;
+  return `${resourcePath(resource.Properties.ParentId)}/${String(resource.Properties.PathPart)}`;
+}
+
+function deployedRoutes() {
+  return ofType('AWS::ApiGateway::Method').map(([name, method]) => ({
+    name,
+    method: String(method.Properties.HttpMethod),
+    path: resourcePath(method.Properties.ResourceId) || '/',
+    properties: method.Properties,
+  }));
+}
+
+describe('route contract (sls package output)', () => {
+  it('puts every non-preflight method behind the TOKEN authorizer (CUSTOM)', () => {
+    const methods = deployedRoutes().filter((m) => m.method !== 'OPTIONS');
+    expect(methods.length).toBeGreaterThan(0);
+    for (const method of methods) {
+      expect({
+        route: `${method.method} ${method.path}`,
+        type: method.properties.AuthorizationType,
+      }).toEqual({
+        route: `${method.method} ${method.path}`,
+        type: 'CUSTOM',
+      });
+      const authorizer = resources[(method.properties.AuthorizerId as Ref).Ref]!;
+      expect(authorizer.Type).toBe('AWS::ApiGateway::Authorizer');
+      expect(authorizer.Properties.Type).toBe('TOKEN');
+    }
+  });
+
+  it('leaves only CORS preflights without the authorizer, and they reach no Lambda', () => {
+    for (const method of deployedRoutes().filter(
+      (m) => m.properties.AuthorizationType !== 'CUSTOM',
+    )) {
+      expect(method.method).toBe('OPTIONS');
+      expect((method.properties.Integration as { Type: string }).Type).toBe('MOCK');
+    }
+  });
+
+  it('sets the authorizer TTL explicitly (unset means 300 s on AWS), with the identity checks', () => {
+    const authorizers = ofType('AWS::ApiGateway::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const [, authorizer] = authorizers[0]!;
+    expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBe(table.routes[0]!.authorizerTtl);
+    expect(Number.isInteger(authorizer.Properties.AuthorizerResultTtlInSeconds)).toBe(true);
+    expect(authorizer.Properties.IdentitySource).toBe('method.request.header.Authorization');
+    expect(authorizer.Properties.IdentityValidationExpression).toEqual(expect.any(String));
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(
+      'AuthorizerLambdaFunction',
+    );
+  });
+
+  it('deploys exactly the routes of the route table, each with one schema file and its scopes', () => {
+    expect(table.problems).toEqual([]);
+    const deployed = deployedRoutes()
+      .filter((m) => m.method !== 'OPTIONS')
+      .map((m) => `${m.method} ${m.path}`)
+      .sort();
+    const declared = table.schemas.map((s) => `${s.method} ${s.path}`).sort();
+    expect(deployed).toEqual(declared);
+    expect(new Set(declared).size).toBe(declared.length);
+    for (const route of table.routes) {
+      expect(route.schemaFile).toBeDefined();
+      expect(Array.isArray(route.scopes)).toBe(true);
+    }
+  });
+
+  it('has no orphan schema file', () => {
+    const routed = new Set(table.routes.map((r) => r.schemaFile));
+    expect(table.schemas.filter((s) => !routed.has(s.file)).map((s) => s.file)).toEqual([]);
+  });
+});
