@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import Provider from 'oidc-provider';
+import localConfig from './clients.json' with { type: 'json' };
+
+/**
+ * The local OAuth 2.0 authorization server: oidc-provider (a certified OpenID/OAuth server), not
+ * a token helper. Clients use the standard protocol: `POST /token` with client credentials
+ * (`client_secret_basic`), discovery at `/.well-known/openid-configuration`, keys at its
+ * `jwks_uri`. Access tokens are JWTs for this API (resource indicators, `accessTokenFormat:
+ * 'jwt'`), so layer 1 verifies them exactly as it verifies a production auth server's.
+ */
+export interface LocalClient {
+  readonly id: string;
+  readonly secret: string;
+  readonly scope: string;
+  readonly accessTokenTtlSeconds?: number;
+}
+
+export interface AuthServerOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Private signing keys; generated on first start and kept here (out of git). */
+  readonly keysFile: string;
+}
+
+export interface AuthServer {
+  readonly issuer: string;
+  readonly tokenUrl: string;
+  readonly audience: string;
+  readonly clients: readonly LocalClient[];
+  /** Signs from now on with a new key (new kid); the old public key stays in the JWKS. */
+  rotateKeys(): Promise<string>;
+  /** The kid new tokens are signed with. */
+  currentKid(): string;
+  close(): Promise<void>;
+}
+
+export const LOCAL = localConfig as {
+  readonly audience: string;
+  readonly scopes: readonly string[];
+  readonly accessTokenTtlSeconds: number;
+  readonly clients: readonly LocalClient[];
+};
+
+const HOST = '127.0.0.1';
+
+export async function startAuthServer({ port, keysFile }: AuthServerOptions): Promise<AuthServer> {
+  let keys = await loadOrCreateKeys(keysFile);
+  let server = await listen(port);
+  const actualPort = (server.address() as AddressInfo).port;
+  // http on loopback only: the authorizer's config refuses plain http anywhere else.
+  const issuer = `http://${HOST}:${actualPort}`;
+  mount(server, createProvider(issuer, keys));
+
+  return {
+    issuer,
+    tokenUrl: `${issuer}/token`,
+    audience: LOCAL.audience,
+    clients: LOCAL.clients,
+    currentKid: () => keys[0]!.kid!,
+    async rotateKeys() {
+      // oidc-provider signs with the first key of the alg; keeping the old key published lets
+      // tokens already issued verify until they expire, as a real rotation does.
+      keys = [
+        await generateKey('ES256'),
+        ...keys.filter((k) => k.alg === 'RS256'),
+        ...keys.filter((k) => k.alg === 'ES256'),
+      ];
+      writeFileSync(keysFile, JSON.stringify({ keys }, null, 2), { mode: 0o600 });
+      // oidc-provider reads its keys once; restart it on the same port.
+      await close(server);
+      server = await listen(actualPort);
+      mount(server, createProvider(issuer, keys));
+      return keys[0]!.kid!;
+    },
+    close: () => close(server),
+  };
+}
+
+function createProvider(issuer: string, keys: readonly JWK[]): Provider {
+  const scopes = LOCAL.scopes.join(' ');
+  const ttlOf = new Map(LOCAL.clients.map((c) => [c.id, c.accessTokenTtlSeconds]));
+  const provider = new Provider(issuer, {
+    clients: LOCAL.clients.map((c) => ({
+      client_id: c.id,
+      client_secret: c.secret,
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      // The scopes this client may be granted; others it asks for are dropped from the token.
+      scope: c.scope,
+    })),
+    jwks: { keys: keys as JWK[] },
+    scopes: [...LOCAL.scopes],
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // Clients may omit `resource`: the one API this server issues tokens for.
+        defaultResource: () => LOCAL.audience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource) => {
+          if (resource !== LOCAL.audience) throw new Error(`unknown resource ${resource}`);
+          return {
+            scope: scopes,
+            audience: LOCAL.audience,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    ttl: {
+      ClientCredentials: (_ctx, _token, client) =>
+        ttlOf.get(client.clientId) ?? LOCAL.accessTokenTtlSeconds,
+    },
+  });
+  // Errors are answered to the client per the protocol; the server's own log stays quiet.
+  provider.on('server_error', (_ctx, error) =>
+    process.stderr.write(`auth server error: ${(error as Error).message}\n`),
+  );
+  return provider;
+}
+
+function mount(server: Server, provider: Provider): void {
+  server.removeAllListeners('request');
+  server.on('request', provider.callback());
+}
+
+async function listen(port: number): Promise<Server> {
+  const server = createServer();
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => resolve());
+  });
+  return server;
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+async function loadOrCreateKeys(file: string): Promise<JWK[]> {
+  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { keys: JWK[] }).keys;
+  // ES256 signs the access tokens; oidc-provider also wants an RS256 key for its OpenID side.
+  const keys = [await generateKey('ES256'), await generateKey('RS256')];
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ keys }, null, 2), { mode: 0o600 });
+  return keys;
+}
+
+async function generateKey(alg: 'ES256' | 'RS256'): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = `${alg.toLowerCase()}-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`;
+  return { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' };
+}

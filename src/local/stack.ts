@@ -1,0 +1,233 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startAuthServer, type AuthServer } from './auth-server.ts';
+import { startLocalDynamo, type LocalDynamo } from './dynamo.ts';
+
+/**
+ * The whole service on localhost: the OAuth server, dynalite with the users table, and
+ * `sls offline` running the real authorizer and handlers against them. `npm start` and the
+ * end-to-end tests both start it through here.
+ */
+export interface StackPorts {
+  readonly api: number;
+  readonly lambda: number;
+  readonly issuer: number;
+  readonly dynamo: number;
+}
+
+export interface StackOptions {
+  readonly ports: StackPorts;
+  readonly keysFile: string;
+  /** Where sls offline's output goes (default: kept in memory, shown if start-up fails). */
+  readonly onOutput?: (chunk: string) => void;
+  /** Extra environment for the functions (e.g. AUTH_* tuning). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly auth: AuthServer;
+  readonly dynamoEndpoint: string;
+  /** A token from the real token endpoint, for one of src/local/clients.json's clients. */
+  tokenFor(clientId: string, scope?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_PORTS: StackPorts = { api: 3000, lambda: 3002, issuer: 4010, dynamo: 4567 };
+export const STAGE = 'dev';
+// The table name serverless.yml gives the stage (`${self:service}-${sls:stage}-users`).
+export const USERS_TABLE = `two-layer-authz-${STAGE}-users`;
+const ROOT = join(import.meta.dirname, '..', '..');
+const READY_TIMEOUT_MS = 90_000;
+
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  readonly port: number;
+  readonly role: string;
+  constructor(role: string, port: number) {
+    super(`port ${port} (${role}) is already in use`);
+    this.role = role;
+    this.port = port;
+  }
+}
+
+/** Fails fast, naming the port, rather than letting three servers half-start. */
+export async function assertPortsFree(ports: StackPorts): Promise<void> {
+  for (const [role, port] of Object.entries(ports)) {
+    if (port === 0) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer()
+        .once('error', () => resolve(false))
+        .once('listening', () => probe.close(() => resolve(true)))
+        .listen(port, '127.0.0.1');
+    });
+    if (!free) throw new PortInUseError(role, port);
+  }
+}
+
+/** Free loopback ports, for tests that run next to a developer's own `npm start`. */
+export async function freePorts(): Promise<StackPorts> {
+  const servers = await Promise.all(
+    [0, 1, 2, 3].map(
+      () =>
+        new Promise<import('node:net').Server>((resolve) => {
+          const server = createServer().listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const [api, lambda, issuer, dynamo] = servers.map(
+    (s) => (s.address() as import('node:net').AddressInfo).port,
+  ) as [number, number, number, number];
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return { api, lambda, issuer, dynamo };
+}
+
+export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
+  const { ports } = options;
+  await assertPortsFree(ports);
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const auth = await startAuthServer({ port: ports.issuer, keysFile: options.keysFile });
+    cleanups.push(() => auth.close());
+    const dynamo: LocalDynamo = await startLocalDynamo(ports.dynamo, USERS_TABLE);
+    cleanups.push(() => dynamo.close());
+
+    const apiUrl = `http://127.0.0.1:${ports.api}/${STAGE}`;
+    const offline = spawnOffline(ports, {
+      AUTH_ISSUER: auth.issuer,
+      AUTH_AUDIENCE: auth.audience,
+      // AUTH_JWKS_URL left empty: the authorizer reads jwks_uri from the issuer's discovery
+      // document, as it would for most production auth servers.
+      AUTH_JWKS_URL: '',
+      // A rotated key is picked up within a second (the e2e tests rotate keys).
+      AUTH_JWKS_COOLDOWN_SECONDS: '1',
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      ...options.env,
+    });
+    cleanups.push(() => stopProcess(offline.child));
+    offline.onOutput(options.onOutput);
+    await waitUntilReady(`${apiUrl}/me`, offline);
+
+    return {
+      apiUrl,
+      auth,
+      dynamoEndpoint: dynamo.endpoint,
+      tokenFor: (clientId, scope) => requestToken(auth, clientId, scope),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+interface Offline {
+  readonly child: ChildProcess;
+  output(): string;
+  onOutput(listener: ((chunk: string) => void) | undefined): void;
+}
+
+function spawnOffline(ports: StackPorts, env: Record<string, string>): Offline {
+  const child = spawn(
+    join(ROOT, 'node_modules', '.bin', 'sls'),
+    [
+      'offline',
+      'start',
+      '--stage',
+      STAGE,
+      '--host',
+      '127.0.0.1',
+      '--httpPort',
+      String(ports.api),
+      '--lambdaPort',
+      String(ports.lambda),
+    ],
+    {
+      cwd: ROOT,
+      // Its own process group, so stopping it also stops the workers it forks.
+      detached: true,
+      env: {
+        ...process.env,
+        ...env,
+        // Copied by serverless-offline into every function: dynalite accepts any credentials.
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+        FORCE_COLOR: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  let listener: ((chunk: string) => void) | undefined;
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output = (output + text).slice(-20_000);
+    listener?.(text);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return { child, output: () => output, onOutput: (l) => (listener = l) };
+}
+
+async function waitUntilReady(url: string, offline: Offline): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (offline.child.exitCode !== null)
+      throw new Error(`sls offline exited (${offline.child.exitCode}):\n${offline.output()}`);
+    try {
+      // Any HTTP answer (401 without a token) means the routes are up.
+      await fetch(url, { signal: AbortSignal.timeout(2000) });
+      return;
+    } catch {
+      await sleep(250);
+    }
+  }
+  throw new Error(
+    `sls offline did not answer ${url} within ${READY_TIMEOUT_MS / 1000} s:\n${offline.output()}`,
+  );
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The standard client-credentials request, as any client of the auth server makes it. */
+export async function requestToken(
+  auth: AuthServer,
+  clientId: string,
+  scope?: string,
+): Promise<string> {
+  const client = auth.clients.find((c) => c.id === clientId);
+  if (!client) throw new Error(`no local client "${clientId}" in src/local/clients.json`);
+  const response = await fetch(auth.tokenUrl, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: scope ?? client.scope }),
+  });
+  const body = (await response.json()) as { access_token?: string; error?: string };
+  if (!response.ok || !body.access_token)
+    throw new Error(`token request for ${clientId} failed: ${response.status} ${body.error}`);
+  return body.access_token;
+}

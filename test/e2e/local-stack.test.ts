@@ -1,0 +1,274 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startAuthServer, type AuthServer } from '../../src/local/auth-server.ts';
+import {
+  freePorts,
+  requestToken,
+  startLocalStack,
+  type LocalStack,
+} from '../../src/local/stack.ts';
+
+/**
+ * End to end over real HTTP: the stack `npm start` runs (oidc-provider, dynalite, sls offline
+ * with the real authorizer and handlers) on free ports, tokens from the real token endpoint.
+ * serverless-offline does not cache authorizer results: the cache contract lives in test/contract.
+ */
+let stack: LocalStack;
+let stranger: AuthServer;
+let keysDir: string;
+const tokens: Record<string, string> = {};
+
+beforeAll(async () => {
+  keysDir = mkdtempSync(join(tmpdir(), 'e2e-keys-'));
+  stack = await startLocalStack({ ports: await freePorts(), keysFile: join(keysDir, 'jwks.json') });
+  stranger = await startAuthServer({ port: 0, keysFile: join(keysDir, 'stranger.json') });
+  for (const client of ['reader', 'writer', 'admin']) tokens[client] = await stack.tokenFor(client);
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await stranger?.close();
+  rmSync(keysDir, { recursive: true, force: true });
+});
+
+interface Reply {
+  readonly status: number;
+  readonly contentType: string | null;
+  readonly headers: Headers;
+  readonly json: Record<string, unknown> | undefined;
+}
+
+async function call(
+  method: string,
+  path: string,
+  {
+    token,
+    body,
+    contentType = 'application/json',
+  }: { token?: string; body?: unknown; contentType?: string } = {},
+): Promise<Reply> {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: {
+      ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
+      ...(body === undefined ? {} : { 'Content-Type': contentType }),
+    },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    headers: response.headers,
+    json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+  };
+}
+
+const UNKNOWN_ID = '9b2f4c1e-0000-4000-8000-000000000000';
+const NEW_USER = { email: 'grace@example.com', name: 'Grace Hopper' };
+
+describe('tokens from the local auth server', () => {
+  it('are JWTs for this API with the client as subject and its scopes', async () => {
+    const me = await call('GET', '/me', { token: tokens.writer });
+    expect(me.status).toBe(200);
+    expect(me.json).toMatchObject({
+      sub: 'writer',
+      clientId: 'writer',
+      scopes: ['users:read', 'users:write'],
+      issuer: stack.auth.issuer,
+    });
+  });
+
+  it('are refused by the token endpoint for a scope the client may not have', async () => {
+    await expect(stack.tokenFor('reader', 'users:admin')).rejects.toThrow(/400 invalid_scope/);
+  });
+});
+
+describe('each route, allowed and refused by scope', () => {
+  const cases: {
+    client: string;
+    method: string;
+    path: string;
+    missing: string;
+    body: unknown;
+    status: number;
+  }[] = [
+    { client: 'reader', method: 'GET', path: '/me', missing: '', body: undefined, status: 200 },
+    {
+      client: 'reader',
+      method: 'GET',
+      path: '/users?limit=5',
+      missing: '',
+      body: undefined,
+      status: 200,
+    },
+    {
+      client: 'reader',
+      method: 'GET',
+      path: `/users/${UNKNOWN_ID}`,
+      missing: '',
+      body: undefined,
+      status: 404,
+    },
+    {
+      client: 'reader',
+      method: 'POST',
+      path: '/users',
+      missing: 'users:write',
+      body: NEW_USER,
+      status: 403,
+    },
+    {
+      client: 'reader',
+      method: 'PATCH',
+      path: `/users/${UNKNOWN_ID}`,
+      missing: 'users:write',
+      body: { name: 'x' },
+      status: 403,
+    },
+    {
+      client: 'reader',
+      method: 'DELETE',
+      path: `/users/${UNKNOWN_ID}`,
+      missing: 'users:admin',
+      body: undefined,
+      status: 403,
+    },
+    {
+      client: 'writer',
+      method: 'PATCH',
+      path: `/users/${UNKNOWN_ID}`,
+      missing: '',
+      body: { name: 'x' },
+      status: 404,
+    },
+    {
+      client: 'writer',
+      method: 'DELETE',
+      path: `/users/${UNKNOWN_ID}`,
+      missing: 'users:admin',
+      body: undefined,
+      status: 403,
+    },
+    {
+      client: 'admin',
+      method: 'DELETE',
+      path: `/users/${UNKNOWN_ID}`,
+      missing: '',
+      body: undefined,
+      status: 404,
+    },
+  ];
+
+  it.each(cases)(
+    '$client: $method $path → $status',
+    async ({ client, method, path, missing, body, status }) => {
+      const reply = await call(method, path, { token: tokens[client]!, body });
+      expect(reply.status).toBe(status);
+      if (status === 403) {
+        expect(reply.contentType).toBe('application/problem+json');
+        expect(reply.json).toMatchObject({
+          code: 'insufficient_scope',
+          error: 'insufficient_scope',
+          scope: missing,
+        });
+        expect(reply.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+      }
+      if (status === 404) expect(reply.json).toMatchObject({ code: 'not_found' });
+    },
+  );
+});
+
+describe('what the authorizer refuses', () => {
+  // serverless-offline answers its own 401 body; on AWS the UNAUTHORIZED gateway response of
+  // serverless.yml answers (pinned in test/contract).
+  it.each([
+    ['no token', undefined],
+    ['a garbage token', 'not-a-jwt'],
+    ['a well-formed token with a forged signature', 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'],
+  ])('%s: 401', async (_name, token) => {
+    const reply = await call('GET', '/me', token === undefined ? {} : { token });
+    expect(reply.status).toBe(401);
+  });
+
+  it('a token from another auth server (its own valid keys): 401', async () => {
+    const foreign = await requestToken(stranger, 'admin');
+    expect((await call('GET', '/me', { token: foreign })).status).toBe(401);
+  });
+
+  it('an expired token: 401 invalid_token', async () => {
+    const shortLived = await stack.tokenFor('shortlived');
+    expect((await call('GET', '/me', { token: shortLived })).status).toBe(200);
+    // Its lifetime is 2 s (src/local/clients.json).
+    await sleep(2600);
+    const reply = await call('GET', '/me', { token: shortLived });
+    expect(reply.status).toBe(401);
+    // Inside the authorizer's clock tolerance layer 2 still refuses it: it checks exp itself.
+    expect(reply.json).toMatchObject({ code: 'invalid_token' });
+  });
+});
+
+describe('the users resource, full cycle against dynalite', () => {
+  it('creates, reads, lists, updates and deletes a user', async () => {
+    const admin = tokens.admin!;
+    const created = await call('POST', '/users', { token: admin, body: NEW_USER });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ ...NEW_USER, role: 'member', userId: expect.any(String) });
+    const id = created.json!.userId as string;
+
+    expect((await call('GET', `/users/${id}`, { token: tokens.reader! })).json).toMatchObject(
+      NEW_USER,
+    );
+    const list = await call('GET', '/users?limit=100', { token: tokens.reader! });
+    expect((list.json!.items as { userId: string }[]).map((u) => u.userId)).toContain(id);
+
+    const updated = await call('PATCH', `/users/${id}`, {
+      token: tokens.writer!,
+      body: { name: 'Rear Admiral Hopper' },
+    });
+    expect([updated.status, updated.json?.name]).toEqual([200, 'Rear Admiral Hopper']);
+
+    expect((await call('DELETE', `/users/${id}`, { token: admin })).status).toBe(204);
+    expect((await call('GET', `/users/${id}`, { token: admin })).status).toBe(404);
+  });
+
+  it('refuses an invalid body with 400 and the list of problems, and a wrong content type with 415', async () => {
+    const invalid = await call('POST', '/users', {
+      token: tokens.writer!,
+      body: { email: 'nope', name: '' },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.contentType).toBe('application/problem+json');
+    expect(invalid.json).toMatchObject({ code: 'invalid_request' });
+    expect(
+      [...new Set((invalid.json!.errors as { path: string }[]).map((e) => e.path))].sort(),
+    ).toEqual(['/body/email', '/body/name']);
+
+    const text = await call('POST', '/users', {
+      token: tokens.writer!,
+      body: 'email=x',
+      contentType: 'text/plain',
+    });
+    expect([text.status, text.json?.code]).toEqual([415, 'unsupported_media_type']);
+  });
+});
+
+describe('key rotation on the auth server', () => {
+  it('is picked up by the running authorizer without a restart', async () => {
+    const before = await stack.tokenFor('reader');
+    const oldKid = stack.auth.currentKid();
+    const newKid = await stack.auth.rotateKeys();
+    expect(newKid).not.toBe(oldKid);
+    const after = await stack.tokenFor('reader');
+    expect(JSON.parse(Buffer.from(after.split('.')[0]!, 'base64url').toString()).kid).toBe(newKid);
+    // The stack runs the authorizer with AUTH_JWKS_COOLDOWN_SECONDS=1: an unknown kid refetches
+    // the JWKS at most once a second.
+    await sleep(1100);
+    expect((await call('GET', '/me', { token: after })).status).toBe(200);
+    // Tokens signed before the rotation stay valid: the old public key is still published.
+    expect((await call('GET', '/me', { token: before })).status).toBe(200);
+  });
+});
