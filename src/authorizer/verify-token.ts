@@ -49,6 +49,11 @@ export function createTokenVerifier(config: AuthorizerConfig, getKey: JWTVerifyG
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
       throw new TokenRejected('invalid_claim', '"sub" must be a non-empty string');
     }
+    // JSON numbers such as 1e999 parse to Infinity, which jose accepts as a number: a token that
+    // never expires. Only a finite expiry is one.
+    if (!Number.isFinite(payload.exp)) {
+      throw new TokenRejected('invalid_claim', '"exp" must be a finite number');
+    }
     return { claims: payload as VerifiedToken['claims'], header: protectedHeader };
   };
 }
@@ -64,10 +69,14 @@ function classifyVerifyError(error: unknown): Error {
   if (error instanceof errors.JWTExpired)
     return new TokenRejected('token_expired', undefined, { cause: error });
   if (error instanceof errors.JWTClaimValidationFailed) {
+    // `check_failed`: the value is well-formed but wrong (expired, another issuer...);
+    // `invalid`: it is not even the right type, whatever claim it is.
     const reason =
       error.reason === 'missing'
         ? 'missing_claim'
-        : (CLAIM_REASONS[error.claim] ?? 'invalid_claim');
+        : error.reason === 'check_failed'
+          ? (CLAIM_REASONS[error.claim] ?? 'invalid_claim')
+          : 'invalid_claim';
     return new TokenRejected(reason, `"${error.claim}" ${error.reason}`, { cause: error });
   }
   if (error instanceof errors.JOSEAlgNotAllowed)

@@ -1,0 +1,444 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createPublicKey } from 'node:crypto';
+import type { RejectReason } from '../../src/authorizer/errors.ts';
+import { outcomeOf } from '../support/authorizer.ts';
+import { b64u, rawJws, segments, unsigned, type Json } from './support/raw-jws.ts';
+import {
+  authorize,
+  bearer,
+  startTokenFixtures,
+  type KeyPair,
+  type TokenFixtures,
+} from './support/token-fixtures.ts';
+
+/**
+ * The token attack corpus: every case is an `Authorization` header an attacker (or a broken
+ * issuer) can send, and the reason code the authorizer must log while refusing it with 401.
+ * Expected: no Allow, and never a 500 for a token problem (a 500 is not cached, but it is an
+ * outage signal and an amplifier).
+ */
+let f: TokenFixtures;
+beforeAll(async () => {
+  f = await startTokenFixtures();
+});
+afterAll(async () => {
+  await f.close();
+});
+
+interface Case {
+  readonly name: string;
+  readonly reason: RejectReason;
+  /** The full header value; most cases build a token and prefix it with `Bearer `. */
+  readonly header: (f: TokenFixtures) => string;
+  /** Run against the authorizer that allows every asymmetric algorithm (reaches key checks). */
+  readonly permissive?: boolean;
+}
+
+type KeyName = 'rs' | 'es' | 'ed';
+const KEYS: readonly KeyName[] = ['rs', 'es', 'ed'];
+const ALG: Record<KeyName, string> = { rs: 'RS256', es: 'ES256', ed: 'EdDSA' };
+const pairOf = (f: TokenFixtures, k: KeyName): KeyPair => f[k];
+
+/** A token signed by our key `k` (a buggy issuer), over exactly this header and payload. */
+const ours =
+  (k: KeyName, header: Record<string, unknown> = {}, payload?: Json) =>
+  (fx: TokenFixtures) =>
+    bearer(
+      rawJws(
+        pairOf(fx, k).priv,
+        { alg: ALG[k], kid: pairOf(fx, k).key.kid, typ: 'at+jwt', ...header },
+        payload ?? fx.claims(),
+        ALG[k],
+      ),
+    );
+const oursWith = (k: KeyName, claims: Record<string, unknown>) => (fx: TokenFixtures) =>
+  ours(k, {}, fx.claims(claims))(fx);
+/** Signed by a stranger's key that reuses our kid. */
+const impostor =
+  (k: KeyName, header: Record<string, unknown> = {}, payload?: Json) =>
+  (fx: TokenFixtures) =>
+    bearer(
+      rawJws(
+        fx.impostor[k].priv,
+        { alg: ALG[k], kid: pairOf(fx, k).key.kid, ...header },
+        payload ?? fx.claims(),
+        ALG[k],
+      ),
+    );
+const valid = (fx: TokenFixtures, k: KeyName = 'rs') => ours(k)(fx).slice('Bearer '.length);
+
+const cases: Case[] = [];
+const add = (name: string, reason: RejectReason, header: Case['header'], permissive = false) =>
+  cases.push({ name, reason, header, permissive });
+
+// --- alg: none, every spelling, with and without a signature ---------------------------------
+for (const alg of ['none', 'None', 'NONE', 'nOnE', 'none ', ''])
+  for (const [label, sig] of [
+    ['empty signature', ''],
+    ['a junk signature', 'c2lnbmF0dXJl'],
+  ] as const)
+    add(`alg "${alg}" with ${label}`, alg === '' ? 'malformed_token' : 'alg_not_allowed', (fx) =>
+      bearer(unsigned({ alg, kid: fx.rs.key.kid }, fx.claims(), sig)),
+    );
+
+// --- HMAC signed with our public key (the RS/HS confusion), PEM and JWK forms ----------------
+for (const alg of ['HS256', 'HS384', 'HS512'])
+  for (const k of KEYS)
+    for (const form of ['PEM', 'JWK', 'DER'] as const)
+      add(`${alg} signed with our ${k} public key (${form})`, 'alg_not_allowed', (fx) => {
+        const pub = createPublicKey({ key: pairOf(fx, k).key.publicJwk as never, format: 'jwk' });
+        const secret =
+          form === 'PEM'
+            ? Buffer.from(pairOf(fx, k).pem)
+            : form === 'JWK'
+              ? Buffer.from(JSON.stringify(pairOf(fx, k).key.publicJwk))
+              : pub.export({ type: 'spki', format: 'der' });
+        return bearer(rawJws(secret, { alg, kid: pairOf(fx, k).key.kid }, fx.claims(), alg));
+      });
+
+// --- an algorithm that does not fit the key the kid names -------------------------------------
+const MISMATCH: [string, KeyName, KeyName][] = [
+  ['RS256', 'es', 'es'],
+  ['RS256', 'ed', 'ed'],
+  ['ES256', 'rs', 'rs'],
+  ['ES256', 'ed', 'ed'],
+  ['EdDSA', 'rs', 'rs'],
+  ['EdDSA', 'es', 'es'],
+];
+for (const [alg, kidOf, signer] of MISMATCH)
+  add(`${alg} header with the kid of our ${kidOf} key`, 'unknown_kid', (fx) =>
+    bearer(
+      rawJws(
+        pairOf(fx, signer).priv,
+        { alg, kid: pairOf(fx, kidOf).key.kid },
+        fx.claims(),
+        ALG[signer],
+      ),
+    ),
+  );
+for (const alg of ['PS256', 'PS384', 'PS512', 'RS384', 'RS512', 'ES384', 'ES512']) {
+  const k: KeyName = alg.startsWith('ES') ? 'es' : 'rs';
+  add(`${alg} (not in the default allowlist)`, 'alg_not_allowed', (fx) =>
+    bearer(
+      rawJws(
+        pairOf(fx, k).priv,
+        { alg, kid: pairOf(fx, k).key.kid },
+        fx.claims(),
+        alg.startsWith('ES') ? 'ES256' : alg,
+      ),
+    ),
+  );
+  // Allowed by the permissive configuration: the key our kid names is published for one alg only.
+  add(
+    `${alg} with our ${k} kid, all asymmetric algorithms allowed`,
+    'unknown_kid',
+    (fx) =>
+      bearer(
+        rawJws(
+          pairOf(fx, k).priv,
+          { alg, kid: pairOf(fx, k).key.kid },
+          fx.claims(),
+          alg.startsWith('ES') ? 'ES256' : alg,
+        ),
+      ),
+    true,
+  );
+}
+
+// --- kid ----------------------------------------------------------------------------------------
+for (const k of KEYS) {
+  add(`${k}: unknown kid`, 'unknown_kid', ours(k, { kid: 'no-such-key' }));
+  add(`${k}: path-like kid`, 'unknown_kid', ours(k, { kid: '../../../../etc/passwd' }));
+  add(`${k}: URL kid`, 'unknown_kid', ours(k, { kid: 'https://attacker.example/key.json' }));
+  add(`${k}: SQL-ish kid`, 'unknown_kid', ours(k, { kid: "' OR '1'='1" }));
+  add(`${k}: 4 KB kid`, 'unknown_kid', ours(k, { kid: 'k'.repeat(4096) }));
+  add(
+    `${k}: kid past the header size limit`,
+    'malformed_token',
+    ours(k, { kid: 'k'.repeat(11_000) }),
+  );
+  add(`${k}: numeric kid`, 'unknown_kid', ours(k, { kid: 42 }));
+  add(`${k}: missing kid, stranger's key`, 'bad_signature', impostor(k, { kid: undefined }));
+  add(`${k}: our kid, stranger's key`, 'bad_signature', impostor(k));
+}
+
+// --- embedded-key headers must be ignored ---------------------------------------------------------
+for (const k of KEYS) {
+  add(
+    `${k}: jku pointing at the attacker`,
+    'bad_signature',
+    impostor(k, { jku: 'https://attacker.example/jwks.json' }),
+  );
+  add(
+    `${k}: x5u pointing at the attacker`,
+    'bad_signature',
+    impostor(k, { x5u: 'https://attacker.example/cert.pem' }),
+  );
+  add(`${k}: the attacker's public key embedded as jwk`, 'bad_signature', (fx) =>
+    impostor(k, { jwk: fx.impostor[k].key.publicJwk })(fx),
+  );
+  add(`${k}: embedded jwk and no kid`, 'bad_signature', (fx) =>
+    impostor(k, { kid: undefined, jwk: fx.impostor[k].key.publicJwk })(fx),
+  );
+  add(
+    `${k}: x5c chain of the attacker`,
+    'bad_signature',
+    impostor(k, { x5c: ['MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA'] }),
+  );
+}
+
+// --- crit ----------------------------------------------------------------------------------------
+for (const k of KEYS) {
+  add(
+    `${k}: crit with an unknown extension`,
+    'unsupported_token',
+    ours(k, { crit: ['http://attacker/ext'], 'http://attacker/ext': true }),
+  );
+  add(`${k}: crit naming a missing parameter`, 'unsupported_token', ours(k, { crit: ['exp'] }));
+  add(`${k}: crit that is not a list`, 'malformed_token', ours(k, { crit: 'b64' }));
+  add(
+    `${k}: b64 false (unencoded payload)`,
+    'malformed_token',
+    ours(k, { crit: ['b64'], b64: false }),
+  );
+}
+
+// --- structure and encoding ------------------------------------------------------------------------
+const STRUCTURE: [string, RejectReason, (fx: TokenFixtures) => string][] = [
+  [
+    'a JWE (five segments)',
+    'malformed_token',
+    (fx) =>
+      `${b64u('{"alg":"RSA-OAEP","enc":"A256GCM"}')}.${valid(fx).split('.')[1]}.aXY.Y2lwaGVy.dGFn`,
+  ],
+  ['four segments', 'malformed_token', (fx) => `${valid(fx)}.ZXh0cmE`],
+  ['two segments', 'malformed_token', (fx) => valid(fx).split('.').slice(0, 2).join('.')],
+  ['one segment', 'malformed_token', (fx) => valid(fx).split('.')[0]!],
+  ['all segments empty', 'malformed_token', () => '..'],
+  ['empty header', 'malformed_token', (fx) => `.${segments(valid(fx)).slice(1).join('.')}`],
+  [
+    'empty payload',
+    'bad_signature',
+    (fx) => {
+      const [h, , s] = segments(valid(fx));
+      return `${h}..${s}`;
+    },
+  ],
+  [
+    'empty signature',
+    'bad_signature',
+    (fx) => {
+      const [h, p] = segments(valid(fx));
+      return `${h}.${p}.`;
+    },
+  ],
+  [
+    'standard base64 (+ and /) in the signature',
+    'malformed_token',
+    (fx) => {
+      const [h, p, s] = segments(valid(fx));
+      return `${h}.${p}.${s.replaceAll('-', '+').replaceAll('_', '/')}+/`;
+    },
+  ],
+  [
+    'a header that is not JSON',
+    'malformed_token',
+    (fx) => `${b64u('{alg:RS256}')}.${segments(valid(fx)).slice(1).join('.')}`,
+  ],
+  [
+    'a header that is a JSON array',
+    'malformed_token',
+    (fx) => `${b64u('["RS256"]')}.${segments(valid(fx)).slice(1).join('.')}`,
+  ],
+  [
+    'a header that is JSON null',
+    'malformed_token',
+    (fx) => `${b64u('null')}.${segments(valid(fx)).slice(1).join('.')}`,
+  ],
+  [
+    'a payload that is not JSON',
+    'malformed_token',
+    (fx) =>
+      rawJws(fx.rs.priv, { alg: 'RS256', kid: fx.rs.key.kid }, Buffer.from('not json'), 'RS256'),
+  ],
+  [
+    'a payload that is a JSON array',
+    'malformed_token',
+    (fx) => rawJws(fx.rs.priv, { alg: 'RS256', kid: fx.rs.key.kid }, '[1,2]', 'RS256'),
+  ],
+  [
+    'a payload that is a JSON string',
+    'malformed_token',
+    (fx) => rawJws(fx.rs.priv, { alg: 'RS256', kid: fx.rs.key.kid }, '"sub"', 'RS256'),
+  ],
+  ['a 16 KB token', 'malformed_token', (fx) => `${valid(fx)}${'A'.repeat(16_384)}`],
+  ['a 1 MB token', 'malformed_token', () => `a.${'b'.repeat(1_048_576)}.c`],
+  [
+    'claims pushed past the header size limit',
+    'malformed_token',
+    oursWith('rs', { pad: 'x'.repeat(12_000) }) as never,
+  ],
+];
+for (const [name, reason, build] of STRUCTURE)
+  add(name, reason, (fx) => {
+    const token = build(fx);
+    return token.startsWith('Bearer ') ? token : bearer(token);
+  });
+
+// --- the Authorization header itself ---------------------------------------------------------------
+const HEADERS: [string, RejectReason, (fx: TokenFixtures) => string][] = [
+  ['no header at all', 'missing_token', () => undefined as unknown as string],
+  ['an empty header', 'missing_token', () => ''],
+  ['only spaces', 'missing_token', () => '   '],
+  ['"Bearer" and no token', 'invalid_scheme', () => 'Bearer'],
+  ['"Bearer " and no token', 'invalid_scheme', () => 'Bearer '],
+  ['Basic credentials', 'invalid_scheme', () => 'Basic dXNlcjpwYXNz'],
+  ['the token without a scheme', 'invalid_scheme', (fx) => valid(fx)],
+  ['Bearer with a tab', 'invalid_scheme', (fx) => `Bearer\t${valid(fx)}`],
+  ['two tokens', 'invalid_scheme', (fx) => `Bearer ${valid(fx)} ${valid(fx)}`],
+  ['a token with a newline', 'invalid_scheme', (fx) => `Bearer ${valid(fx)}\nX-Admin: 1`],
+  ['a token with a NUL byte', 'invalid_scheme', (fx) => `Bearer ${valid(fx)}\u0000`],
+  ['a token with non-ASCII characters', 'invalid_scheme', (fx) => `Bearer ${valid(fx)}é`],
+  ['a token with % escapes', 'invalid_scheme', (fx) => `Bearer ${valid(fx).replace('.', '%2E')}`],
+  ['a token with a comma', 'invalid_scheme', (fx) => `Bearer ${valid(fx)},x`],
+  [
+    'a token with padding inside',
+    'invalid_scheme',
+    (fx) => `Bearer ${valid(fx).replace('.', '=.')}`,
+  ],
+  ['a token in quotes', 'invalid_scheme', (fx) => `Bearer "${valid(fx)}"`],
+];
+for (const [name, reason, header] of HEADERS) add(name, reason, header);
+
+// --- registered claims with the wrong type or value (signed with our key: a broken issuer) -------
+const now = () => Math.floor(Date.now() / 1000);
+const CLAIMS: [string, RejectReason, Record<string, unknown>][] = [
+  ['exp in the past', 'token_expired', { exp: now() - 3600 }],
+  ['exp zero', 'token_expired', { exp: 0 }],
+  ['exp negative', 'token_expired', { exp: -1 }],
+  ['exp as a string', 'invalid_claim', { exp: String(now() + 600) }],
+  ['exp as a boolean', 'invalid_claim', { exp: true }],
+  ['exp as an object', 'invalid_claim', { exp: { value: now() + 600 } }],
+  ['exp as null', 'invalid_claim', { exp: null }],
+  ['exp missing', 'missing_claim', { exp: undefined }],
+  ['nbf in the future', 'token_not_yet_valid', { nbf: now() + 3600 }],
+  ['nbf as a string', 'invalid_claim', { nbf: String(now()) }],
+  ['iat as a string', 'invalid_claim', { iat: String(now()) }],
+  ['iat as an array', 'invalid_claim', { iat: [now()] }],
+  ['sub missing', 'missing_claim', { sub: undefined }],
+  ['sub empty', 'invalid_claim', { sub: '' }],
+  ['sub a number', 'invalid_claim', { sub: 42 }],
+  ['sub an object', 'invalid_claim', { sub: { id: 'admin' } }],
+  ['sub null', 'invalid_claim', { sub: null }],
+  ['iss of another issuer', 'wrong_issuer', { iss: 'https://attacker.example' }],
+  ['iss with a trailing slash', 'wrong_issuer', { iss: 'ISSUER/' }],
+  ['iss in another case', 'wrong_issuer', { iss: 'ISSUER_UPPER' }],
+  ['iss missing', 'missing_claim', { iss: undefined }],
+  ['iss as an array', 'wrong_issuer', { iss: ['ISSUER'] }],
+  ['aud of another API', 'wrong_audience', { aud: 'https://other-api.example' }],
+  ['aud list without ours', 'wrong_audience', { aud: ['https://a.example', 'https://b.example'] }],
+  ['aud empty list', 'wrong_audience', { aud: [] }],
+  ['aud missing', 'missing_claim', { aud: undefined }],
+  ['aud a number', 'wrong_audience', { aud: 42 }],
+];
+for (const [name, reason, overrides] of CLAIMS)
+  for (const k of ['rs', 'es'] as const)
+    add(`${k}: ${name}`, reason, (fx) => {
+      const claims = fx.claims();
+      for (const [key, value] of Object.entries(overrides)) {
+        const resolved =
+          value === 'ISSUER/'
+            ? `${fx.issuer.issuer}/`
+            : value === 'ISSUER_UPPER'
+              ? fx.issuer.issuer.toUpperCase()
+              : Array.isArray(value) && value[0] === 'ISSUER'
+                ? [fx.issuer.issuer]
+                : value;
+        if (resolved === undefined) delete claims[key];
+        else claims[key] = resolved;
+      }
+      return ours(k, {}, claims)(fx);
+    });
+
+// --- JSON oddities a different parser could read differently ----------------------------------------
+add('duplicate alg in the header (the last says none)', 'alg_not_allowed', (fx) =>
+  bearer(unsigned(`{"alg":"RS256","kid":"${fx.rs.key.kid}","alg":"none"}`, fx.claims())),
+);
+add('duplicate iss in the claims (the last is foreign)', 'wrong_issuer', (fx) => {
+  const c = fx.claims();
+  const text = JSON.stringify(c).replace(/}$/, ',"iss":"https://attacker.example"}');
+  return ours('rs', {}, text)(fx);
+});
+add('duplicate sub, signed by a stranger', 'bad_signature', (fx) => {
+  const text = JSON.stringify(fx.claims()).replace(/}$/, ',"sub":"admin"}');
+  return impostor('rs', {}, text)(fx);
+});
+add('exp written as 1e999 (Infinity)', 'invalid_claim', (fx) => {
+  const text = JSON.stringify(fx.claims()).replace(/"exp":\d+/, '"exp":1e999');
+  return ours('rs', {}, text)(fx);
+});
+add('a deeply nested claim, signed by a stranger', 'malformed_token', (fx) => {
+  const text = JSON.stringify(fx.claims()).replace(
+    /}$/,
+    `,"x":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+  );
+  return bearer(rawJws(fx.impostor.rs.priv, { alg: 'RS256', kid: fx.rs.key.kid }, text, 'RS256'));
+});
+add('a __proto__ claim, signed by a stranger', 'bad_signature', (fx) =>
+  impostor('rs', {}, JSON.stringify(fx.claims()).replace(/}$/, ',"__proto__":{"admin":true}}'))(fx),
+);
+
+// --- tokens from a second issuer with its own valid keys ------------------------------------------------
+for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
+  add(
+    `second issuer, ${alg}, its own claims`,
+    'unknown_kid',
+    (fx) => fx.other.sign({ key: fx.other.keys.find((k) => k.alg === alg)! }).then(bearer) as never,
+  );
+  add(
+    `second issuer, ${alg}, claiming our iss and aud`,
+    'unknown_kid',
+    (fx) =>
+      fx.other
+        .sign({
+          key: fx.other.keys.find((k) => k.alg === alg)!,
+          claims: { iss: fx.issuer.issuer, aud: fx.issuer.audience },
+        })
+        .then(bearer) as never,
+  );
+  add(
+    `second issuer, ${alg}, using our kid`,
+    'bad_signature',
+    (fx) =>
+      fx.other
+        .sign({
+          key: fx.other.keys.find((k) => k.alg === alg)!,
+          header: { kid: fx.issuer.keys.find((k) => k.alg === alg)!.kid },
+          claims: { iss: fx.issuer.issuer, aud: fx.issuer.audience },
+        })
+        .then(bearer) as never,
+  );
+}
+
+describe('token attack corpus', () => {
+  it('has at least 150 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(150);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s → 401', async (_name, c) => {
+    const sut = c.permissive ? f.permissive : f.sut;
+    const header = await (c.header(f) as string | Promise<string>);
+    const outcome = await outcomeOf(authorize(sut, header));
+    expect({ kind: outcome.kind, reason: sut.lastLog()?.reason }).toEqual({
+      kind: 'unauthorized',
+      reason: c.reason,
+    });
+  });
+
+  it('still allows the untouched token of each key (the corpus is not refusing everything)', async () => {
+    for (const k of KEYS) {
+      const outcome = await outcomeOf(authorize(f.sut, ours(k)(f)));
+      expect(outcome.kind).toBe('allow');
+    }
+  });
+});
