@@ -18,9 +18,9 @@ const stack = await startLocalStack({
   keysFile: join(keysDir, 'jwks.json'),
 });
 try {
-  const [reader, writer, admin] = await Promise.all(
+  const [reader, writer, admin] = (await Promise.all(
     ['reader', 'writer', 'admin'].map((c) => stack.tokenFor(c)),
-  );
+  )) as [string, string, string];
   const base = new URL(stack.apiUrl);
   const id = '9b2f4c1e-0000-4000-8000-000000000000';
   const kinds = {
