@@ -81,7 +81,8 @@ export function createKeyResolver(options: KeyResolverOptions): JWTVerifyGetKey 
     if (lastFailure && now() - failedAt < failureBackoffMs)
       return fromLastGood(header, token, lastFailure);
     try {
-      const key = await (await remoteSet())(header, token);
+      // Warm path: the set exists, no extra await before jose's lookup.
+      const key = await (remote ?? (await remoteSet()))(header, token);
       if (loaded.uat !== undefined && loaded.jwks && loaded.uat !== lastGood?.uat) {
         lastGood = { uat: loaded.uat, getKey: createLocalJWKSet(loaded.jwks) };
       }

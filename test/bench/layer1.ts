@@ -9,6 +9,7 @@ import { JwtVerifier } from 'aws-jwt-verify';
 import { importJWK, jwtVerify, type CryptoKey } from 'jose';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
 import { loadAuthorizerConfig } from '../../src/authorizer/config.ts';
+import { createKeyResolver } from '../../src/authorizer/key-resolver.ts';
 import type { Logger } from '../../src/shared/log.ts';
 import { methodArn, startTestIssuer, type Alg, type TestIssuer } from '../support/issuer.ts';
 import { compare, type Stats } from './measure.ts';
@@ -26,6 +27,7 @@ export const VARIANTS = {
   raw: 'raw node:crypto verify (sync) + base64url + JSON.parse',
   webcrypto: 'WebCrypto subtle.verify + base64url + JSON.parse',
   jose: 'jose.jwtVerify (prepared key)',
+  joseResolver: 'jose.jwtVerify + our JWKS key resolver (kid lookup)',
   awsJwtVerify: 'aws-jwt-verify verifySync (cached JWKS)',
   ours: 'our authorizer: whole decision',
 } as const;
@@ -82,6 +84,17 @@ async function compareVerifiers(
     AUTH_JWKS_URL: issuer.jwksUrl.href,
   });
   const authorize = createAuthorizer({ config, log: serialisingLogger });
+  const resolver = createKeyResolver({
+    issuer: config.issuer,
+    jwksUrl: config.jwksUrl,
+    ...config.jwks,
+  });
+  const joseOptions = {
+    issuer: issuer.issuer,
+    audience: issuer.audience,
+    algorithms: [alg],
+    requiredClaims: ['exp', 'sub'],
+  };
   const event = {
     type: 'TOKEN' as const,
     authorizationToken: `Bearer ${token}`,
@@ -102,13 +115,8 @@ async function compareVerifiers(
       if (!(await webcrypto.subtle.verify(webAlgorithm, cryptoKey, signature, signingInput)))
         throw new Error('webcrypto: bad');
     },
-    [VARIANTS.jose]: () =>
-      jwtVerify(token, cryptoKey, {
-        issuer: issuer.issuer,
-        audience: issuer.audience,
-        algorithms: [alg],
-        requiredClaims: ['exp', 'sub'],
-      }),
+    [VARIANTS.jose]: () => jwtVerify(token, cryptoKey, joseOptions),
+    [VARIANTS.joseResolver]: () => jwtVerify(token, resolver, joseOptions),
     [VARIANTS.awsJwtVerify]: () => aws.verifySync(token),
     [VARIANTS.ours]: () => authorize(event),
   };
