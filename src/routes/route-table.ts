@@ -112,61 +112,71 @@ export function loadRouteTable(root: string): RouteTable {
       });
   }
 
+  const events = Object.entries(functions).flatMap(([name, fn]) =>
+    (fn.events ?? []).flatMap((event) => {
+      const http = httpEvent(event.http);
+      return http ? [{ name, fn, http }] : [];
+    }),
+  );
+  const eventKeys = new Set(events.map((e) => routeKey(e.http.method, e.http.path)));
+  const unmatchedSchemas = schemas
+    .filter((s) => !eventKeys.has(routeKey(s.method, s.path)))
+    .map((s) => ({ method: s.method, path: s.path, where: s.file }));
+  const unmatchedEvents = events
+    .filter((e) => !bySchemaRoute.has(routeKey(e.http.method, e.http.path)))
+    .map((e) => ({ ...e.http, where: `${SERVERLESS_YML} (function ${e.name})` }));
+
   const routes: RouteRow[] = [];
   const seen = new Map<string, string>();
-  for (const [name, fn] of Object.entries(functions)) {
-    for (const event of fn.events ?? []) {
-      const http = httpEvent(event.http);
-      if (!http) continue;
-      const key = routeKey(http.method, http.path);
-      const where = `${SERVERLESS_YML} (function ${name}, ${key})`;
-      if (seen.has(key)) {
-        problems.push({
-          file: where,
-          code: 'duplicate_route',
-          message: `the route is already served by function ${seen.get(key)}`,
-        });
-      }
-      seen.set(key, name);
-      const schema = bySchemaRoute.get(key)?.[0];
-      if (!schema)
-        problems.push({
-          file: where,
-          code: 'route_without_schema',
-          message: `no file in schemas/ has "x-route": "${key}"; add one that declares the route's x-scopes`,
-        });
-      const { authorizer, ttl } = authorizerOf(http.authorizer, definition, functions);
-      if (!authorizer)
-        problems.push({
-          file: where,
-          code: 'authorizer_missing',
-          message:
-            'the http event has no authorizer: every route must sit behind the token authorizer',
-        });
-      else if (ttl === undefined)
-        problems.push({
-          file: where,
-          code: 'authorizer_ttl_not_explicit',
-          message: `the authorizer has no valid resultTtlInSeconds (0–${MAX_TTL}); left unset, API Gateway caches for 300 s`,
-        });
-      routes.push({
-        method: http.method,
-        path: http.path,
-        function: name,
-        handler: fn.handler ?? '',
-        scopes: schema?.scopes ?? [],
-        schemaFile: schema?.file,
-        authorizer,
-        authorizerTtl: ttl,
+  for (const { name, fn, http } of events) {
+    const key = routeKey(http.method, http.path);
+    const where = `${SERVERLESS_YML} (function ${name}, ${key})`;
+    if (seen.has(key)) {
+      problems.push({
+        file: where,
+        code: 'duplicate_route',
+        message: `the route is already served by function ${seen.get(key)}`,
       });
     }
+    seen.set(key, name);
+    const schema = bySchemaRoute.get(key)?.[0];
+    if (!schema)
+      problems.push({
+        file: where,
+        code: 'route_without_schema',
+        message: `no file in schemas/ has "x-route": "${key}"${nearMiss(http, unmatchedSchemas)}; add one that declares the route's x-scopes`,
+      });
+    const { authorizer, ttl } = authorizerOf(http.authorizer, definition, functions);
+    if (!authorizer)
+      problems.push({
+        file: where,
+        code: 'authorizer_missing',
+        message:
+          'the http event has no authorizer: every route must sit behind the token authorizer',
+      });
+    else if (ttl === undefined)
+      problems.push({
+        file: where,
+        code: 'authorizer_ttl_not_explicit',
+        message: `the authorizer has no valid resultTtlInSeconds (0–${MAX_TTL}); left unset, API Gateway caches for 300 s`,
+      });
+    routes.push({
+      method: http.method,
+      path: http.path,
+      function: name,
+      handler: fn.handler ?? '',
+      scopes: schema?.scopes ?? [],
+      schemaFile: schema?.file,
+      authorizer,
+      authorizerTtl: ttl,
+    });
   }
   for (const schema of schemas) {
     if (!seen.has(routeKey(schema.method, schema.path)))
       problems.push({
         file: schema.file,
         code: 'schema_without_route',
-        message: `"x-route": "${schema.method} ${schema.path}" matches no http event in ${SERVERLESS_YML}`,
+        message: `"x-route": "${schema.method} ${schema.path}" matches no http event in ${SERVERLESS_YML}${nearMiss(schema, unmatchedEvents)}`,
       });
   }
   routes.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
@@ -221,6 +231,23 @@ function httpEvent(value: unknown): HttpEvent | undefined {
 }
 
 const normalisePath = (path: string) => `/${path.replace(/^\/+/, '')}`;
+
+/**
+ * Drift between serverless.yml and an x-route shows up as a route without schema plus a schema
+ * without route; name the likely counterpart (same path with another method, or the same path
+ * with other {param} names) so the message says what to align.
+ */
+function nearMiss(
+  route: { method: string; path: string },
+  candidates: readonly { method: string; path: string; where: string }[],
+): string {
+  const shape = (path: string) => path.replace(/\{[^}]*\}/g, '{}');
+  const near = candidates.find(
+    (c) =>
+      c.path === route.path || (c.method === route.method && shape(c.path) === shape(route.path)),
+  );
+  return near ? ` (${near.where} has "${near.method} ${near.path}")` : '';
+}
 const routeKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
 
 /**
@@ -246,8 +273,11 @@ function authorizerOf(
   };
 }
 
+/** `${param:name}` or `${param:name, fallback}` against `params.default` (other stages vary). */
 function resolveParam(value: unknown, definition: ServerlessYml): unknown {
   if (typeof value !== 'string') return value;
-  const match = /^\$\{param:(\w+)\}$/.exec(value.trim());
-  return match ? definition.params?.default?.[match[1]!] : value;
+  const match = /^\$\{param:(\w+)(?:\s*,\s*(.*?))?\s*\}$/.exec(value.trim());
+  if (!match) return value;
+  const param = definition.params?.default?.[match[1]!];
+  return param ?? match[2]?.replace(/^(['"])(.*)\1$/, '$2');
 }

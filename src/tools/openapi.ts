@@ -5,12 +5,13 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { DEFAULT_PORTS } from '../local/stack.ts';
 import { buildOpenApiDocument } from '../routes/openapi-document.ts';
 import { loadRouteTable } from '../routes/route-table.ts';
 import { formatProblems } from './lint-routes.ts';
 
 // The local auth server's token endpoint (`npm start`); set OPENAPI_TOKEN_URL for yours.
-export const DEFAULT_TOKEN_URL = 'http://127.0.0.1:4010/token';
+export const DEFAULT_TOKEN_URL = `http://127.0.0.1:${DEFAULT_PORTS.issuer}/token`;
 
 export function openApiFor(root: string, tokenUrl = DEFAULT_TOKEN_URL) {
   const table = loadRouteTable(root);
@@ -29,7 +30,7 @@ export function openApiFor(root: string, tokenUrl = DEFAULT_TOKEN_URL) {
 }
 
 if (import.meta.main) {
-  const root = join(import.meta.dirname, '..', '..');
+  const root = process.env.ROUTES_ROOT ?? join(import.meta.dirname, '..', '..');
   const outIndex = process.argv.indexOf('--out');
   const out = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
   try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,17 +20,26 @@ interface CfnResource {
 }
 type Ref = { Ref: string };
 
-let out: string;
+// What `sls package` reads: it bundles src/ with esbuild, configured by these files.
+const PACKAGED = ['serverless.yml', 'package.json', 'tsconfig.json', 'src'];
+
+let work: string;
 let resources: Record<string, CfnResource>;
 let table: RouteTable;
 
 beforeAll(async () => {
-  out = mkdtempSync(join(tmpdir(), 'route-contract-'));
+  // Package a copy: `sls package` deletes the service's .serverless/ and .esbuild/ folders
+  // whatever --package says, and .esbuild/ is where a concurrently running `sls offline` (the
+  // e2e suite, another jest worker) loads its handlers from.
+  work = mkdtempSync(join(tmpdir(), 'route-contract-'));
+  for (const entry of PACKAGED) cpSync(join(ROOT, entry), join(work, entry), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
+  const out = join(work, 'out');
   await promisify(execFile)(
     join(ROOT, 'node_modules', '.bin', 'sls'),
     ['package', '--package', out],
     {
-      cwd: ROOT,
+      cwd: work,
       env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
     },
   );
@@ -40,7 +49,7 @@ beforeAll(async () => {
   resources = template.Resources;
   table = loadRouteTable(ROOT);
 }, 120_000);
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const ofType = (type: string) =>
   Object.entries(resources).filter(([, resource]) => resource.Type === type);

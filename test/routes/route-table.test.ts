@@ -1,79 +1,17 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { loadRouteTable, type RouteProblemCode } from '../../src/routes/route-table.ts';
 import { formatRouteTable } from '../../src/tools/routes.ts';
-import { openApiFor } from '../../src/tools/openapi.ts';
+import { DEFAULT_TOKEN_URL, openApiFor } from '../../src/tools/openapi.ts';
+import { GET_THING, project, type Fixture } from './fixture-project.ts';
 
 /**
- * The route lint against small fixture projects, each broken in one way, plus the real project's
- * route table and OpenAPI document. Fixtures are written to a temporary folder per test.
+ * The route lint against small fixture projects (./fixture-project.ts), each broken in one way,
+ * plus the real project's route table and OpenAPI document.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-
-const AUTHORIZER = `
-  authorizer: &authorizer
-    name: authorizer
-    type: token
-    resultTtlInSeconds: \${param:authorizerTtl}`;
-
-interface Fixture {
-  readonly params?: string;
-  readonly custom?: string;
-  /** serverless.yml `functions:` entries besides the authorizer. */
-  readonly functions?: string;
-  readonly schemas?: Record<string, unknown>;
-}
-
-const GET_THING = {
-  'x-route': 'GET /things/{id}',
-  'x-scopes': ['things:read'],
-  type: 'object',
-  properties: { pathParameters: { type: 'object', properties: { id: { type: 'string' } } } },
-};
-
-const VALID: Required<Fixture> = {
-  params: 'authorizerTtl: 300',
-  custom: AUTHORIZER,
-  functions: `
-  getThing:
-    handler: src/things/get.handler
-    events:
-      - http: { method: get, path: 'things/{id}', authorizer: *authorizer }`,
-  schemas: { 'get-thing.json': GET_THING },
-};
-
-function project(fixture: Fixture = {}): string {
-  const f = { ...VALID, ...fixture };
-  const dir = mkdtempSync(join(tmpdir(), 'route-lint-'));
-  made.push(dir);
-  writeFileSync(
-    join(dir, 'serverless.yml'),
-    `service: fixture
-params:
-  default:
-    ${f.params}
-custom:${f.custom}
-functions:
-  authorizer:
-    handler: src/authorizer/handler.handler
-${f.functions}
-`,
-  );
-  mkdirSync(join(dir, 'schemas'));
-  for (const [name, content] of Object.entries(f.schemas))
-    writeFileSync(
-      join(dir, 'schemas', name),
-      typeof content === 'string' ? content : JSON.stringify(content),
-    );
-  return dir;
-}
 
 const codes = (dir: string) => loadRouteTable(dir).problems.map((p) => p.code);
 
@@ -202,7 +140,19 @@ describe('route lint', () => {
       'a schema whose method differs from serverless.yml',
       { schemas: { 'get-thing.json': { ...GET_THING, 'x-route': 'POST /things/{id}' } } },
       'route_without_schema',
-      /no file in schemas\/ has "x-route": "GET \/things\/\{id\}"/,
+      /no file in schemas\/ has "x-route": "GET \/things\/\{id\}" \(schemas\/get-thing\.json has "POST \/things\/\{id\}"\)/,
+    ],
+    [
+      'a schema whose path parameter is named differently from serverless.yml',
+      { schemas: { 'get-thing.json': { ...GET_THING, 'x-route': 'GET /things/{thingId}' } } },
+      'schema_without_route',
+      /^schemas\/get-thing\.json: .* matches no http event in serverless\.yml \(serverless\.yml \(function getThing\) has "GET \/things\/\{id\}"\)$/,
+    ],
+    [
+      'an authorizer TTL parameter that is not defined',
+      { params: 'otherParam: 1' },
+      'authorizer_ttl_not_explicit',
+      /no valid resultTtlInSeconds/,
     ],
   ];
 
@@ -211,6 +161,19 @@ describe('route lint', () => {
     const problem = problems.find((p) => p.code === code);
     expect(problem).toBeDefined();
     expect(`${problem!.file}: ${problem!.message}`).toMatch(message);
+  });
+
+  it.each([
+    ['a number', '45', 45],
+    ['a parameter', '${param:authorizerTtl}', 300],
+    ['an undefined parameter with a fallback', "${param:cacheSeconds, '60'}", 60],
+    ['a defined parameter with a fallback', '${param:authorizerTtl, 60}', 300],
+    ['zero (no cache)', '0', 0],
+  ])('reads the authorizer TTL from %s', (_name, ttl, seconds) => {
+    const custom = `\n  authorizer: &authorizer\n    name: authorizer\n    resultTtlInSeconds: ${ttl}`;
+    const table = loadRouteTable(project({ custom }));
+    expect(table.problems).toEqual([]);
+    expect(table.routes[0]!.authorizerTtl).toBe(seconds);
   });
 
   it('reports a serverless.yml that is not YAML instead of throwing', () => {
@@ -284,6 +247,16 @@ describe("this project's routes", () => {
       '415',
       '500',
     ]);
+  });
+
+  it("defaults the token URL to the local auth server's (npm start)", () => {
+    expect(DEFAULT_TOKEN_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/token$/);
+    const document = openApiFor(ROOT) as {
+      components: { securitySchemes: { oauth2: { flows: { clientCredentials: object } } } };
+    };
+    expect(document.components.securitySchemes.oauth2.flows.clientCredentials).toMatchObject({
+      tokenUrl: DEFAULT_TOKEN_URL,
+    });
   });
 
   it('refuses to generate a document for a broken route table', () => {

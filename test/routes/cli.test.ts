@@ -1,0 +1,85 @@
+import { describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { project } from './fixture-project.ts';
+
+/**
+ * One smoke test per command, through the CLI wrappers as npm runs them (Node 24 from
+ * node_modules, ROUTES_ROOT pointing at a fixture): the exit code and output CI and users see.
+ * The behaviour behind them is tested through the library functions in route-table.test.ts.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function run(tool: string, args: string[] = [], root = ROOT): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      NODE,
+      [join(ROOT, 'src', 'tools', tool), ...args],
+      { cwd: ROOT, env: { ...process.env, ROUTES_ROOT: root } },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('route CLIs', () => {
+  it('lint:routes exits 0 on this project and 1 with one line per problem on a broken one', async () => {
+    const ok = await run('lint-routes.ts');
+    expect(ok).toMatchObject({ code: 0, stderr: '' });
+    expect(ok.stdout).toMatch(/^lint:routes: 6 routes/);
+
+    const broken = await run('lint-routes.ts', [], project({ schemas: {} }));
+    expect(broken.code).toBe(1);
+    expect(broken.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        /^serverless\.yml \(function getThing, GET \/things\/\{id\}\): no file in schemas\/ .* \[route_without_schema\]$/,
+      ),
+      'lint:routes: 1 problem(s)',
+    ]);
+  });
+
+  it('routes prints the table, and the same rows as JSON with --json', async () => {
+    const text = await run('routes.ts');
+    expect(text.stdout.split('\n')[0]).toMatch(/^METHOD +PATH +FUNCTION/);
+    const json = await run('routes.ts', ['--json']);
+    const rows = JSON.parse(json.stdout) as { method: string; path: string }[];
+    expect(rows.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /me',
+      'GET /users',
+      'POST /users',
+      'DELETE /users/{userId}',
+      'GET /users/{userId}',
+      'PATCH /users/{userId}',
+    ]);
+  });
+
+  it('openapi writes the document to --out, and refuses a broken route table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openapi-'));
+    try {
+      const out = join(dir, 'nested', 'openapi.json');
+      const written = await run('openapi.ts', ['--out', out]);
+      expect(written.code).toBe(0);
+      expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ openapi: '3.1.0' });
+
+      const refused = await run('openapi.ts', [], project({ schemas: {} }));
+      expect(refused).toMatchObject({ code: 1, stdout: '' });
+      expect(refused.stderr).toMatch(
+        /\[route_without_schema\]\nopenapi: fix the route table first/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
