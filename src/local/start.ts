@@ -40,7 +40,9 @@ try {
       if (verbose) process.stdout.write(chunk);
     },
   });
-  const clients = stack.auth.clients.map((c) => `${c.id}/${c.secret} (${c.scope})`).join('\n    ');
+  const clients = stack.auth.clients
+    .map((c) => `${c.id}/${c.secret} (${c.scope})`)
+    .join(`\n${' '.repeat(15)}`);
   process.stdout.write(`
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
 

@@ -11,6 +11,8 @@ export interface Stats {
   readonly max: number;
   readonly samples: number;
   readonly opsPerSample: number;
+  /** Nanoseconds per operation of each sample, in the order the samples ran. */
+  readonly values: readonly number[];
 }
 
 export type Operation = () => unknown;
@@ -60,12 +62,24 @@ export function summarise(name: string, values: readonly number[], opsPerSample 
     max: sorted.at(-1)!,
     samples: sorted.length,
     opsPerSample,
+    values,
   };
 }
 
 export const us = (ns: number) => (ns / 1000).toFixed(1);
 export const ms = (ns: number) => (ns / 1e6).toFixed(1);
 export const ratio = (a: Stats, b: Stats) => (a.median / b.median).toFixed(2);
+
+/**
+ * The median of the per-sample ratios a/b. Variants of one `compare` run side by side, one sample
+ * of each per round, so a round's two samples share whatever the machine was doing then (another
+ * process, CPU frequency, the thread pool's latency); dividing within the round cancels that drift,
+ * which a ratio of two medians taken from different rounds does not.
+ */
+export function pairedRatio(a: Stats, b: Stats): number {
+  if (a.values.length !== b.values.length) throw new Error('pairedRatio: samples from two runs');
+  return summarise('ratio', a.values.map((value, i) => value / b.values[i]!)).median;
+}
 
 /** A markdown table. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

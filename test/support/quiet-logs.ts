@@ -8,3 +8,11 @@ if (!process.env.SHOW_DECISION_LOGS) {
       ? true
       : (write as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
 }
+
+// The local auth server runs oidc-provider with its in-memory adapter on purpose (README, Local
+// stack); its warning about that would print a console block with a stack in every e2e run.
+const warn = console.warn.bind(console);
+console.warn = (...args: unknown[]) => {
+  if (typeof args[0] === 'string' && args[0].includes('development-only in-memory adapter')) return;
+  warn(...args);
+};
