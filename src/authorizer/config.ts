@@ -20,11 +20,14 @@ export interface AuthorizerConfig {
   /** Where the signing keys are. Unset: read `jwks_uri` from the issuer's discovery document. */
   readonly jwksUrl: URL | undefined;
   readonly algorithms: readonly string[];
+  /** The `typ` header a token must carry (RFC 9068: `at+jwt`); unset: not checked. */
+  readonly tokenType: string | undefined;
   readonly clockToleranceSeconds: number;
   readonly jwks: {
     readonly timeoutMs: number;
     readonly cooldownMs: number;
     readonly cacheMaxAgeMs: number;
+    readonly maxStaleMs: number;
   };
 }
 
@@ -70,6 +73,10 @@ export function loadAuthorizerConfig(env: Env): AuthorizerConfig {
     audience: Object.freeze(audience),
     jwksUrl: jwksUrlRaw === undefined ? undefined : readUrl('AUTH_JWKS_URL', jwksUrlRaw),
     algorithms: Object.freeze(algorithms),
+    // RFC 9068 access tokens say `typ: at+jwt`, which keeps an ID token (same issuer and keys,
+    // audience = a client id) from passing as an access token. Many issuers still send `JWT`
+    // for access tokens, so the check is opt-in.
+    tokenType: readOptionalString(env, 'AUTH_TOKEN_TYPE'),
     // A few seconds absorbs clock skew between the issuer and Lambda; more would stretch every
     // token's lifetime for nothing.
     clockToleranceSeconds: readInteger(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', {
@@ -78,9 +85,11 @@ export function loadAuthorizerConfig(env: Env): AuthorizerConfig {
       max: 300,
     }),
     jwks: Object.freeze({
-      // Well under the authorizer function's 5 s timeout, so a hanging JWKS host ends in our own
-      // AuthorizerFailure (500, not cached) rather than a Lambda timeout, with time left to log it.
-      timeoutMs: readInteger(env, 'AUTH_JWKS_TIMEOUT_MS', { fallback: 1500, min: 100, max: 4000 }),
+      // A cold start without AUTH_JWKS_URL makes two requests in a row (discovery, then the
+      // JWKS), each with this timeout: at most 2 × 2 s stays under the authorizer function's 5 s
+      // timeout, so a hanging host ends in our own AuthorizerFailure (500, not cached) with a
+      // log line, rather than in a Lambda timeout that logs nothing.
+      timeoutMs: readInteger(env, 'AUTH_JWKS_TIMEOUT_MS', { fallback: 1500, min: 100, max: 2000 }),
       // An unknown `kid` triggers a refetch at most once per cooldown per container: rotation is
       // picked up within seconds, and a flood of forged kids cannot turn us into a JWKS hammer.
       cooldownMs:
@@ -93,6 +102,15 @@ export function loadAuthorizerConfig(env: Env): AuthorizerConfig {
         readInteger(env, 'AUTH_JWKS_CACHE_MAX_AGE_SECONDS', {
           fallback: 600,
           min: 30,
+          max: 86400,
+        }) * 1000,
+      // How long past its load a key set keeps serving while every refresh fails: an issuer
+      // outage shorter than this locks nobody out, and a key the issuer removed cannot outlive
+      // it even if the JWKS host stays down.
+      maxStaleMs:
+        readInteger(env, 'AUTH_JWKS_MAX_STALE_SECONDS', {
+          fallback: 3600,
+          min: 0,
           max: 86400,
         }) * 1000,
     }),

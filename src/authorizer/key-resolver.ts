@@ -16,6 +16,11 @@ export interface KeyResolverOptions {
   readonly timeoutMs: number;
   readonly cooldownMs: number;
   readonly cacheMaxAgeMs: number;
+  /**
+   * The longest a loaded key set may keep serving while the issuer cannot be reached
+   * (stale-if-error), counted from when it loaded. Past that, a failed refresh is a failure.
+   */
+  readonly maxStaleMs: number;
   /** How long after a failed fetch the network is left alone (default 2 s). */
   readonly failureBackoffMs?: number;
   readonly now?: () => number;
@@ -29,8 +34,13 @@ export interface KeyResolverOptions {
  * What jose does not do, and why it is added here:
  * - stale-if-error: once the cached set is older than `cacheMaxAge`, jose blocks on a refetch
  *   and throws if it fails. In a warm Lambda that turns a short JWKS outage into failures for
- *   every uncached request. We keep the last set that loaded and answer from it while the issuer
- *   is unreachable; a key the issuer removed still stops working at the first refresh that succeeds.
+ *   every uncached request. We keep the last set that loaded (whatever the lookup that loaded it
+ *   found) and answer from it while the issuer is unreachable, for at most `maxStaleMs` after it
+ *   loaded; a key the issuer removed stops working at the first refresh that succeeds, and does
+ *   not come back when a later refresh fails.
+ * - an empty key set: a JWKS that answers with no signing key at all is the issuer's
+ *   misconfiguration, not the token's fault. Refusing every token as an unknown kid would be a
+ *   401 API Gateway may keep for the TTL, so it is a failure to decide (500) instead.
  * - failure backoff: jose's cooldown counts from the last *successful* fetch, so while the JWKS
  *   host is down each unknown kid would trigger another request. After a failure we leave the
  *   network alone for `failureBackoffMs`.
@@ -45,7 +55,7 @@ export function createKeyResolver(options: KeyResolverOptions): JWTVerifyGetKey 
   // (empty until the first load, which is what jose expects to be handed).
   const loaded = {} as Partial<ExportedJWKSCache>;
   let remote: JWTVerifyGetKey | undefined;
-  let lastGood: { uat: number; getKey: JWTVerifyGetKey } | undefined;
+  let lastGood: { uat: number; loadedAt: number; getKey: JWTVerifyGetKey } | undefined;
   let failedAt = -Infinity;
   let lastFailure: AuthorizerFailure | undefined;
 
@@ -61,12 +71,18 @@ export function createKeyResolver(options: KeyResolverOptions): JWTVerifyGetKey 
     return remote;
   }
 
+  /** Called after every lookup that jose answered from a loaded set: that set is the last good one. */
+  function rememberLoadedSet(): void {
+    if (loaded.uat === undefined || !loaded.jwks || loaded.uat === lastGood?.uat) return;
+    lastGood = { uat: loaded.uat, loadedAt: now(), getKey: createLocalJWKSet(loaded.jwks) };
+  }
+
   async function fromLastGood(
     header: Parameters<JWTVerifyGetKey>[0],
     token: Parameters<JWTVerifyGetKey>[1],
     failure: AuthorizerFailure,
   ) {
-    if (!lastGood) throw failure;
+    if (!lastGood || now() - lastGood.loadedAt > options.maxStaleMs) throw failure;
     try {
       return await lastGood.getKey(header, token);
     } catch (error) {
@@ -83,21 +99,34 @@ export function createKeyResolver(options: KeyResolverOptions): JWTVerifyGetKey 
     try {
       // Warm path: the set exists, no extra await before jose's lookup.
       const key = await (remote ?? (await remoteSet()))(header, token);
-      if (loaded.uat !== undefined && loaded.jwks && loaded.uat !== lastGood?.uat) {
-        lastGood = { uat: loaded.uat, getKey: createLocalJWKSet(loaded.jwks) };
-      }
+      rememberLoadedSet();
       lastFailure = undefined;
       return key;
     } catch (error) {
-      // No key with this kid in a set that did load: the token's problem, not ours.
-      if (error instanceof errors.JWKSNoMatchingKey) throw error;
-      if (error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      if (
+        error instanceof errors.JWKSNoMatchingKey ||
+        error instanceof errors.JWKSMultipleMatchingKeys
+      ) {
+        // The set loaded; the token names no key in it (or an ambiguous one): the token's problem,
+        // unless the set has no signing key at all.
+        rememberLoadedSet();
+        lastFailure = undefined;
+        if (!hasSigningKey(loaded.jwks))
+          throw new AuthorizerFailure('jwks_invalid', 'JWKS has no signing key', { cause: error });
+        throw error;
+      }
       failedAt = now();
       lastFailure = classifyFetchError(error);
       return fromLastGood(header, token, lastFailure);
     }
   };
 }
+
+const SIGNING_KEY_TYPES = new Set(['RSA', 'EC', 'OKP']);
+const hasSigningKey = (jwks: Partial<ExportedJWKSCache>['jwks']): boolean =>
+  (jwks?.keys ?? []).some(
+    (key) => typeof key.kty === 'string' && SIGNING_KEY_TYPES.has(key.kty) && key.use !== 'enc',
+  );
 
 function classifyFetchError(error: unknown): AuthorizerFailure {
   if (error instanceof AuthorizerFailure) return error;

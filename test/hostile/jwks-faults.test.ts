@@ -78,11 +78,13 @@ describe('JWKS faults on a cold container', () => {
     expect((await decide(sut, await issuer.sign())).outcome.kind).toBe('allow');
   });
 
-  it('an empty key set refuses every token as unknown_kid, and no Allow', async () => {
+  it("answers an empty key set with 500 (jwks_invalid, the issuer's fault), not a 401 for every token", async () => {
     const sut = authorizerFor(issuer);
     issuer.setJwksBehaviour({ kind: 'body', body: '{"keys":[]}' });
-    const decision = await decide(sut, await issuer.sign());
-    expect([decision.outcome.kind, decision.reason]).toEqual(['unauthorized', 'unknown_kid']);
+    for (const token of [await issuer.sign(), await forged(issuer.keys[0]!.kid)]) {
+      const decision = await decide(sut, token);
+      expect([decision.outcome.kind, decision.reason]).toEqual(['error', 'jwks_invalid']);
+    }
   });
 });
 

@@ -16,7 +16,7 @@ describe('authorizer configuration, read once at cold start', () => {
       jwksUrl: undefined,
       algorithms: ['RS256', 'ES256', 'EdDSA'],
       clockToleranceSeconds: 5,
-      jwks: { timeoutMs: 1500, cooldownMs: 30_000, cacheMaxAgeMs: 600_000 },
+      jwks: { timeoutMs: 1500, cooldownMs: 30_000, cacheMaxAgeMs: 600_000, maxStaleMs: 3_600_000 },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -31,12 +31,13 @@ describe('authorizer configuration, read once at cold start', () => {
       AUTH_JWKS_TIMEOUT_MS: '800',
       AUTH_JWKS_COOLDOWN_SECONDS: '5',
       AUTH_JWKS_CACHE_MAX_AGE_SECONDS: '3600',
+      AUTH_JWKS_MAX_STALE_SECONDS: '7200',
     });
     expect(config).toMatchObject({
       audience: ['a', 'b'],
       algorithms: ['ES256', 'PS256'],
       clockToleranceSeconds: 0,
-      jwks: { timeoutMs: 800, cooldownMs: 5000, cacheMaxAgeMs: 3_600_000 },
+      jwks: { timeoutMs: 800, cooldownMs: 5000, cacheMaxAgeMs: 3_600_000, maxStaleMs: 7_200_000 },
     });
     expect(config.jwksUrl?.href).toBe('https://issuer.example.com/keys');
   });
@@ -75,7 +76,9 @@ describe('authorizer configuration, read once at cold start', () => {
     ['AUTH_ALGORITHMS', { AUTH_ALGORITHMS: 'none' }, /"none"/],
     ['AUTH_CLOCK_TOLERANCE_SECONDS', { AUTH_CLOCK_TOLERANCE_SECONDS: '5s' }, /must be an integer/],
     ['AUTH_CLOCK_TOLERANCE_SECONDS', { AUTH_CLOCK_TOLERANCE_SECONDS: '900' }, /between 0 and 300/],
-    ['AUTH_JWKS_TIMEOUT_MS', { AUTH_JWKS_TIMEOUT_MS: '10000' }, /between 100 and 4000/],
+    // Discovery then JWKS, each with this timeout, must end inside the 5 s function timeout.
+    ['AUTH_JWKS_TIMEOUT_MS', { AUTH_JWKS_TIMEOUT_MS: '2500' }, /between 100 and 2000/],
+    ['AUTH_JWKS_MAX_STALE_SECONDS', { AUTH_JWKS_MAX_STALE_SECONDS: '2d' }, /must be an integer/],
     [
       'AUTH_JWKS_CACHE_MAX_AGE_SECONDS',
       { AUTH_JWKS_CACHE_MAX_AGE_SECONDS: '-1' },

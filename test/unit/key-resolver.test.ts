@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { errors, type JWTVerifyGetKey } from 'jose';
 import { AuthorizerFailure } from '../../src/authorizer/errors.ts';
 import { createKeyResolver, type KeyResolverOptions } from '../../src/authorizer/key-resolver.ts';
-import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
+import { generateSigningKey, startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 
 let issuer: TestIssuer;
 let clock: number;
@@ -26,6 +26,7 @@ const resolver = (overrides: Partial<KeyResolverOptions> = {}) =>
     timeoutMs: 300,
     cooldownMs: 30_000,
     cacheMaxAgeMs: 600_000,
+    maxStaleMs: 3_600_000,
     failureBackoffMs: 2000,
     now: () => clock,
     ...overrides,
@@ -139,4 +140,51 @@ describe('key resolver over the issuer JWKS', () => {
     const failure = await failureOf(resolve(getKey, 'rotated-in'));
     expect(failure).toBeInstanceOf(AuthorizerFailure);
   });
+
+  it('does not bring back a key the issuer removed when a later refresh fails', async () => {
+    const getKey = resolver({ cacheMaxAgeMs: 1 });
+    const removed = issuer.keys[0]!;
+    await resolve(getKey, removed.kid);
+    issuer.keys.splice(0, issuer.keys.length, await generateSigningKey('RS256'));
+    try {
+      await sleep(5);
+      expect(await failureOf(resolve(getKey, removed.kid))).toBeInstanceOf(
+        errors.JWKSNoMatchingKey,
+      );
+      issuer.setJwksBehaviour({ kind: 'status', status: 503 });
+      await sleep(5);
+      const failure = await failureOf(resolve(getKey, removed.kid));
+      expect(failure).toBeInstanceOf(AuthorizerFailure);
+      expect(failure).toMatchObject({ reason: 'jwks_unavailable' });
+    } finally {
+      issuer.keys.splice(0, issuer.keys.length, removed);
+    }
+  });
+
+  it('stops serving the last good keys once they are older than maxStale', async () => {
+    const getKey = resolver({ cacheMaxAgeMs: 1, maxStaleMs: 60_000 });
+    await resolve(getKey);
+    issuer.setJwksBehaviour({ kind: 'status', status: 503 });
+    await sleep(5);
+    await expect(resolve(getKey)).resolves.toBeDefined();
+    clock += 60_001;
+    expect(await failureOf(resolve(getKey))).toMatchObject({ reason: 'jwks_unavailable' });
+  });
+
+  it.each([
+    ['no keys at all', '{"keys":[]}'],
+    [
+      'only an encryption key',
+      JSON.stringify({ keys: [{ kty: 'RSA', use: 'enc', kid: 'enc-1', n: 'AQAB', e: 'AQAB' }] }),
+    ],
+    ['only a symmetric key', JSON.stringify({ keys: [{ kty: 'oct', kid: 'k', k: 'c2VjcmV0' }] })],
+  ])(
+    'fails to decide (500, not a cached 401 for everyone) on a JWKS with %s',
+    async (_name, body) => {
+      issuer.setJwksBehaviour({ kind: 'body', body });
+      const failure = await failureOf(resolve(resolver()));
+      expect(failure).toBeInstanceOf(AuthorizerFailure);
+      expect(failure).toMatchObject({ reason: 'jwks_invalid' });
+    },
+  );
 });
