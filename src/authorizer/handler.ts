@@ -1,5 +1,4 @@
-import { jsonLineLogger } from '../shared/log.ts';
-import { ConfigError } from '../shared/env.ts';
+import { configFromEnvironment } from '../shared/cold-start.ts';
 import { createAuthorizer } from './authorizer.ts';
 import { loadAuthorizerConfig } from './config.ts';
 
@@ -8,20 +7,4 @@ import { loadAuthorizerConfig } from './config.ts';
  * fails the init with a log line naming the variable: API Gateway then answers 500 for every
  * request (no Allow is ever produced), which is what a misconfigured authorizer must do.
  */
-function configure() {
-  try {
-    return loadAuthorizerConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      jsonLineLogger({
-        decision: 'error',
-        reason: error.code,
-        variable: error.variable,
-        detail: error.message,
-      });
-    }
-    throw error;
-  }
-}
-
-export const handler = createAuthorizer({ config: configure() });
+export const handler = createAuthorizer({ config: configFromEnvironment(loadAuthorizerConfig) });

@@ -5,6 +5,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import validator, { type Options as ValidatorOptions } from '@middy/validator';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { configFromEnvironment } from '../shared/cold-start.ts';
 import { jsonLineLogger, type Logger } from '../shared/log.ts';
 import { authorizerContext } from './authorizer-context.ts';
 import type { Caller } from './caller.ts';
@@ -30,8 +31,8 @@ export interface RouteHandlerOptions {
 }
 
 let defaultConfig: HttpConfig | undefined;
-// eslint-disable-next-line no-restricted-properties -- read once per container, here and only here.
-const httpConfig = () => (defaultConfig ??= loadHttpConfig(process.env));
+// Read when the first route of the container is built, which is at import (cold start).
+const httpConfig = () => (defaultConfig ??= configFromEnvironment(loadHttpConfig));
 
 /**
  * The chain every route runs, built from the route's compiled schema. Before the route function:
@@ -55,6 +56,9 @@ export function routeHandler<Body = unknown>(
         headers: 'Authorization, Content-Type',
         // Let browser clients read why they were refused.
         exposeHeaders: 'WWW-Authenticate, X-Amzn-Remapped-WWW-Authenticate',
+        // With an allowlist the answer depends on the request's Origin (allowed or not), so a
+        // shared cache must key on it, also when this origin got no Access-Control-Allow-Origin.
+        ...(corsOrigins.includes('*') ? {} : { vary: 'Origin' }),
       }),
     )
     .use(httpErrorHandler({ logger: false }))

@@ -4,9 +4,11 @@ import { noContent } from '../http/respond.ts';
 import { routeHandler } from '../http/route-handler.ts';
 import { userStore } from './store.ts';
 
+const users = userStore();
+
 /** DELETE /users/{userId} (`users:admin`). */
 export const handler = routeHandler(route, async (event) => {
   const userId = event.pathParameters!.userId!;
-  if (!(await userStore().delete(userId))) throw new HttpProblem('not_found', `No user ${userId}`);
+  if (!(await users.delete(userId))) throw new HttpProblem('not_found', `No user ${userId}`);
   return noContent();
 });

@@ -4,10 +4,12 @@ import { json } from '../http/respond.ts';
 import { routeHandler } from '../http/route-handler.ts';
 import { userStore } from './store.ts';
 
+const users = userStore();
+
 /** GET /users/{userId} (`users:read`). */
 export const handler = routeHandler(route, async (event) => {
   const userId = event.pathParameters!.userId!;
-  const user = await userStore().get(userId);
+  const user = await users.get(userId);
   if (!user) throw new HttpProblem('not_found', `No user ${userId}`);
   return json(200, user);
 });

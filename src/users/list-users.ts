@@ -3,14 +3,13 @@ import { json } from '../http/respond.ts';
 import { routeHandler } from '../http/route-handler.ts';
 import { userStore } from './store.ts';
 
+const users = userStore();
+
 const DEFAULT_LIMIT = 20;
 
 /** GET /users?limit=&cursor= (`users:read`). The schema has already checked both parameters. */
 export const handler = routeHandler(route, async (event) => {
   const query = event.queryStringParameters ?? {};
-  const page = await userStore().list(
-    query.limit ? Number(query.limit) : DEFAULT_LIMIT,
-    query.cursor,
-  );
+  const page = await users.list(query.limit ? Number(query.limit) : DEFAULT_LIMIT, query.cursor);
   return json(200, page);
 });

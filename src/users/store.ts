@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { HttpProblem } from '../http/problem.ts';
+import { configFromEnvironment } from '../shared/cold-start.ts';
 import { loadUsersConfig, type UsersConfig } from './config.ts';
 
 export type Role = 'member' | 'admin';
@@ -136,8 +137,12 @@ export class UserStore {
   }
 }
 
+// Keys are `randomUUID()`, which is lower case; the route schemas use the same pattern.
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 // The cursor is DynamoDB's LastEvaluatedKey, made opaque. Decoding accepts only the key shape
-// this table has, so a forged cursor cannot steer the scan anywhere else.
+// this table has (one userId that could exist), so a forged cursor can neither steer the scan
+// anywhere else nor reach DynamoDB with a key it refuses (an empty string is a 500 there).
 const encodeCursor = (key: Record<string, unknown>) =>
   Buffer.from(JSON.stringify(key)).toString('base64url');
 
@@ -153,7 +158,8 @@ function decodeCursor(cursor: string): Record<string, string> {
     typeof key !== 'object' ||
     key === null ||
     Object.keys(key).length !== 1 ||
-    typeof userId !== 'string'
+    typeof userId !== 'string' ||
+    !USER_ID.test(userId)
   ) {
     throw new HttpProblem('invalid_request', 'The cursor is not one this API returned', {
       extra: {
@@ -182,6 +188,9 @@ export function createUserStore(config: UsersConfig): UserStore {
 }
 
 let store: UserStore | undefined;
-/** The store for this container, configured from the environment on first use. */
-// eslint-disable-next-line no-restricted-properties -- read once per container, here and only here.
-export const userStore = (): UserStore => (store ??= createUserStore(loadUsersConfig(process.env)));
+/**
+ * The store for this container. Handlers call it at import, so the table configuration is read
+ * and checked at cold start: a missing USERS_TABLE fails the init, not every request.
+ */
+export const userStore = (): UserStore =>
+  (store ??= createUserStore(configFromEnvironment(loadUsersConfig)));
