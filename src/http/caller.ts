@@ -25,7 +25,7 @@ export function callerFromAuthorizerContext(
   authorizer: Readonly<Record<string, unknown>> | null | undefined,
   nowMs: number,
 ): Caller {
-  const sub = authorizer?.sub ?? authorizer?.principalId;
+  const sub = authorizer?.sub;
   if (typeof sub !== 'string' || sub === '')
     throw invalidToken(
       'No authorizer context: this route must be called through the API Gateway authorizer',

@@ -14,7 +14,6 @@ export const PROBLEMS = {
   invalid_request: { status: 400, title: 'Invalid request' },
   malformed_json: { status: 400, title: 'Malformed JSON body' },
   not_found: { status: 404, title: 'Not found' },
-  conflict: { status: 409, title: 'Conflict' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   bad_request: { status: 400, title: 'Bad request' },

@@ -240,6 +240,10 @@ for (const cursor of [
   'a'.repeat(600),
   Buffer.from('{"userId":{"S":"x"}}').toString('base64url'),
   Buffer.from('{"userId":"x","other":"y"}').toString('base64url'),
+  // DynamoDB refuses an empty key value (a 500 if it got that far) and keys are lower-case UUIDs.
+  Buffer.from('{"userId":""}').toString('base64url'),
+  Buffer.from('{"userId":"x"}').toString('base64url'),
+  Buffer.from(`{"userId":"${ID.toUpperCase()}"}`).toString('base64url'),
   Buffer.from('not json').toString('base64url'),
   '../../etc',
   'e30',
@@ -269,6 +273,9 @@ for (const id of [
   'x'.repeat(2000),
   ' ',
   '6F1C2A9E-0000-4000-8000-00000000000G',
+  // ajv-formats' uuid accepts these, but no stored key looks like them: refused, not a 404.
+  ID.toUpperCase(),
+  `urn:uuid:${ID}`,
   '{userId}',
   "'; DROP TABLE users; --",
   'ü',
