@@ -20,6 +20,7 @@ export const REJECT_REASONS = [
   'token_not_yet_valid',
   'wrong_issuer',
   'wrong_audience',
+  'wrong_token_type',
   'missing_claim',
   'invalid_claim',
 ] as const;

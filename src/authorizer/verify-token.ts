@@ -30,6 +30,7 @@ export function createTokenVerifier(config: AuthorizerConfig, getKey: JWTVerifyG
     algorithms: [...config.algorithms],
     clockTolerance: config.clockToleranceSeconds,
     requiredClaims: ['exp', 'sub'],
+    ...(config.tokenType ? { typ: config.tokenType } : {}),
   };
 
   return async function verifyToken(token: string): Promise<VerifiedToken> {
@@ -62,6 +63,7 @@ const CLAIM_REASONS: Readonly<Record<string, RejectReason>> = {
   nbf: 'token_not_yet_valid',
   iss: 'wrong_issuer',
   aud: 'wrong_audience',
+  typ: 'wrong_token_type',
 };
 
 function classifyVerifyError(error: unknown): Error {

@@ -104,6 +104,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       // AUTH_JWKS_URL left empty: the authorizer reads jwks_uri from the issuer's discovery
       // document, as it would for most production auth servers.
       AUTH_JWKS_URL: '',
+      // oidc-provider issues RFC 9068 access tokens.
+      AUTH_TOKEN_TYPE: 'at+jwt',
       // A rotated key is picked up within a second (the e2e tests rotate keys).
       AUTH_JWKS_COOLDOWN_SECONDS: '1',
       DYNAMODB_ENDPOINT: dynamo.endpoint,

@@ -1,10 +1,17 @@
 import route from '../generated/routes/create-user.js';
 import { json } from '../http/respond.ts';
 import { routeHandler } from '../http/route-handler.ts';
+import { assertMayGrantRole } from './grant-role.ts';
 import { userStore, type NewUser } from './store.ts';
 
-/** POST /users (`users:write`). The schema refuses unknown properties and checks formats. */
+const users = userStore();
+
+/**
+ * POST /users (`users:write`; `role: admin` also needs `users:admin`). The schema refuses unknown
+ * properties and checks formats.
+ */
 export const handler = routeHandler<NewUser>(route, async (event, caller) => {
-  const user = await userStore().create(event.body, caller.sub);
+  assertMayGrantRole(event.body.role, caller);
+  const user = await users.create(event.body, caller.sub);
   return json(201, user, { Location: `/users/${user.userId}` });
 });

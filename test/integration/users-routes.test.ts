@@ -358,3 +358,58 @@ describe('the users resource against DynamoDB (dynalite)', () => {
     expect(pages).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('granting the admin role', () => {
+  const writer = defaultContext({ sub: 'writer-1', scope: 'users:read users:write' });
+  const admin = defaultContext({ sub: 'admin-1' });
+
+  it('refuses a users:write token that creates an admin, and creates nothing', async () => {
+    const email = 'would-be-admin@example.com';
+    const response = await invoke('create-user', {
+      method: 'POST',
+      path: '/users',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ email, name: 'Mallory', role: 'admin' }),
+      authorizer: writer,
+    });
+    expectProblem(response, 403, 'insufficient_scope');
+    expect(response.json).toMatchObject({ error: 'insufficient_scope', scope: 'users:admin' });
+    const listed = await invoke('list-users', {
+      path: '/users',
+      query: { limit: '100' },
+      authorizer: admin,
+    });
+    expect(listed.json.items.map((u: { email: string }) => u.email)).not.toContain(email);
+  });
+
+  it('refuses a users:write token that promotes a user, and leaves the role as it was', async () => {
+    const created = await invoke('create-user', {
+      method: 'POST',
+      path: '/users',
+      headers: JSON_HEADERS,
+      body: '{"email":"member@example.com","name":"Member"}',
+      authorizer: writer,
+    });
+    expect(created.statusCode).toBe(201);
+    const { userId } = created.json;
+    const byId = { path: `/users/${userId}`, pathParameters: { userId } };
+    const promoted = await invoke('update-user', {
+      ...byId,
+      method: 'PATCH',
+      headers: JSON_HEADERS,
+      body: '{"role":"admin"}',
+      authorizer: writer,
+    });
+    expectProblem(promoted, 403, 'insufficient_scope');
+    expect((await invoke('get-user', { ...byId, authorizer: writer })).json.role).toBe('member');
+
+    const renamed = await invoke('update-user', {
+      ...byId,
+      method: 'PATCH',
+      headers: JSON_HEADERS,
+      body: '{"name":"Renamed","role":"member"}',
+      authorizer: writer,
+    });
+    expect(renamed.statusCode).toBe(200);
+  });
+});

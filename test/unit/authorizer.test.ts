@@ -297,6 +297,37 @@ describe('refused tokens answer exactly Unauthorized (401) with a reason code', 
   });
 });
 
+describe('token type (AUTH_TOKEN_TYPE, RFC 9068)', () => {
+  it('allows an at+jwt access token, in either spelling, when the type is required', async () => {
+    const typed = authorizerFor(issuer, { AUTH_TOKEN_TYPE: 'at+jwt' });
+    for (const typ of ['at+jwt', 'application/at+jwt']) {
+      const token = await issuer.sign({ header: { typ } });
+      const outcome = await outcomeOf(
+        typed.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
+      );
+      expect(outcome.kind).toBe('allow');
+    }
+  });
+
+  it.each([
+    ['an ID token (typ JWT)', { typ: 'JWT' }],
+    ['no typ at all', { typ: undefined }],
+  ])('refuses %s when at+jwt is required', async (_name, header) => {
+    const typed = authorizerFor(issuer, { AUTH_TOKEN_TYPE: 'at+jwt' });
+    const token = await issuer.sign({ header });
+    const outcome = await outcomeOf(
+      typed.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
+    );
+    expect(outcome.kind).toBe('unauthorized');
+    expect(typed.lastLog()).toMatchObject({ decision: 'deny', reason: 'wrong_token_type' });
+  });
+
+  it('does not check the type unless told to (many issuers send JWT)', async () => {
+    const token = await issuer.sign({ header: { typ: 'JWT' } });
+    await expect(call(`Bearer ${token}`)).resolves.toMatchObject({ principalId: 'user-1' });
+  });
+});
+
 describe('algorithm allowlist', () => {
   it('refuses an ES256 token when only RS256 is allowed', async () => {
     const rsOnly = authorizerFor(issuer, { AUTH_ALGORITHMS: 'RS256' });
