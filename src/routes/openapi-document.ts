@@ -1,5 +1,5 @@
 import { PROBLEM_TYPE_PREFIX, PROBLEMS } from '../http/problem.ts';
-import type { RouteSchema } from './route-schema.ts';
+import { pathParameterNames, type RouteSchema } from './route-schema.ts';
 import type { RouteRow } from './route-table.ts';
 
 /**
@@ -38,8 +38,9 @@ export function buildOpenApiDocument(
   for (const route of routes) {
     const schema = route.schemaFile ? schemaByFile.get(route.schemaFile) : undefined;
     if (!schema) continue;
-    paths[route.path] ??= {};
-    paths[route.path]![route.method.toLowerCase()] = operation(route, schema);
+    const path = openApiPath(route.path);
+    paths[path] ??= {};
+    paths[path]![route.method.toLowerCase()] = operation(route, schema, routes);
   }
   return {
     openapi: '3.1.0',
@@ -80,21 +81,36 @@ export function buildOpenApiDocument(
   };
 }
 
-function operation(route: RouteRow, schema: RouteSchema): Json {
+function operation(route: RouteRow, schema: RouteSchema, routes: readonly RouteRow[]): Json {
   const event = schema.schema;
   const properties = (event.properties ?? {}) as Record<string, Json>;
   const required = new Set((event.required as string[] | undefined) ?? []);
+  const pathNames = pathParameterNames(route.path);
   const parameters = [
-    ...parametersOf(properties.pathParameters, 'path'),
+    ...pathParameters(pathNames, properties.pathParameters),
     ...parametersOf(properties.queryStringParameters, 'query'),
     ...parametersOf(properties.headers, 'header'),
   ];
   const body = properties.body;
+  const created = route.method === 'POST' ? createdItemPath(route, routes) : undefined;
   const responses: Record<string, unknown> = {
     [successStatus(route.method)]:
       route.method === 'DELETE'
         ? { description: 'Done; no content' }
-        : { description: 'Success', content: { 'application/json': { schema: {} } } },
+        : {
+            description: created ? 'Created' : 'Success',
+            ...(created
+              ? {
+                  headers: {
+                    Location: {
+                      description: `The created resource, ${created}`,
+                      schema: { type: 'string', format: 'uri-reference' },
+                    },
+                  },
+                }
+              : {}),
+            content: { 'application/json': { schema: {} } },
+          },
     '400': PROBLEM_RESPONSE(
       'The request does not match the route schema (invalid_request, malformed_json)',
     ),
@@ -104,7 +120,24 @@ function operation(route: RouteRow, schema: RouteSchema): Json {
         ? `The token lacks a required scope (insufficient_scope): ${route.scopes.join(', ')}`
         : 'Refused by the gateway (access_denied)',
     ),
-    ...(body ? { '415': PROBLEM_RESPONSE('The body is not application/json') } : {}),
+    // A route with a path parameter names one resource, which may not exist.
+    ...(pathNames.length
+      ? {
+          '404': PROBLEM_RESPONSE(
+            `No resource with this ${pathNames.map((n) => `{${n}}`).join(', ')} (not_found)`,
+          ),
+        }
+      : {}),
+    // API Gateway REST refuses a payload over 10 MB before any Lambda runs: REQUEST_TOO_LARGE,
+    // which our DEFAULT_4XX gateway response renders as gateway_error.
+    ...(body
+      ? {
+          '413': PROBLEM_RESPONSE(
+            'The body is over the 10 MB API Gateway accepts (gateway_error, responseType REQUEST_TOO_LARGE)',
+          ),
+          '415': PROBLEM_RESPONSE('The body is not application/json'),
+        }
+      : {}),
     '500': PROBLEM_RESPONSE(
       'Unexpected error, or the token could not be checked (authorizer_error)',
     ),
@@ -128,7 +161,40 @@ function operation(route: RouteRow, schema: RouteSchema): Json {
   };
 }
 
-function parametersOf(container: Json | undefined, location: 'path' | 'query' | 'header'): Json[] {
+/**
+ * The rule for `Location` on a 201: a POST to a collection (`/users`) whose route table also has
+ * `GET /users/{param}` creates an item it can be read back from, so the answer says where. The
+ * handler must set it (src/users/create-user.ts does); the document only follows the routes.
+ */
+function createdItemPath(route: RouteRow, routes: readonly RouteRow[]): string | undefined {
+  const prefix = route.path === '/' ? '/' : `${route.path}/`;
+  return routes.find(
+    (r) =>
+      r.method === 'GET' &&
+      r.path.startsWith(prefix) &&
+      /^\{[^}/+]+\}$/.test(r.path.slice(prefix.length)),
+  )?.path;
+}
+
+/**
+ * One parameter per `{name}` of the route's template: those are exactly what API Gateway sends
+ * (the route lint checks the schema declares the same names), with the schema's constraints.
+ */
+function pathParameters(names: readonly string[], container: Json | undefined): Json[] {
+  const properties = (container?.properties ?? {}) as Record<string, Json>;
+  return names.map((name) => {
+    const { description, ...rest } = properties[name] ?? { type: 'string' };
+    return {
+      name,
+      in: 'path',
+      required: true,
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: stripMeta(rest),
+    };
+  });
+}
+
+function parametersOf(container: Json | undefined, location: 'query' | 'header'): Json[] {
   const properties = (container?.properties ?? {}) as Record<string, Json>;
   const required = new Set((container?.required as string[] | undefined) ?? []);
   return Object.entries(properties)
@@ -138,13 +204,18 @@ function parametersOf(container: Json | undefined, location: 'path' | 'query' | 
       return {
         name,
         in: location,
-        // Path parameters are always required in OpenAPI.
-        required: location === 'path' || required.has(name),
+        required: required.has(name),
         ...(typeof description === 'string' ? { description } : {}),
         schema: stripMeta(rest),
       };
     });
 }
+
+/**
+ * OpenAPI path templating has no greedy parameter: API Gateway's `{key+}` is written `{key}`
+ * (the value may still hold slashes).
+ */
+const openApiPath = (path: string) => path.replace(/\{([^}]+)\+\}/g, '{$1}');
 
 /** The route metadata keys belong to the schema file, not to the published schema. */
 function stripMeta(schema: Json): Json {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { isScopeToken } from '../shared/scopes.ts';
 
 /**
  * Route loading: the one place that reads `schemas/*.json`, checks the route metadata and
@@ -36,8 +37,6 @@ export const SCOPES_KEY = 'x-scopes';
 
 const ROUTE_PATTERN =
   /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})?(?:\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\}))*)$/;
-// RFC 6749 §3.3 scope-token.
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /** Stable codes for what can be wrong with a schema file (the route lint prints them). */
 export type RouteSchemaProblem =
@@ -118,10 +117,7 @@ export function parseRouteSchema(path: string, root = process.cwd()): RouteSchem
     );
   }
   const scopes = record[SCOPES_KEY];
-  if (
-    !Array.isArray(scopes) ||
-    !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))
-  ) {
+  if (!Array.isArray(scopes) || !scopes.every(isScopeToken)) {
     throw new RouteSchemaError(
       file,
       'scopes_invalid',
@@ -141,6 +137,14 @@ export function parseRouteSchema(path: string, root = process.cwd()): RouteSchem
     hasBody: typeof properties === 'object' && properties !== null && 'body' in properties,
     schema: record,
   };
+}
+
+/**
+ * The parameter names of a path template, in order: `/files/{key+}/{v}` → `['key', 'v']`. API
+ * Gateway fills `event.pathParameters` with exactly these names (a greedy `{key+}` as `key`).
+ */
+export function pathParameterNames(path: string): string[] {
+  return [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => m[1]!);
 }
 
 /** Every `*.json` under the schemas folder, sorted by name. Fails on the first bad file. */

@@ -3,7 +3,9 @@ import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import {
   createSchemaCompiler,
+  HTTP_METHODS,
   parseRouteSchema,
+  pathParameterNames,
   RouteSchemaError,
   type RouteSchema,
   type RouteSchemaProblem,
@@ -25,20 +27,28 @@ export interface RouteRow {
   readonly scopes: readonly string[];
   /** Relative to the project root; undefined when the route has no schema (a lint failure). */
   readonly schemaFile: string | undefined;
+  /** Our TOKEN authorizer's function name; undefined when the route is not behind it. */
   readonly authorizer: string | undefined;
-  /** `resultTtlInSeconds` resolved against `params.default`; undefined when not set. */
+  /** `resultTtlInSeconds` resolved against `params.default`; undefined when not set or not valid. */
   readonly authorizerTtl: number | undefined;
 }
 
 export type RouteProblemCode =
   | RouteSchemaProblem
   | 'serverless_yml_unreadable'
+  | 'function_not_a_map'
+  | 'events_not_a_list'
+  | 'exposed_outside_rest_api'
+  | 'method_unsupported'
   | 'route_without_schema'
   | 'schema_without_route'
   | 'schema_invalid'
+  | 'path_parameters_mismatch'
   | 'duplicate_route'
   | 'authorizer_missing'
-  | 'authorizer_ttl_not_explicit';
+  | 'authorizer_not_ours'
+  | 'authorizer_ttl_not_explicit'
+  | 'authorizer_settings_differ';
 
 export interface RouteProblem {
   readonly file: string;
@@ -60,17 +70,36 @@ interface HttpEvent {
 
 interface ServerlessFunction {
   readonly handler?: string;
-  readonly events?: readonly Record<string, unknown>[];
+  readonly url?: unknown;
+  readonly events?: unknown;
 }
 
 interface ServerlessYml {
   readonly params?: { readonly default?: Record<string, unknown> };
-  readonly functions?: Record<string, ServerlessFunction>;
+  readonly functions?: unknown;
 }
 
 const SERVERLESS_YML = 'serverless.yml';
 // API Gateway's range for resultTtlInSeconds (0 turns the cache off).
 const MAX_TTL = 3600;
+// API Gateway's TTL when the authorizer leaves it unset, and what Serverless deploys for a value
+// parseInt cannot read.
+const DEFAULT_TTL = 300;
+const TTL_FORMS =
+  'write an integer 0–3600 as a YAML integer or a string of digits, directly or through ${param:…}';
+/** The handler of our TOKEN authorizer: the only function a route may name as its authorizer. */
+export const AUTHORIZER_HANDLER = 'src/authorizer/handler.handler';
+
+/**
+ * Events that put a function behind an HTTP endpoint other than the REST API's `http` events,
+ * where no TOKEN authorizer of ours stands in front of it.
+ */
+const OTHER_HTTP_EVENTS: Readonly<Record<string, string>> = {
+  httpApi: 'an HTTP API (API Gateway v2) route',
+  websocket: 'a WebSocket API (API Gateway v2) route',
+  alb: 'an Application Load Balancer target',
+  cloudFront: 'a CloudFront (Lambda@Edge) trigger',
+};
 
 export function readServerlessYml(root: string): ServerlessYml {
   // `merge: true` resolves `<<:` merge keys; plain aliases (`authorizer: *authorizer`) resolve
@@ -97,7 +126,7 @@ export function loadRouteTable(root: string): RouteTable {
     return { routes: [], schemas, problems };
   }
 
-  const functions = definition.functions ?? {};
+  const functions = functionsOf(definition, problems);
   const bySchemaRoute = new Map<string, RouteSchema[]>();
   for (const schema of schemas) {
     const key = routeKey(schema.method, schema.path);
@@ -112,12 +141,7 @@ export function loadRouteTable(root: string): RouteTable {
       });
   }
 
-  const events = Object.entries(functions).flatMap(([name, fn]) =>
-    (fn.events ?? []).flatMap((event) => {
-      const http = httpEvent(event.http);
-      return http ? [{ name, fn, http }] : [];
-    }),
-  );
+  const events = httpEventsOf(functions, problems);
   const eventKeys = new Set(events.map((e) => routeKey(e.http.method, e.http.path)));
   const unmatchedSchemas = schemas
     .filter((s) => !eventKeys.has(routeKey(s.method, s.path)))
@@ -127,6 +151,7 @@ export function loadRouteTable(root: string): RouteTable {
     .map((e) => ({ ...e.http, where: `${SERVERLESS_YML} (function ${e.name})` }));
 
   const routes: RouteRow[] = [];
+  const byAuthorizer = new Map<string, { where: string; settings: DeployedAuthorizer }[]>();
   const seen = new Map<string, string>();
   for (const { name, fn, http } of events) {
     const key = routeKey(http.method, http.path);
@@ -140,37 +165,33 @@ export function loadRouteTable(root: string): RouteTable {
     }
     seen.set(key, name);
     const schema = bySchemaRoute.get(key)?.[0];
-    if (!schema)
+    if (!(HTTP_METHODS as readonly string[]).includes(http.method))
+      problems.push({ file: where, code: 'method_unsupported', message: unsupported(http.method) });
+    else if (!schema)
       problems.push({
         file: where,
         code: 'route_without_schema',
         message: `no file in schemas/ has "x-route": "${key}"${nearMiss(http, unmatchedSchemas)}; add one that declares the route's x-scopes`,
       });
-    const { authorizer, ttl } = authorizerOf(http.authorizer, definition, functions);
-    if (!authorizer)
-      problems.push({
-        file: where,
-        code: 'authorizer_missing',
-        message:
-          'the http event has no authorizer: every route must sit behind the token authorizer',
-      });
-    else if (ttl === undefined)
-      problems.push({
-        file: where,
-        code: 'authorizer_ttl_not_explicit',
-        message: `the authorizer has no valid resultTtlInSeconds (0–${MAX_TTL}); left unset, API Gateway caches for 300 s`,
-      });
+    const authorizer = authorizerOf(http.authorizer, definition, functions);
+    if (authorizer.problem) problems.push({ file: where, ...authorizer.problem });
+    if (authorizer.deployed)
+      byAuthorizer.set(authorizer.deployed.name, [
+        ...(byAuthorizer.get(authorizer.deployed.name) ?? []),
+        { where: `function ${name}, ${key}`, settings: authorizer.deployed },
+      ]);
     routes.push({
       method: http.method,
       path: http.path,
       function: name,
-      handler: fn.handler ?? '',
+      handler: typeof fn.handler === 'string' ? fn.handler : '',
       scopes: schema?.scopes ?? [],
       schemaFile: schema?.file,
-      authorizer,
-      authorizerTtl: ttl,
+      authorizer: authorizer.ours,
+      authorizerTtl: authorizer.ours === undefined ? undefined : authorizer.ttl,
     });
   }
+  problems.push(...authorizerDisagreements(byAuthorizer));
   for (const schema of schemas) {
     if (!seen.has(routeKey(schema.method, schema.path)))
       problems.push({
@@ -181,6 +202,83 @@ export function loadRouteTable(root: string): RouteTable {
   }
   routes.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
   return { routes, schemas, problems };
+}
+
+/** `functions:` as a map of function name → definition; anything else is a problem. */
+function functionsOf(
+  definition: ServerlessYml,
+  problems: RouteProblem[],
+): Record<string, ServerlessFunction> {
+  const functions = definition.functions ?? {};
+  if (!isRecord(functions)) {
+    problems.push({
+      file: `${SERVERLESS_YML} (functions)`,
+      code: 'function_not_a_map',
+      message: `is ${JSON.stringify(functions)}, not a map of functions: the lint reads serverless.yml as written (only \${param:…} is resolved), so list the functions inline`,
+    });
+    return {};
+  }
+  const readable: Record<string, ServerlessFunction> = {};
+  for (const [name, fn] of Object.entries(functions)) {
+    if (isRecord(fn)) readable[name] = fn;
+    else
+      problems.push({
+        file: `${SERVERLESS_YML} (function ${name})`,
+        code: 'function_not_a_map',
+        message: `is ${JSON.stringify(fn)}, not a map with handler and events: the lint cannot check what it cannot read`,
+      });
+  }
+  return readable;
+}
+
+/**
+ * Every http event, and a problem for each other way a function is reachable over HTTP: those
+ * would ship public, behind none of this service's authorizers.
+ */
+function httpEventsOf(
+  functions: Record<string, ServerlessFunction>,
+  problems: RouteProblem[],
+): { name: string; fn: ServerlessFunction; http: HttpEvent }[] {
+  const found: { name: string; fn: ServerlessFunction; http: HttpEvent }[] = [];
+  for (const [name, fn] of Object.entries(functions)) {
+    const where = `${SERVERLESS_YML} (function ${name})`;
+    // `url:` creates an AWS::Lambda::Url: AuthType NONE unless `authorizer: aws_iam`, and either
+    // way a second door that skips API Gateway and the token authorizer.
+    if (fn.url !== undefined && fn.url !== null && fn.url !== false)
+      problems.push({
+        file: where,
+        code: 'exposed_outside_rest_api',
+        message:
+          'has `url:`, a Lambda function URL that reaches the function without API Gateway or the token authorizer; expose routes only as http events',
+      });
+    if (fn.events === undefined || fn.events === null) continue;
+    if (!Array.isArray(fn.events)) {
+      problems.push({
+        file: where,
+        code: 'events_not_a_list',
+        message: `events is ${JSON.stringify(fn.events)}, not a list: the lint reads serverless.yml as written (only \${param:…} is resolved), so list the events inline`,
+      });
+      continue;
+    }
+    for (const event of fn.events as unknown[]) {
+      if (!isRecord(event)) continue;
+      for (const type of Object.keys(event).filter((t) => Object.hasOwn(OTHER_HTTP_EVENTS, t)))
+        problems.push({
+          file: where,
+          code: 'exposed_outside_rest_api',
+          message: `has a "${type}" event: ${OTHER_HTTP_EVENTS[type]} reaches the function without the REST API's token authorizer; expose routes only as http events`,
+        });
+      const http = httpEvent(event.http);
+      if (http) found.push({ name, fn, http });
+    }
+  }
+  return found;
+}
+
+function unsupported(method: string): string {
+  return method === 'ANY'
+    ? 'method "any" is not supported: each route has one schema with its own scopes, and an x-route names one method; declare one http event per method (GET, POST, ...)'
+    : `method "${method}" is not supported; use one of ${HTTP_METHODS.join(', ')}`;
 }
 
 /** Schema files that parse, each compiled with ajv in strict mode; the rest become problems. */
@@ -199,6 +297,9 @@ function loadSchemas(root: string, problems: RouteProblem[]): RouteSchema[] {
       const schema = parseRouteSchema(path, root);
       createSchemaCompiler().compile(schema.schema);
       schemas.push(schema);
+      const mismatch = pathParameterMismatch(schema);
+      if (mismatch)
+        problems.push({ file: schema.file, code: 'path_parameters_mismatch', message: mismatch });
     } catch (error) {
       if (error instanceof RouteSchemaError)
         problems.push({ file: error.file, code: error.code, message: stripFile(error) });
@@ -215,6 +316,26 @@ function loadSchemas(root: string, problems: RouteProblem[]): RouteSchema[] {
 
 const stripFile = (error: RouteSchemaError) => error.message.slice(error.file.length + 2);
 
+/**
+ * API Gateway fills `pathParameters` with the names of the route's template and nothing else: a
+ * schema that validates other names (or leaves one optional) describes requests that never come,
+ * and every real request would fail validation with 400.
+ */
+function pathParameterMismatch(schema: RouteSchema): string | undefined {
+  const expected = pathParameterNames(schema.path);
+  const properties = (schema.schema.properties ?? {}) as Record<string, unknown>;
+  const container = isRecord(properties.pathParameters) ? properties.pathParameters : {};
+  const declared = Object.keys(isRecord(container.properties) ? container.properties : {});
+  const required = Array.isArray(container.required) ? (container.required as unknown[]) : [];
+  const names = (list: readonly string[]) => list.map((n) => `{${n}}`).join(', ') || 'none';
+  if (expected.length !== declared.length || expected.some((name) => !declared.includes(name)))
+    return `"x-route" has path parameters ${names(expected)} but "properties.pathParameters.properties" declares ${names(declared)}: API Gateway sends the template's names, so they must be the same`;
+  const optional = expected.filter((name) => !required.includes(name));
+  if (optional.length)
+    return `path parameters ${names(optional)} are not in "properties.pathParameters.required": API Gateway always sends them, so require them`;
+  return undefined;
+}
+
 /** `{ method, path }` or the shorthand `GET users/{id}`; path normalised with a leading slash. */
 function httpEvent(value: unknown): HttpEvent | undefined {
   if (typeof value === 'string') {
@@ -230,7 +351,9 @@ function httpEvent(value: unknown): HttpEvent | undefined {
   };
 }
 
-const normalisePath = (path: string) => `/${path.replace(/^\/+/, '')}`;
+// Serverless strips the leading and the trailing slash of an http path (getHttpPath):
+// `things/{id}/` is the route `/things/{id}`.
+const normalisePath = (path: string) => `/${path.replace(/^\/+/, '').replace(/\/$/, '')}`;
 
 /**
  * Drift between serverless.yml and an x-route shows up as a route without schema plus a schema
@@ -250,28 +373,161 @@ function nearMiss(
 }
 const routeKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
 
+/** The authorizer as Serverless deploys it (the settings API Gateway keeps per authorizer). */
+interface DeployedAuthorizer {
+  readonly name: string;
+  readonly resultTtlInSeconds: number;
+  readonly type: string;
+  readonly identitySource: string;
+  readonly identityValidationExpression: string | undefined;
+}
+
+interface AuthorizerOf {
+  /** Set when the route is behind our TOKEN authorizer. */
+  readonly ours?: string;
+  /** The TTL when it is one of the supported forms (see TTL_FORMS). */
+  readonly ttl?: number;
+  /** Set when the event names an authorizer by name, ours or not. */
+  readonly deployed?: DeployedAuthorizer;
+  readonly problem?: Omit<RouteProblem, 'file'>;
+}
+
 /**
- * The authorizer of an http event: a name (string form or `name:`) that must be a function of
- * this service, and its TTL resolved against `params.default` (`${param:authorizerTtl}`).
+ * The authorizer of an http event. It must be our TOKEN authorizer: a function of this service
+ * whose handler is AUTHORIZER_HANDLER, named by the string form or `name:` (an `arn:` or an
+ * `authorizerId:` makes Serverless call something else), with `type` absent or `token`. The TTL
+ * is resolved against `params.default` (`${param:authorizerTtl}`).
  */
 function authorizerOf(
   value: unknown,
   definition: ServerlessYml,
   functions: Record<string, ServerlessFunction>,
-): { authorizer: string | undefined; ttl: number | undefined } {
-  if (typeof value === 'string')
-    return { authorizer: value in functions ? value : undefined, ttl: undefined };
-  if (typeof value !== 'object' || value === null) return { authorizer: undefined, ttl: undefined };
-  const spec = value as Record<string, unknown>;
-  const name = typeof spec.name === 'string' && spec.name in functions ? spec.name : undefined;
+): AuthorizerOf {
+  if (value === undefined || value === null || value === false)
+    return {
+      problem: {
+        code: 'authorizer_missing',
+        message:
+          'the http event has no authorizer: every route must sit behind the token authorizer',
+      },
+    };
+  const spec: Record<string, unknown> =
+    typeof value === 'string' ? { name: value } : isRecord(value) ? value : {};
+  const name = spec.name;
+  // Object.hasOwn, not `in`: `toString` is "in" every object.
+  if (typeof name !== 'string' || !Object.hasOwn(functions, name))
+    return {
+      problem: {
+        code: 'authorizer_missing',
+        message: `the http event has no authorizer of this service (${JSON.stringify(name ?? value)} is not one of its functions): every route must sit behind the token authorizer`,
+      },
+    };
   const raw = resolveParam(spec.resultTtlInSeconds, definition);
-  const ttl =
-    typeof raw === 'number' ? raw : typeof raw === 'string' && raw !== '' ? Number(raw) : NaN;
-  return {
-    authorizer: name,
-    ttl: Number.isInteger(ttl) && ttl >= 0 && ttl <= MAX_TTL ? ttl : undefined,
+  const deployed: DeployedAuthorizer = {
+    name,
+    resultTtlInSeconds: serverlessTtl(raw),
+    type: spec.type === undefined ? 'token' : String(spec.type).toLowerCase(),
+    identitySource: String(
+      resolveParam(spec.identitySource, definition) ?? 'method.request.header.Authorization',
+    ),
+    identityValidationExpression:
+      typeof spec.identityValidationExpression === 'string'
+        ? spec.identityValidationExpression
+        : undefined,
   };
+  const notOurs = (why: string): AuthorizerOf => ({
+    deployed,
+    problem: {
+      code: 'authorizer_not_ours',
+      message: `the authorizer ${why}: every route must sit behind the token authorizer (a function with handler ${AUTHORIZER_HANDLER}, type token)`,
+    },
+  });
+  const handler = functions[name]!.handler;
+  if (spec.arn !== undefined)
+    return notOurs(`has an arn, so Serverless calls that Lambda instead of function ${name}`);
+  if (spec.authorizerId !== undefined)
+    return notOurs('has an authorizerId, so API Gateway uses that authorizer');
+  if (deployed.type !== 'token') return notOurs(`has type ${JSON.stringify(spec.type)}, not token`);
+  if (handler !== AUTHORIZER_HANDLER)
+    return notOurs(`is function ${name}, whose handler is ${JSON.stringify(handler ?? null)}`);
+  const ttl = supportedTtl(raw);
+  if (ttl === undefined)
+    return {
+      ours: name,
+      deployed,
+      problem: {
+        code: 'authorizer_ttl_not_explicit',
+        message: `the authorizer has no valid resultTtlInSeconds (${describeTtl(spec.resultTtlInSeconds, raw)}): ${TTL_FORMS}; left unset, API Gateway caches for ${DEFAULT_TTL} s`,
+      },
+    };
+  return { ours: name, ttl, deployed };
 }
+
+/**
+ * The TTL when it is written in a form the lint and Serverless read alike: a YAML integer, or a
+ * string of digits. Serverless reads the value with parseInt(…, 10) and deploys 300 when that is
+ * NaN, so `' '` deploys 300, `'0x12c'` 0 and `'1e2'` 1, where Number() would read 0, 300, 100.
+ */
+function supportedTtl(raw: unknown): number | undefined {
+  const ttl =
+    typeof raw === 'number' && Number.isInteger(raw)
+      ? raw
+      : typeof raw === 'string' && /^\d+$/.test(raw)
+        ? Number(raw)
+        : undefined;
+  return ttl !== undefined && ttl <= MAX_TTL ? ttl : undefined;
+}
+
+/** What Serverless deploys as AuthorizerResultTtlInSeconds (api-gateway/lib/validate.js). */
+function serverlessTtl(raw: unknown): number {
+  const ttl = Number.parseInt(String(raw), 10);
+  return Number.isNaN(ttl) ? DEFAULT_TTL : ttl;
+}
+
+function describeTtl(written: unknown, raw: unknown): string {
+  if (written === undefined) return 'not set';
+  if (raw === undefined) return `${JSON.stringify(written)} names no parameter in params.default`;
+  if (/^\d+$/.test(String(raw)) && Number.isInteger(Number(raw)))
+    return `${JSON.stringify(raw)} is above API Gateway's ${MAX_TTL} s maximum`;
+  return `${JSON.stringify(raw)} is not in a supported form; Serverless would deploy ${serverlessTtl(raw)} s`;
+}
+
+/**
+ * API Gateway keeps one resultTtlInSeconds, type, identity source and validation expression per
+ * authorizer, and Serverless writes the authorizer once per http event naming it, so the last
+ * event packaged wins: a `{ <<: *authorizer, resultTtlInSeconds: 0 }` on one route would quietly
+ * set (or not set) the cache for every route. The routes of one authorizer must agree.
+ */
+function authorizerDisagreements(
+  byAuthorizer: ReadonlyMap<string, readonly { where: string; settings: DeployedAuthorizer }[]>,
+): RouteProblem[] {
+  const problems: RouteProblem[] = [];
+  const keys = [
+    'resultTtlInSeconds',
+    'type',
+    'identitySource',
+    'identityValidationExpression',
+  ] as const;
+  for (const [name, uses] of byAuthorizer) {
+    for (const key of keys) {
+      const values = new Map<string, string[]>();
+      for (const use of uses) {
+        const shown = JSON.stringify(use.settings[key]) ?? 'unset';
+        values.set(shown, [...(values.get(shown) ?? []), use.where]);
+      }
+      if (values.size > 1)
+        problems.push({
+          file: `${SERVERLESS_YML} (authorizer ${name})`,
+          code: 'authorizer_settings_differ',
+          message: `its routes disagree on ${key} (${[...values].map(([v, where]) => `${v}: ${where.join('; ')}`).join(' / ')}); API Gateway keeps one ${key} per authorizer (the last event packaged wins), so give every route the same`,
+        });
+    }
+  }
+  return problems;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `${param:name}` or `${param:name, fallback}` against `params.default` (other stages vary). */
 function resolveParam(value: unknown, definition: ServerlessYml): unknown {

@@ -18,9 +18,13 @@ export function scopesFromClaims(claims: Readonly<Record<string, unknown>>): str
   else if (Array.isArray(claims.scp)) raw = claims.scp;
   else if (typeof claims.scp === 'string') raw = claims.scp.split(' ');
   const scopes = new Set<string>();
-  for (const s of raw) if (typeof s === 'string' && SCOPE_TOKEN.test(s)) scopes.add(s);
+  for (const s of raw) if (isScopeToken(s)) scopes.add(s);
   return [...scopes];
 }
+
+/** A scope name a token can carry and a schema can require (RFC 6749 §3.3). */
+export const isScopeToken = (value: unknown): value is string =>
+  typeof value === 'string' && SCOPE_TOKEN.test(value);
 
 export const parseScopeString = (scope: string): Set<string> =>
   new Set(scope.split(' ').filter((s) => s.length > 0));

@@ -1,8 +1,11 @@
 /**
  * `npm run lint:routes` (run by CI): fails, naming the file, when a route in serverless.yml has
- * no schema, a schema has no route, a schema lacks its scopes or is not a valid JSON Schema (ajv
- * strict), a route lacks the authorizer, or the authorizer's TTL is not set explicitly. This is
- * what stops a route from shipping without its scopes.
+ * no schema, a schema has no route or its path parameters differ from its x-route's, a schema
+ * lacks its scopes or is not a valid JSON Schema (ajv strict), a route lacks our TOKEN authorizer,
+ * the authorizer's TTL is not set explicitly (in a form Serverless reads the same way), the routes
+ * of one authorizer disagree on its settings, or a function is reachable over HTTP some other way
+ * (function URL, httpApi, alb, websocket). This is what stops a route from shipping without its
+ * scopes, or public.
  */
 import { join } from 'node:path';
 import { loadRouteTable, type RouteProblem } from '../routes/route-table.ts';

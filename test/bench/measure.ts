@@ -78,7 +78,10 @@ export const ratio = (a: Stats, b: Stats) => (a.median / b.median).toFixed(2);
  */
 export function pairedRatio(a: Stats, b: Stats): number {
   if (a.values.length !== b.values.length) throw new Error('pairedRatio: samples from two runs');
-  return summarise('ratio', a.values.map((value, i) => value / b.values[i]!)).median;
+  return summarise(
+    'ratio',
+    a.values.map((value, i) => value / b.values[i]!),
+  ).median;
 }
 
 /** A markdown table. */

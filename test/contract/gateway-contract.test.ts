@@ -6,6 +6,7 @@ import { createKeyResolver } from '../../src/authorizer/key-resolver.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import {
   createGatewayModel,
+  type CacheFailures,
   type GatewayModel,
   type GatewayRequest,
   type GatewayResponse,
@@ -13,7 +14,7 @@ import {
   type TokenAuthorizerFunction,
 } from '../gateway/api-gateway-model.ts';
 import { naiveAuthorizer } from '../gateway/cache-economics.ts';
-import { gatewayResponses, serviceGateway } from '../gateway/service.ts';
+import { authorizerSettings, gatewayResponses, serviceGateway } from '../gateway/service.ts';
 import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
 import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 
@@ -44,7 +45,7 @@ afterAll(async () => {
 });
 
 /** Our layer 1, configured for the test issuer, with a key resolver of its own (cold container). */
-function realAuthorizer(jwks: { failureBackoffMs?: number } = {}): TokenAuthorizerFunction {
+function realAuthorizer(jwks: { now?: () => number } = {}): TokenAuthorizerFunction {
   const config = loadAuthorizerConfig({
     AUTH_ISSUER: issuer.issuer,
     AUTH_AUDIENCE: issuer.audience,
@@ -61,7 +62,12 @@ function realAuthorizer(jwks: { failureBackoffMs?: number } = {}): TokenAuthoriz
 
 async function serviceModel(
   authorizer: TokenAuthorizerFunction,
-  options: { ttl?: number; defaultGatewayResponses?: boolean } = {},
+  options: {
+    ttl?: number;
+    defaultGatewayResponses?: boolean;
+    cacheFailures?: CacheFailures;
+    now?: () => number;
+  } = {},
 ): Promise<GatewayModel> {
   const service = await serviceGateway({
     authorizer,
@@ -71,6 +77,8 @@ async function serviceModel(
     ...service,
     // The seed deployed no gateway responses: AWS's defaults answer.
     ...(options.defaultGatewayResponses ? { gatewayResponses: {} } : {}),
+    ...(options.cacheFailures ? { cacheFailures: options.cacheFailures } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
 }
 
@@ -107,6 +115,20 @@ const REQUESTS: Record<string, (token: string) => GatewayRequest> = {
   }),
 };
 
+/**
+ * What each request of REQUESTS answers for a token with every scope: the reads and the create
+ * succeed, the routes on UNKNOWN_ID reach their handler and find nothing. A layer 2 that refused
+ * more than it should would show here, not only as "some status below 500".
+ */
+const ADMIN_STATUS: Record<string, number> = {
+  getMe: 200,
+  listUsers: 200,
+  createUser: 201,
+  getUser: 404,
+  updateUser: 404,
+  deleteUser: 404,
+};
+
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 function requestFor(route: ModelRoute, token: string): GatewayRequest {
@@ -122,6 +144,15 @@ async function everyRouteTwice(model: GatewayModel, token: string): Promise<Gate
   return responses;
 }
 
+/** `name status` per response of everyRouteTwice, and what ADMIN_STATUS expects. */
+function statusesOf(responses: readonly GatewayResponse[]) {
+  const names = [...routes, ...routes].map((route) => route.name!);
+  return {
+    actual: responses.map((response, i) => `${names[i]} ${response.statusCode}`),
+    expected: names.map((name) => `${name} ${ADMIN_STATUS[name]}`),
+  };
+}
+
 describe('one token, every route, twice, within one TTL', () => {
   it('reaches every handler and invokes our authorizer once', async () => {
     const model = await serviceModel(realAuthorizer());
@@ -132,6 +163,8 @@ describe('one token, every route, twice, within one TTL', () => {
       expect(response.answeredBy).toBe('handler');
       expect(response.statusCode).toBeLessThan(500);
     }
+    const { actual, expected } = statusesOf(responses);
+    expect(actual).toEqual(expected);
     expect(responses.map((r) => r.authorizer)).toEqual([
       'invoked',
       ...Array(routes.length * 2 - 1).fill('cached'),
@@ -174,6 +207,9 @@ describe('one token, every route, twice, within one TTL', () => {
     const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
     const responses = await everyRouteTwice(model, token);
     expect(responses.every((r) => r.answeredBy === 'handler')).toBe(true);
+    const { actual, expected } = statusesOf(responses);
+    expect(actual).toEqual(expected);
+    expect(responses.every((r) => r.authorizer === 'invoked')).toBe(true);
     expect(model.stats().authorizerInvocations).toBe(routes.length * 2);
   });
 });
@@ -199,8 +235,10 @@ describe('layer 2 still authorizes behind a cached gateway Allow', () => {
       expect(response.headers['www-authenticate']).toBeUndefined();
       expect(response.headers['x-amzn-remapped-www-authenticate']).toContain('insufficient_scope');
     }
-    for (const name of ['getMe', 'listUsers', 'getUser'])
+    for (const name of ['getMe', 'listUsers', 'getUser']) {
       expect([200, 404]).toContain(byRoute.get(name)!.statusCode);
+      expect([name, byRoute.get(name)!.statusCode]).toEqual([name, ADMIN_STATUS[name]]);
+    }
     expect(model.stats().authorizerInvocations).toBe(1);
   });
 
@@ -221,26 +259,73 @@ describe('layer 2 still authorizes behind a cached gateway Allow', () => {
 });
 
 describe('JWKS outage during a cache miss', () => {
-  it('answers 500, caches nothing, and the next call after recovery succeeds', async () => {
-    // No failure backoff: the point here is the gateway's cache, not the resolver's pacing.
-    const model = await serviceModel(realAuthorizer({ failureBackoffMs: 0 }));
-    const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
-    try {
-      issuer.setJwksBehaviour({ kind: 'status', status: 503 });
-      const during = await model.request(REQUESTS.getMe!(token));
-      expect(during.statusCode).toBe(500);
-      expect(during.answeredBy).toBe('gateway');
-      expect(during.headers['content-type']).toBe('application/problem+json');
-      expect(during.json).toMatchObject({ code: 'authorizer_error', status: 500 });
-      expect(model.cacheSize()).toBe(0);
-    } finally {
-      issuer.setJwksBehaviour({ kind: 'keys' });
-    }
-    const after = await model.request(REQUESTS.getMe!(token));
-    expect(after.statusCode).toBe(200);
-    expect(after.authorizer).toBe('invoked');
-    expect(model.stats().authorizerInvocations).toBe(2);
-  });
+  // The key resolver's production pacing: after a failed fetch it leaves the network alone for
+  // 2 s (src/authorizer/key-resolver.ts). It runs on the model's clock, so the test advances
+  // time instead of turning the backoff off.
+  const RESOLVER_BACKOFF_MS = 2000;
+
+  // Whether API Gateway caches a 500 (or a 401) is unknown (doc §1.11–1.12): the outage must be
+  // safe under every reading. Without cached failures the first call after recovery gets in;
+  // with them, the cached 500 holds for the TTL. A JWKS outage is a 500, never a 401, so
+  // caching 401s alone changes nothing.
+  it.each([
+    ['none', false],
+    ['unauthorized', false],
+    ['all', true],
+  ] as [CacheFailures, boolean][])(
+    "with cacheFailures '%s': 500 and never an Allow during the outage; after recovery the token gets in only once the TTL has passed: %s",
+    async (cacheFailures, waitsForTtl) => {
+      let clock = Date.now();
+      const now = () => clock;
+      const model = await serviceModel(realAuthorizer({ now }), { cacheFailures, now });
+      const ttlMs = authorizerSettings().resultTtlInSeconds * 1000;
+      const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
+      const started = clock;
+      const getMe = () => model.request(REQUESTS.getMe!(token));
+      const refusedAsOutage = (response: GatewayResponse) => {
+        expect(response.answeredBy).toBe('gateway');
+        expect(response.statusCode).toBe(500);
+        expect(response.headers['content-type']).toBe('application/problem+json');
+        expect(response.json).toMatchObject({ code: 'authorizer_error', status: 500 });
+      };
+      try {
+        issuer.setJwksBehaviour({ kind: 'status', status: 503 });
+        const fetchesBefore = issuer.jwksRequests();
+        // A call whose fetch fails, then one inside the resolver's backoff: no second fetch
+        // (with failures cached, not even an authorizer call).
+        for (const at of [0, RESOLVER_BACKOFF_MS / 2]) {
+          clock = started + at;
+          refusedAsOutage(await getMe());
+        }
+        expect(issuer.jwksRequests() - fetchesBefore).toBe(1);
+        expect(model.cacheSize()).toBe(waitsForTtl ? 1 : 0);
+      } finally {
+        issuer.setJwksBehaviour({ kind: 'keys' });
+      }
+      // The JWKS is back as the backoff ends.
+      clock = started + RESOLVER_BACKOFF_MS;
+      const next = await getMe();
+      if (waitsForTtl) {
+        refusedAsOutage(next);
+        expect(next.authorizer).toBe('cached');
+        clock = started + ttlMs - 1;
+        refusedAsOutage(await getMe());
+        clock = started + ttlMs;
+        const afterTtl = await getMe();
+        expect([afterTtl.statusCode, afterTtl.authorizer]).toEqual([200, 'invoked']);
+      } else {
+        expect([next.statusCode, next.answeredBy, next.authorizer]).toEqual([
+          200,
+          'handler',
+          'invoked',
+        ]);
+      }
+      expect(model.stats().handlerInvocations).toBe(1);
+      // Nothing cached: every call ran the authorizer. Cached: the first call and the one after
+      // the TTL.
+      expect(model.stats().authorizerInvocations).toBe(waitsForTtl ? 2 : 3);
+    },
+  );
 });
 
 describe("the gateway's own answers, as serverless.yml declares them", () => {

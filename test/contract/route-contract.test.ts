@@ -125,6 +125,18 @@ describe('route contract (sls package output)', () => {
     }
   });
 
+  it('exposes no function over HTTP but through the REST API (no function URL, HTTP/WebSocket API or load balancer)', () => {
+    // Each of these reaches a Lambda without the REST API's TOKEN authorizer: a function URL
+    // (AuthType NONE by default), an HTTP or WebSocket API (API Gateway v2), an ALB target.
+    const otherDoors = Object.entries(resources)
+      .filter(([, resource]) =>
+        /^AWS::(Lambda::Url|ApiGatewayV2::|ElasticLoadBalancingV2::)/.test(resource.Type),
+      )
+      .map(([name, resource]) => `${name} (${resource.Type})`);
+    expect(otherDoors).toEqual([]);
+    expect(ofType('AWS::ApiGateway::RestApi')).toHaveLength(1);
+  });
+
   it('has no orphan schema file', () => {
     const routed = new Set(table.routes.map((r) => r.schemaFile));
     expect(table.schemas.filter((s) => !routed.has(s.file)).map((s) => s.file)).toEqual([]);

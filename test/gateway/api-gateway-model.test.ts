@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent } from 'aws-lambda';
 import {
   createGatewayModel,
+  type CacheFailures,
   type GatewayModelOptions,
   type ModelRoute,
   type TokenAuthorizerFunction,
@@ -143,6 +144,56 @@ describe('authorizer result cache', () => {
   });
 });
 
+describe('caching authorizer failures (unknown on AWS: the cacheFailures option)', () => {
+  const FAILURES = {
+    unauthorized: () => new Error('Unauthorized'),
+    error: () => new Error('jwks down'),
+    'invalid output': () => ({ principalId: 'x' }),
+  } as const;
+  const cases: [CacheFailures, keyof typeof FAILURES, boolean][] = [
+    ['none', 'unauthorized', false],
+    ['none', 'error', false],
+    ['none', 'invalid output', false],
+    ['unauthorized', 'unauthorized', true],
+    ['unauthorized', 'error', false],
+    ['unauthorized', 'invalid output', false],
+    ['all', 'unauthorized', true],
+    ['all', 'error', true],
+    ['all', 'invalid output', true],
+  ];
+
+  it.each(cases)(
+    "with cacheFailures '%s', a failure of kind '%s' is cached for the TTL: %s",
+    async (cacheFailures, kind, cached) => {
+      let failing = true;
+      const { call, calls, advance } = gateway(
+        () => (failing ? FAILURES[kind]() : policy(STAGE_WIDE)),
+        { ttl: 60, cacheFailures },
+      );
+      const first = await call('/me');
+      expect(first.statusCode).toBe(kind === 'unauthorized' ? 401 : 500);
+      failing = false;
+      const second = await call('/me');
+      if (cached)
+        expect([second.statusCode, second.authorizer]).toEqual([first.statusCode, 'cached']);
+      else expect([second.statusCode, second.authorizer]).toEqual([200, 'invoked']);
+      advance(60);
+      expect((await call('/me')).statusCode).toBe(200);
+      expect(calls).toHaveLength(cached ? 2 : 3);
+    },
+  );
+
+  it('caches nothing with TTL 0, failures included', async () => {
+    const { call, calls } = gateway(() => new Error('Unauthorized'), {
+      ttl: 0,
+      cacheFailures: 'all',
+    });
+    await call('/me');
+    await call('/me');
+    expect(calls).toHaveLength(2);
+  });
+});
+
 describe('policy evaluation per request', () => {
   it('evaluates a cached per-route Allow against the next route: 403 (the seed bug)', async () => {
     const { call } = gateway((_token, methodArn) => policy(methodArn));
@@ -224,6 +275,60 @@ describe('what API Gateway answers on its own', () => {
     expect([response.statusCode, response.json]).toEqual([401, { message: 'Unauthorized' }]);
   });
 
+  it('maps the string "Unauthorized" (callback style, throw of a string) to 401', async () => {
+    const { call } = gateway(() => {
+      throw 'Unauthorized';
+    });
+    const response = await call('/me');
+    expect([response.statusCode, response.json]).toEqual([401, { message: 'Unauthorized' }]);
+  });
+
+  it.each([
+    [
+      'a Resource that is a number',
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 123 },
+    ],
+    [
+      'a Resource list with a null',
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [null, STAGE_WIDE] },
+    ],
+    ['an Action that is an object', { Action: { a: 1 }, Effect: 'Allow', Resource: STAGE_WIDE }],
+    ['a Deny without Resource', { Action: 'execute-api:Invoke', Effect: 'Deny' }],
+    ['a Deny without Action', { Effect: 'Deny', Resource: STAGE_WIDE }],
+    [
+      'a Resource with a wildcarded service',
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:*' },
+    ],
+    [
+      'a Resource over 512 characters',
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Allow',
+        Resource: `${STAGE_WIDE}${'x'.repeat(512)}`,
+      },
+    ],
+  ])('answers 500 for a policy with %s, and caches nothing', async (_name, statement) => {
+    const { call, calls } = gateway(() => ({
+      ...policy(STAGE_WIDE),
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: STAGE_WIDE },
+          statement,
+        ],
+      },
+    }));
+    for (let i = 0; i < 2; i += 1) {
+      const response = await call('/me');
+      expect([response.statusCode, response.json, response.authorizer]).toEqual([
+        500,
+        { message: null },
+        'invoked',
+      ]);
+    }
+    expect(calls).toHaveLength(2);
+  });
+
   it.each([
     ['any other error', new Error('jwks down')],
     ['an "Unauthorized" with extra text', new Error('Unauthorized: expired')],
@@ -301,6 +406,89 @@ describe('what API Gateway answers on its own', () => {
       403,
       { code: 'gateway', type: 'MISSING_AUTHENTICATION_TOKEN' },
     ]);
+  });
+});
+
+describe('model configuration', () => {
+  it.each([-1, 3601, Number.NaN, 1.5, Number.POSITIVE_INFINITY])(
+    'refuses resultTtlInSeconds %p at construction, as API Gateway does (0..3600)',
+    (ttl) => {
+      expect(() =>
+        createGatewayModel({
+          routes: ROUTES,
+          authorizer: { handler: async () => policy(STAGE_WIDE), resultTtlInSeconds: ttl },
+        }),
+      ).toThrow(RangeError);
+    },
+  );
+
+  it.each([0, 3600])('accepts resultTtlInSeconds %p', (ttl) => {
+    expect(() => gateway(() => policy(STAGE_WIDE), { ttl })).not.toThrow();
+  });
+});
+
+describe('route matching', () => {
+  const named =
+    (name: string): ModelRoute['handler'] =>
+    async (event) => ({
+      statusCode: 200,
+      body: JSON.stringify({ name, pathParameters: event.pathParameters }),
+    });
+
+  it.each([
+    [
+      'a literal segment before a {param}',
+      ['/users/{id}', '/users/me'],
+      '/users/me',
+      '/users/me',
+      null,
+    ],
+    [
+      'a {param} for other values',
+      ['/users/{id}', '/users/me'],
+      '/users/42',
+      '/users/{id}',
+      { id: '42' },
+    ],
+    [
+      'a literal segment declared first',
+      ['/users/me', '/users/{id}'],
+      '/users/me',
+      '/users/me',
+      null,
+    ],
+    [
+      'a {param} before a greedy {param+}',
+      ['/files/{key+}', '/files/{name}'],
+      '/files/a',
+      '/files/{name}',
+      { name: 'a' },
+    ],
+    [
+      'a greedy {param+} for deeper paths',
+      ['/files/{key+}', '/files/{name}'],
+      '/files/a/b',
+      '/files/{key+}',
+      { key: 'a/b' },
+    ],
+    [
+      'the literal at the first differing segment',
+      ['/a/{x}/c', '/a/b/{y}'],
+      '/a/b/c',
+      '/a/b/{y}',
+      { y: 'c' },
+    ],
+  ])('prefers %s, whatever the declaration order', async (_name, paths, path, winner, params) => {
+    const model = createGatewayModel({
+      routes: paths.map((p) => ({ method: 'GET', path: p, handler: named(p) })),
+      authorizer: { handler: async () => policy(STAGE_WIDE), resultTtlInSeconds: 300 },
+    });
+    const response = await model.request({
+      method: 'GET',
+      path,
+      headers: { Authorization: 'Bearer x' },
+    });
+    expect(response.json).toEqual({ name: winner, pathParameters: params });
   });
 });
 

@@ -6,7 +6,12 @@ import type {
   APIGatewayTokenAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import { evaluatePolicy, InvalidAuthorizerOutput, parseAuthorizerOutput } from './iam-policy.ts';
+import {
+  evaluatePolicy,
+  InvalidAuthorizerOutput,
+  parseAuthorizerOutput,
+  type Statement,
+} from './iam-policy.ts';
 
 /**
  * A model of API Gateway REST between client, TOKEN authorizer (with its result cache), policy
@@ -14,7 +19,8 @@ import { evaluatePolicy, InvalidAuthorizerOutput, parseAuthorizerOutput } from '
  * serverless-offline never caches authorizer results, so the bug this service exists to prevent
  * (a cached per-route Allow answering 403 on the next route) only shows through a model like this.
  *
- * Where the doc says UNKNOWN the model takes the stricter reading and says so next to the code.
+ * Where the doc says UNKNOWN the model takes the stricter reading and says so next to the code;
+ * where no reading is stricter for every test (whether failures are cached), it is an option.
  */
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<unknown>;
@@ -33,7 +39,10 @@ export interface ModelRoute {
 
 export interface ModelAuthorizer {
   readonly handler: TokenAuthorizerFunction;
-  /** `resultTtlInSeconds`: 0 turns the cache off. Required: unset means 300 on AWS (doc §1.1). */
+  /**
+   * `resultTtlInSeconds`: 0 turns the cache off. Required: unset means 300 on AWS (doc §1.1).
+   * An integer 0..3600 (§1.2); anything else makes createGatewayModel throw, as AWS refuses it.
+   */
   readonly resultTtlInSeconds: number;
   readonly identityValidationExpression?: string;
   /** The header named by `method.request.header.<name>` (default Authorization). */
@@ -70,6 +79,14 @@ export interface GatewayModelOptions {
    * observed `x-amzn-ErrorType`. Tests should pin both.
    */
   readonly authorizerErrorType?: 'AUTHORIZER_CONFIGURATION_ERROR' | 'AUTHORIZER_FAILURE';
+  /**
+   * Which authorizer failures the result cache keeps for the TTL, like a policy. Whether AWS
+   * caches a 401 ("Unauthorized") or a 500 (any other error, a timeout, malformed output) is
+   * UNKNOWN (doc §1.11–1.12, §7.1), so this is a setting, not a fact: 'none' (the default)
+   * caches neither, 'unauthorized' caches 401s, 'all' caches 401s and 500s. A test whose
+   * outcome depends on it should run under every setting.
+   */
+  readonly cacheFailures?: CacheFailures;
   /** Epoch milliseconds; the cache expires on this clock. Default `Date.now`. */
   readonly now?: () => number;
   readonly stage?: string;
@@ -77,6 +94,8 @@ export interface GatewayModelOptions {
   readonly accountId?: string;
   readonly apiId?: string;
 }
+
+export type CacheFailures = 'none' | 'unauthorized' | 'all';
 
 export interface GatewayRequest {
   readonly method: string;
@@ -120,8 +139,21 @@ export interface GatewayModel {
 // Doc §5: with authorization on, a methodArn longer than 1,600 bytes is answered 414.
 const MAX_METHOD_ARN_BYTES = 1600;
 
+// Doc §1.1–1.2: API Gateway's range for resultTtlInSeconds.
+const MAX_TTL_SECONDS = 3600;
+
+/** What one authorizer call decided: a valid policy, a 401, or a 500. */
+type Decision =
+  | {
+      readonly kind: 'policy';
+      readonly output: APIGatewayAuthorizerResult;
+      readonly statements: readonly Statement[];
+    }
+  | { readonly kind: 'unauthorized' }
+  | { readonly kind: 'error' };
+
 interface CacheEntry {
-  readonly output: APIGatewayAuthorizerResult;
+  readonly decision: Decision;
   readonly expiresAt: number;
 }
 
@@ -141,7 +173,13 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     region = 'eu-west-1',
     accountId = '123456789012',
     apiId = 'a1b2c3d4e5',
+    cacheFailures = 'none',
   } = options;
+  const ttl = authorizer.resultTtlInSeconds;
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_TTL_SECONDS)
+    throw new RangeError(
+      `resultTtlInSeconds must be an integer 0..${MAX_TTL_SECONDS} (API Gateway refuses ${ttl})`,
+    );
   // Doc §1.4: the TOKEN cache key is the token header's value. The model is one API, one stage
   // and one authorizer, so the scope of the key (§1.7, unknown) does not arise.
   const cache = new Map<string, CacheEntry>();
@@ -172,16 +210,26 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
   async function authorize(
     token: string,
     arn: string,
-  ): Promise<
-    { output: APIGatewayAuthorizerResult; step: 'invoked' | 'cached' } | 'unauthorized' | 'error'
-  > {
+  ): Promise<{ decision: Decision; step: 'invoked' | 'cached' }> {
     const cached = cache.get(token);
     if (cached && cached.expiresAt > now()) {
       cacheHits += 1;
-      return { output: cached.output, step: 'cached' };
+      return { decision: cached.decision, step: 'cached' };
     }
     cache.delete(token);
     authorizerInvocations += 1;
+    const decision = await invokeAuthorizer(token, arn);
+    // A valid policy, Allow or Deny, is cached with its context (doc §1.9, §1.10); failures only
+    // as `cacheFailures` says (unknown on AWS, §1.11–1.12).
+    const cacheable =
+      decision.kind === 'policy' ||
+      (decision.kind === 'unauthorized' && cacheFailures !== 'none') ||
+      (decision.kind === 'error' && cacheFailures === 'all');
+    if (cacheable && ttl > 0) cache.set(token, { decision, expiresAt: now() + ttl * 1000 });
+    return { decision, step: 'invoked' };
+  }
+
+  async function invokeAuthorizer(token: string, arn: string): Promise<Decision> {
     let output: unknown;
     try {
       output = await withTimeout(
@@ -189,23 +237,21 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
         authorizer.timeoutMs,
       );
     } catch (error) {
-      // Only the exact message "Unauthorized" is a 401; anything else (other text, a timeout) is a
-      // 500 (doc §2; the "starts with" reading is disputed, exact is the stricter one). Whether
-      // AWS caches a 401 or a 500 is unknown (§1.11–1.12): the model caches neither, so a test
-      // can never pass by leaning on a cached failure.
-      return error instanceof Error && error.message === 'Unauthorized' ? 'unauthorized' : 'error';
+      // Only the exact message "Unauthorized" is a 401: `throw new Error('Unauthorized')`, or
+      // the string itself (`callback('Unauthorized')`, `throw 'Unauthorized'`, doc §2).
+      // Anything else (other text, a timeout) is a 500; the "starts with" reading is disputed,
+      // exact is the stricter one.
+      const unauthorized =
+        error === 'Unauthorized' || (error instanceof Error && error.message === 'Unauthorized');
+      return unauthorized ? { kind: 'unauthorized' } : { kind: 'error' };
     }
     try {
-      parseAuthorizerOutput(output);
+      const statements = parseAuthorizerOutput(output);
+      return { kind: 'policy', output: output as APIGatewayAuthorizerResult, statements };
     } catch (error) {
-      if (error instanceof InvalidAuthorizerOutput) return 'error';
+      if (error instanceof InvalidAuthorizerOutput) return { kind: 'error' };
       throw error;
     }
-    const valid = output as APIGatewayAuthorizerResult;
-    // A valid policy, Allow or Deny, is cached with its context (doc §1.9, §1.10).
-    if (authorizer.resultTtlInSeconds > 0)
-      cache.set(token, { output: valid, expiresAt: now() + authorizer.resultTtlInSeconds * 1000 });
-    return { output: valid, step: 'invoked' };
   }
 
   async function request(req: GatewayRequest): Promise<GatewayResponse> {
@@ -233,12 +279,14 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
 
     const started = now();
     const outcome = await authorize(token, arn);
-    if (outcome === 'unauthorized')
-      return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId, 'invoked');
-    if (outcome === 'error') return gatewayAnswer(authorizerErrorType, null, requestId, 'invoked');
+    const { decision: answer } = outcome;
+    if (answer.kind === 'unauthorized')
+      return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId, outcome.step);
+    if (answer.kind === 'error')
+      return gatewayAnswer(authorizerErrorType, null, requestId, outcome.step);
 
     // The cached policy is evaluated again against this request's methodArn (doc §1.8).
-    const decision = evaluatePolicy(parseAuthorizerOutput(outcome.output), arn);
+    const decision = evaluatePolicy(answer.statements, arn);
     if (decision === 'explicit-deny')
       return gatewayAnswer(
         'ACCESS_DENIED',
@@ -264,9 +312,9 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
       // added; on a cache hit the latency is 0, as once observed.
       authorizer: {
         ...Object.fromEntries(
-          Object.entries(outcome.output.context ?? {}).map(([key, value]) => [key, String(value)]),
+          Object.entries(answer.output.context ?? {}).map(([key, value]) => [key, String(value)]),
         ),
-        principalId: outcome.output.principalId,
+        principalId: answer.output.principalId,
         integrationLatency: outcome.step === 'cached' ? 0 : Math.max(0, now() - started),
       },
     });
@@ -389,18 +437,42 @@ function renderGatewayResponse(
   };
 }
 
+/**
+ * The route for a request. API Gateway picks the most specific resource: at the first segment
+ * where two candidates differ, a literal path part wins over a `{param}`, and a `{param}` over
+ * a greedy `{param+}`: `/users/me` answers before `/users/{id}` whatever their order.
+ */
 function matchRoute(
   routes: readonly ModelRoute[],
   method: string,
   path: string,
 ): Match | undefined {
   const actual = segments(path);
+  let best: { match: Match; rank: readonly number[] } | undefined;
   for (const route of routes) {
     if (route.method.toUpperCase() !== method.toUpperCase()) continue;
-    const params = matchTemplate(segments(route.path), actual);
-    if (params) return { route, pathParameters: Object.keys(params).length ? params : null };
+    const template = segments(route.path);
+    const params = matchTemplate(template, actual);
+    if (!params) continue;
+    const rank = template.map(segmentRank);
+    if (!best || moreSpecific(rank, best.rank))
+      best = {
+        match: { route, pathParameters: Object.keys(params).length ? params : null },
+        rank,
+      };
   }
-  return undefined;
+  return best?.match;
+}
+
+const segmentRank = (segment: string) =>
+  /^\{.+\+\}$/.test(segment) ? 2 : /^\{.+\}$/.test(segment) ? 1 : 0;
+
+function moreSpecific(rank: readonly number[], than: readonly number[]): boolean {
+  for (let i = 0; i < Math.max(rank.length, than.length); i += 1) {
+    const [a = 3, b = 3] = [rank[i], than[i]];
+    if (a !== b) return a < b;
+  }
+  return false;
 }
 
 /** `{name}` takes one non-empty segment, `{name+}` the (non-empty) rest; the rest is literal. */

@@ -176,6 +176,32 @@ describe('IAM policy evaluation against a methodArn', () => {
   });
 });
 
+const LONGEST = 'arn:aws:execute-api:us-east-1:123456789012:a1b2c3/prod/GET/'.padEnd(512, 'x');
+
+/** Statements API Gateway cannot apply: each makes the whole output invalid (500). */
+const malformedStatements: [string, unknown][] = [
+  ['a Resource that is a number', allow(123 as never)],
+  ['a Resource list with a null', allow([null, ARN] as never)],
+  ['an empty Resource list', allow([])],
+  ['an empty Resource string', allow('')],
+  ['an Action that is an object', allow(ARN, { a: 1 } as never)],
+  ['an Action list with a number', allow(ARN, ['execute-api:Invoke', 1] as never)],
+  ['an empty Action list', allow(ARN, [])],
+  ['a Deny without Resource', { Effect: 'Deny', Action: 'execute-api:Invoke' }],
+  ['a Deny without Action', { Effect: 'Deny', Resource: ARN }],
+  ['an Allow without Action', { Effect: 'Allow', Resource: ARN }],
+  ['both Action and NotAction', { ...deny(ARN), NotAction: 's3:*' }],
+  ['both Resource and NotResource', { ...deny(ARN), NotResource: ARN }],
+  // Doc §3.8: the service segment cannot be wildcarded. Whether AWS refuses the output or only
+  // ignores the resource is unknown: refusing the output grants less.
+  ['a Resource whose service segment is *', allow('arn:aws:*')],
+  ['a Resource whose service segment has a ?', allow('arn:aws:execute-ap?:*')],
+  ['a Resource whose service segment is cut off by *', allow('arn:*')],
+  ['a Resource that is neither * nor an ARN', allow('execute-api*')],
+  // Doc §3.16: at most 512 characters (same unknown, same stricter reading).
+  ['a Resource of 513 characters', allow(`${LONGEST}x`)],
+];
+
 describe('authorizer output validation (API Gateway answers 500 for these)', () => {
   const valid = {
     principalId: 'user-1',
@@ -185,6 +211,17 @@ describe('authorizer output validation (API Gateway answers 500 for these)', () 
 
   it('accepts a policy with a Statement list and a flat context', () => {
     expect(parseAuthorizerOutput(valid)).toHaveLength(1);
+  });
+
+  it.each([
+    ['a Resource of exactly 512 characters', allow(LONGEST)],
+    ['a NotResource in place of Resource', { Effect: 'Deny', Action: '*', NotResource: ARN }],
+    ['a NotAction in place of Action', { Effect: 'Deny', NotAction: 's3:*', Resource: '*' }],
+    ['a wildcarded region, account and API id', allow('arn:aws:execute-api:*:*:*')],
+  ])('accepts a statement with %s', (_name, statement) => {
+    expect(
+      parseAuthorizerOutput({ ...valid, policyDocument: { Statement: [statement] } }),
+    ).toHaveLength(1);
   });
 
   it('accepts a single Statement object', () => {
@@ -211,6 +248,13 @@ describe('authorizer output validation (API Gateway answers 500 for these)', () 
       { ...valid, context: { a: null } },
     ],
     ['a context that is not a map', { ...valid, context: 'x' }],
+    ...malformedStatements.map(
+      ([name, statement]) =>
+        [name, { ...valid, policyDocument: { Statement: [allow('*'), statement] } }] as [
+          string,
+          unknown,
+        ],
+    ),
   ])('refuses %s', (_name, output) => {
     expect(() => parseAuthorizerOutput(output)).toThrow(InvalidAuthorizerOutput);
   });

@@ -12,12 +12,12 @@ export class InvalidAuthorizerOutput extends Error {
   override readonly name = 'InvalidAuthorizerOutput';
 }
 
-interface Statement {
+export interface Statement {
   readonly Effect: 'Allow' | 'Deny';
-  readonly Action?: string | string[];
-  readonly Resource?: string | string[];
-  readonly NotAction?: unknown;
-  readonly NotResource?: unknown;
+  readonly Action?: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly NotAction?: string | readonly string[];
+  readonly NotResource?: string | readonly string[];
   readonly Condition?: unknown;
 }
 
@@ -50,10 +50,7 @@ export function parseAuthorizerOutput(output: unknown): readonly Statement[] {
   const raw = (document as { Statement?: unknown }).Statement;
   const statements = Array.isArray(raw) ? raw : isObject(raw) ? [raw] : undefined;
   if (!statements) throw new InvalidAuthorizerOutput('policyDocument has no Statement');
-  for (const statement of statements) {
-    if (!isObject(statement) || (statement.Effect !== 'Allow' && statement.Effect !== 'Deny'))
-      throw new InvalidAuthorizerOutput('a statement has no Effect Allow or Deny');
-  }
+  for (const statement of statements) checkStatement(statement);
   if (result.context !== undefined) {
     if (!isObject(result.context)) throw new InvalidAuthorizerOutput('context is not a map');
     for (const [key, value] of Object.entries(result.context)) {
@@ -62,6 +59,53 @@ export function parseAuthorizerOutput(output: unknown): readonly Statement[] {
     }
   }
   return statements as Statement[];
+}
+
+// Doc §3.16: a Resource ARN in the returned policy is at most 512 characters.
+const MAX_RESOURCE_LENGTH = 512;
+
+/**
+ * An IAM statement needs an Effect, an Action (or NotAction) and a Resource (or NotResource),
+ * each a string or a non-empty list of strings. A statement missing one is malformed, Deny
+ * included: a Deny that silently applied to nothing would let the Allow beside it through.
+ */
+function checkStatement(statement: unknown): void {
+  if (!isObject(statement) || (statement.Effect !== 'Allow' && statement.Effect !== 'Deny'))
+    throw new InvalidAuthorizerOutput('a statement has no Effect Allow or Deny');
+  for (const [key, not] of [
+    ['Action', 'NotAction'],
+    ['Resource', 'NotResource'],
+  ] as const) {
+    const present = [key, not].filter((k) => statement[k] !== undefined);
+    if (present.length !== 1)
+      throw new InvalidAuthorizerOutput(`a statement needs exactly one of ${key} and ${not}`);
+    const value = statement[present[0]!];
+    const values = Array.isArray(value) ? (value as unknown[]) : [value];
+    if (values.length === 0 || !values.every((v) => typeof v === 'string' && v !== ''))
+      throw new InvalidAuthorizerOutput(
+        `a statement's ${present[0]} is not a string or a non-empty list of strings`,
+      );
+    if (key === 'Resource') for (const resource of values as string[]) checkResource(resource);
+  }
+}
+
+/**
+ * Doc §3.8: the service segment of an ARN (`execute-api`) cannot be wildcarded; §3.16: at most
+ * 512 characters. Whether API Gateway then refuses the whole output or only ignores that
+ * resource is unknown: refusing the output (500, nothing allowed) is the stricter reading, and
+ * the model takes it. A Resource is `*` or an ARN; anything else is malformed too.
+ */
+function checkResource(resource: string): void {
+  if (resource.length > MAX_RESOURCE_LENGTH)
+    throw new InvalidAuthorizerOutput(
+      `a Resource is longer than ${MAX_RESOURCE_LENGTH} characters`,
+    );
+  if (resource === '*') return;
+  const service = resource.startsWith('arn:') ? resource.split(':')[2] : undefined;
+  if (service === undefined || service === '' || /[*?]/.test(service))
+    throw new InvalidAuthorizerOutput(
+      `Resource "${resource}" is not "*" or an ARN with a literal service segment`,
+    );
 }
 
 /** Explicit Deny wins over any Allow; no matching Allow is an implicit deny (doc §3.11). */
@@ -99,8 +143,8 @@ function denyApplies(statement: Statement, methodArn: string): boolean {
   );
 }
 
-const list = (value: string | string[] | undefined): string[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
+const list = (value: string | readonly string[] | undefined): readonly string[] =>
+  value === undefined ? [] : typeof value === 'string' ? [value] : value;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

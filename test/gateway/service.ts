@@ -37,16 +37,29 @@ export interface ServiceOptions {
 
 const definition = () => readServerlessYml(ROOT) as ServiceDefinition;
 
-/** The http routes of serverless.yml, each with the module that handles it. */
-export async function serviceRoutes(): Promise<ModelRoute[]> {
+/**
+ * The http routes of serverless.yml without their handlers: for scenarios that stub them, since
+ * importing a handler module reads its configuration (USERS_TABLE) at cold start.
+ */
+export function serviceRouteShapes(): (Pick<ModelRoute, 'method' | 'path' | 'name'> & {
+  readonly handlerReference: string;
+})[] {
   const table = loadRouteTable(ROOT);
   if (table.problems.length) throw new Error(JSON.stringify(table.problems));
+  return table.routes.map((route) => ({
+    name: route.function,
+    method: route.method,
+    path: route.path,
+    handlerReference: route.handler,
+  }));
+}
+
+/** The http routes of serverless.yml, each with the module that handles it. */
+export async function serviceRoutes(): Promise<ModelRoute[]> {
   return Promise.all(
-    table.routes.map(async (route) => ({
-      name: route.function,
-      method: route.method,
-      path: route.path,
-      handler: await importHandler(route.handler),
+    serviceRouteShapes().map(async ({ handlerReference, ...route }) => ({
+      ...route,
+      handler: await importHandler(handlerReference),
     })),
   );
 }

@@ -29,7 +29,9 @@ export const GET_THING = {
   'x-route': 'GET /things/{id}',
   'x-scopes': ['things:read'],
   type: 'object',
-  properties: { pathParameters: { type: 'object', properties: { id: { type: 'string' } } } },
+  properties: {
+    pathParameters: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+  },
 };
 
 export const VALID: Required<Fixture> = {
