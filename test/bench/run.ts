@@ -108,7 +108,7 @@ sections.push(
     `the closed loop they cost several times their hot-loop CPU; our reading (not proven) is cold ` +
     `caches after each wait. Nothing in them is left to remove that the decision needs: parsing the ` +
     `header and the methodArn, the context and policy API Gateway needs, and the one log line the ` +
-    `service promises. The goal is recorded as missed rather than met by dropping any of them. ` +
+    `service promises: where the goal is missed it is recorded so, not met by dropping any of them. ` +
     `Because the decision mostly waits, single medians move from run to run on a loaded machine ` +
     `(the same verify takes either about 38 µs or about 60 µs here, depending on the scheduler): ` +
     `the goal is judged on the paired ratio, and a quiet machine gives the steadiest figures.`,
