@@ -1,3 +1,4 @@
+import process from 'node:process';
 import { createDefaultEsmPreset } from 'ts-jest';
 
 // The tests run on Lambda's Node major. `node_modules/.bin/jest` called directly starts on
