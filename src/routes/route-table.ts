@@ -45,6 +45,7 @@ export type RouteProblemCode =
   | 'schema_invalid'
   | 'path_parameters_mismatch'
   | 'duplicate_route'
+  | 'function_serves_several_routes'
   | 'authorizer_missing'
   | 'authorizer_not_ours'
   | 'authorizer_ttl_not_explicit'
@@ -191,7 +192,7 @@ export function loadRouteTable(root: string): RouteTable {
       authorizerTtl: authorizer.ours === undefined ? undefined : authorizer.ttl,
     });
   }
-  problems.push(...authorizerDisagreements(byAuthorizer));
+  problems.push(...authorizerDisagreements(byAuthorizer), ...sharedFunctions(events));
   for (const schema of schemas) {
     if (!seen.has(routeKey(schema.method, schema.path)))
       problems.push({
@@ -202,6 +203,24 @@ export function loadRouteTable(root: string): RouteTable {
   }
   routes.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
   return { routes, schemas, problems };
+}
+
+/**
+ * A handler is `routeHandler(route, fn)` for one schema file: its scope check and validation are
+ * that route's. A second http event on the same function would run with the first route's scopes
+ * (a DELETE checked for GET's `users:read`), so each function serves exactly one route.
+ */
+function sharedFunctions(events: readonly { name: string; http: HttpEvent }[]): RouteProblem[] {
+  const routesOf = new Map<string, string[]>();
+  for (const { name, http } of events)
+    routesOf.set(name, [...(routesOf.get(name) ?? []), routeKey(http.method, http.path)]);
+  return [...routesOf]
+    .filter(([, keys]) => keys.length > 1)
+    .map(([name, keys]) => ({
+      file: `${SERVERLESS_YML} (function ${name})`,
+      code: 'function_serves_several_routes' as const,
+      message: `serves ${keys.join(', ')}; its handler checks the scopes and schema of one route only, so give each route its own function and handler`,
+    }));
 }
 
 /** `functions:` as a map of function name → definition; anything else is a problem. */

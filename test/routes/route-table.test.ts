@@ -190,6 +190,27 @@ describe('route lint', () => {
       'authorizer_ttl_not_explicit',
       /no valid resultTtlInSeconds/,
     ],
+    [
+      'one function serving two routes (the second would run with the scopes of the first)',
+      {
+        functions: `
+  getThing:
+    handler: src/things/get.handler
+    events:
+      - http: { method: get, path: 'things/{id}', authorizer: *authorizer }
+      - http: { method: delete, path: 'things/{id}', authorizer: *authorizer }`,
+        schemas: {
+          'get-thing.json': GET_THING,
+          'delete-thing.json': {
+            ...GET_THING,
+            'x-route': 'DELETE /things/{id}',
+            'x-scopes': ['things:admin'],
+          },
+        },
+      },
+      'function_serves_several_routes',
+      /^serverless\.yml \(function getThing\): serves GET \/things\/\{id\}, DELETE \/things\/\{id\}; its handler checks the scopes and schema of one route only/,
+    ],
   ];
 
   const exposed: [string, Fixture, RegExp][] = [
