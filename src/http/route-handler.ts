@@ -71,7 +71,11 @@ export function routeHandler<Body = unknown>(
   chain.use(
     validator({ eventSchema: route.validate as unknown as ValidatorOptions['eventSchema'] }),
   );
-  return chain.handler((event, context) =>
+  const handler = chain.handler((event, context) =>
     fn(event as unknown as RouteEvent<Body>, context.caller, context),
   );
+  // Which route this handler enforces, so the route contract test can check that the function
+  // serverless.yml deploys for a route imports that route's generated module, not another's
+  // (whose scopes it would check instead).
+  return Object.assign(handler, { route: { method: route.method, path: route.path } });
 }

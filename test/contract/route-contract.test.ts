@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { loadRouteTable, type RouteTable } from '../../src/routes/route-table.ts';
 
@@ -135,6 +136,21 @@ describe('route contract (sls package output)', () => {
       .map(([name, resource]) => `${name} (${resource.Type})`);
     expect(otherDoors).toEqual([]);
     expect(ofType('AWS::ApiGateway::RestApi')).toHaveLength(1);
+  });
+
+  it("builds each deployed function's handler for its own route, so it checks that route's scopes", async () => {
+    // Importing a handler reads its configuration at cold start; no request is made.
+    process.env.USERS_TABLE ??= 'route-contract';
+    for (const route of table.routes) {
+      const dot = route.handler.lastIndexOf('.');
+      const module = (await import(
+        pathToFileURL(join(ROOT, `${route.handler.slice(0, dot)}.ts`)).href
+      )) as Record<string, { route?: { method: string; path: string } }>;
+      expect([route.function, module[route.handler.slice(dot + 1)]?.route]).toEqual([
+        route.function,
+        { method: route.method, path: route.path },
+      ]);
+    }
   });
 
   it('has no orphan schema file', () => {
