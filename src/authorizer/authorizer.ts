@@ -26,7 +26,7 @@ export type TokenAuthorizer = (
  *
  * - Valid token: Allow for the whole API stage, the token's claims in the context.
  * - Bad token: throw exactly `Error('Unauthorized')`, the one message API Gateway maps to 401.
- * - Could not decide: throw anything else; API Gateway answers 500 and does not cache an Allow.
+ * - Could not decide: throw anything else; API Gateway answers 500, never an Allow.
  * No error path returns a policy.
  */
 export function createAuthorizer({

@@ -87,7 +87,7 @@ export function loadAuthorizerConfig(env: Env): AuthorizerConfig {
     jwks: Object.freeze({
       // A cold start without AUTH_JWKS_URL makes two requests in a row (discovery, then the
       // JWKS), each with this timeout: at most 2 × 2 s stays under the authorizer function's 5 s
-      // timeout, so a hanging host ends in our own AuthorizerFailure (500, not cached) with a
+      // timeout, so a hanging host ends in our own AuthorizerFailure (500, never an Allow) with a
       // log line, rather than in a Lambda timeout that logs nothing.
       timeoutMs: readInteger(env, 'AUTH_JWKS_TIMEOUT_MS', { fallback: 1500, min: 100, max: 2000 }),
       // An unknown `kid` triggers a refetch at most once per cooldown per container: rotation is

@@ -5,8 +5,9 @@
  * - `TokenRejected`: the caller's token is bad. The handler throws exactly `Error('Unauthorized')`,
  *   which API Gateway turns into 401. Only this exact message maps to 401; anything else is a 500.
  * - `AuthorizerFailure`: we could not decide (JWKS down or slow, bad configuration, a methodArn we
- *   do not understand). The handler throws a different error, API Gateway answers 500 and, unlike an
- *   Allow, does not keep it for the TTL, so a JWKS blip neither locks out valid users nor lets anyone in.
+ *   do not understand). The handler throws a different error and API Gateway answers 500: a JWKS
+ *   blip lets nobody in and refuses no valid token as unauthorized. (Whether API Gateway caches a
+ *   500 is not documented; the contract tests cover both readings.)
  */
 export const REJECT_REASONS = [
   'missing_token',

@@ -45,8 +45,8 @@ export interface KeyResolverOptions {
  *   host is down each unknown kid would trigger another request. After a failure we leave the
  *   network alone for `failureBackoffMs`.
  * - classification: anything that goes wrong while fetching becomes an `AuthorizerFailure`
- *   (API Gateway answers 500 and caches nothing), never a token rejection that could be cached
- *   as a 401 for a valid token.
+ *   (API Gateway answers 500), never a token rejection: a 401 for a valid token, which API
+ *   Gateway would keep for the TTL.
  */
 export function createKeyResolver(options: KeyResolverOptions): JWTVerifyGetKey {
   const now = options.now ?? Date.now;
