@@ -43,6 +43,27 @@ const invoke = async (name: string, options: EventOptions) => {
 const UNKNOWN_ID = '9b2f4c1e-0000-4000-8000-000000000000';
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
+type Authorizer = EventOptions['authorizer'];
+/** POST /users with a JSON body, as the caller the authorizer context describes. */
+const createUser = (body: string, authorizer: Authorizer) =>
+  invoke('create-user', {
+    method: 'POST',
+    path: '/users',
+    headers: JSON_HEADERS,
+    body,
+    authorizer,
+  });
+/** PATCH /users/{userId} with a JSON body. */
+const patchUser = (userId: string, body: string, authorizer: Authorizer) =>
+  invoke('update-user', {
+    method: 'PATCH',
+    path: `/users/${userId}`,
+    pathParameters: { userId },
+    headers: JSON_HEADERS,
+    body,
+    authorizer,
+  });
+
 interface RouteCase {
   readonly name: string;
   readonly scope: string;
@@ -272,15 +293,7 @@ describe('request validation', () => {
   );
 
   it('answers 400 for a PATCH with an empty body object', async () => {
-    const response = await invoke('update-user', {
-      method: 'PATCH',
-      path: `/users/${UNKNOWN_ID}`,
-      pathParameters: { userId: UNKNOWN_ID },
-      headers: JSON_HEADERS,
-      body: '{}',
-      authorizer: ctx,
-    });
-    expectProblem(response, 400, 'invalid_request');
+    expectProblem(await patchUser(UNKNOWN_ID, '{}', ctx), 400, 'invalid_request');
   });
 });
 
@@ -288,13 +301,7 @@ describe('the users resource against DynamoDB (dynalite)', () => {
   const ctx = defaultContext({ sub: 'creator-1' });
 
   it('creates, reads, updates, lists and deletes a user, then answers 404', async () => {
-    const created = await invoke('create-user', {
-      method: 'POST',
-      path: '/users',
-      headers: JSON_HEADERS,
-      body: '{"email":"linus@example.com","name":"Linus"}',
-      authorizer: ctx,
-    });
+    const created = await createUser('{"email":"linus@example.com","name":"Linus"}', ctx);
     expect(created.statusCode).toBe(201);
     const { userId } = created.json;
     expect(created.json).toMatchObject({
@@ -310,12 +317,7 @@ describe('the users resource against DynamoDB (dynalite)', () => {
     expect(fetched.statusCode).toBe(200);
     expect(fetched.json).toEqual(created.json);
 
-    const patched = await invoke('update-user', {
-      ...byId,
-      method: 'PATCH',
-      headers: JSON_HEADERS,
-      body: '{"role":"admin"}',
-    });
+    const patched = await patchUser(userId, '{"role":"admin"}', ctx);
     expect(patched.statusCode).toBe(200);
     expect(patched.json).toMatchObject({ userId, role: 'admin', name: 'Linus' });
 
@@ -331,13 +333,7 @@ describe('the users resource against DynamoDB (dynalite)', () => {
 
   it('pages through users with limit and nextCursor', async () => {
     for (const n of [1, 2, 3]) {
-      await invoke('create-user', {
-        method: 'POST',
-        path: '/users',
-        headers: JSON_HEADERS,
-        body: JSON.stringify({ email: `p${n}@example.com`, name: `P${n}` }),
-        authorizer: ctx,
-      });
+      await createUser(JSON.stringify({ email: `p${n}@example.com`, name: `P${n}` }), ctx);
     }
     const seen = new Set<string>();
     let cursor: string | undefined;
@@ -365,13 +361,10 @@ describe('granting the admin role', () => {
 
   it('refuses a users:write token that creates an admin, and creates nothing', async () => {
     const email = 'would-be-admin@example.com';
-    const response = await invoke('create-user', {
-      method: 'POST',
-      path: '/users',
-      headers: JSON_HEADERS,
-      body: JSON.stringify({ email, name: 'Mallory', role: 'admin' }),
-      authorizer: writer,
-    });
+    const response = await createUser(
+      JSON.stringify({ email, name: 'Mallory', role: 'admin' }),
+      writer,
+    );
     expectProblem(response, 403, 'insufficient_scope');
     expect(response.json).toMatchObject({ error: 'insufficient_scope', scope: 'users:admin' });
     const listed = await invoke('list-users', {
@@ -383,33 +376,19 @@ describe('granting the admin role', () => {
   });
 
   it('refuses a users:write token that promotes a user, and leaves the role as it was', async () => {
-    const created = await invoke('create-user', {
-      method: 'POST',
-      path: '/users',
-      headers: JSON_HEADERS,
-      body: '{"email":"member@example.com","name":"Member"}',
-      authorizer: writer,
-    });
+    const created = await createUser('{"email":"member@example.com","name":"Member"}', writer);
     expect(created.statusCode).toBe(201);
     const { userId } = created.json;
-    const byId = { path: `/users/${userId}`, pathParameters: { userId } };
-    const promoted = await invoke('update-user', {
-      ...byId,
-      method: 'PATCH',
-      headers: JSON_HEADERS,
-      body: '{"role":"admin"}',
-      authorizer: writer,
-    });
+    const promoted = await patchUser(userId, '{"role":"admin"}', writer);
     expectProblem(promoted, 403, 'insufficient_scope');
-    expect((await invoke('get-user', { ...byId, authorizer: writer })).json.role).toBe('member');
-
-    const renamed = await invoke('update-user', {
-      ...byId,
-      method: 'PATCH',
-      headers: JSON_HEADERS,
-      body: '{"name":"Renamed","role":"member"}',
+    const fetched = await invoke('get-user', {
+      path: `/users/${userId}`,
+      pathParameters: { userId },
       authorizer: writer,
     });
+    expect(fetched.json.role).toBe('member');
+
+    const renamed = await patchUser(userId, '{"name":"Renamed","role":"member"}', writer);
     expect(renamed.statusCode).toBe(200);
   });
 });
