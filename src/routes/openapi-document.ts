@@ -182,16 +182,7 @@ function createdItemPath(route: RouteRow, routes: readonly RouteRow[]): string |
  */
 function pathParameters(names: readonly string[], container: Json | undefined): Json[] {
   const properties = (container?.properties ?? {}) as Record<string, Json>;
-  return names.map((name) => {
-    const { description, ...rest } = properties[name] ?? { type: 'string' };
-    return {
-      name,
-      in: 'path',
-      required: true,
-      ...(typeof description === 'string' ? { description } : {}),
-      schema: stripMeta(rest),
-    };
-  });
+  return names.map((name) => parameter(name, 'path', true, properties[name] ?? { type: 'string' }));
 }
 
 function parametersOf(container: Json | undefined, location: 'query' | 'header'): Json[] {
@@ -199,16 +190,23 @@ function parametersOf(container: Json | undefined, location: 'query' | 'header')
   const required = new Set((container?.required as string[] | undefined) ?? []);
   return Object.entries(properties)
     .filter(([name]) => location !== 'header' || !RESERVED_HEADERS.has(name.toLowerCase()))
-    .map(([name, schema]) => {
-      const { description, ...rest } = schema;
-      return {
-        name,
-        in: location,
-        required: required.has(name),
-        ...(typeof description === 'string' ? { description } : {}),
-        schema: stripMeta(rest),
-      };
-    });
+    .map(([name, schema]) => parameter(name, location, required.has(name), schema));
+}
+
+/** An OpenAPI parameter from one property of the event schema (its description lifted out). */
+function parameter(
+  name: string,
+  location: 'path' | 'query' | 'header',
+  required: boolean,
+  { description, ...schema }: Json,
+): Json {
+  return {
+    name,
+    in: location,
+    required,
+    ...(typeof description === 'string' ? { description } : {}),
+    schema: stripMeta(schema),
+  };
 }
 
 /**

@@ -506,7 +506,7 @@ function serverlessTtl(raw: unknown): number {
 function describeTtl(written: unknown, raw: unknown): string {
   if (written === undefined) return 'not set';
   if (raw === undefined) return `${JSON.stringify(written)} names no parameter in params.default`;
-  if (/^\d+$/.test(String(raw)) && Number.isInteger(Number(raw)))
+  if (/^\d+$/.test(String(raw)))
     return `${JSON.stringify(raw)} is above API Gateway's ${MAX_TTL} s maximum`;
   return `${JSON.stringify(raw)} is not in a supported form; Serverless would deploy ${serverlessTtl(raw)} s`;
 }

@@ -3,9 +3,10 @@
  * no schema, a schema has no route or its path parameters differ from its x-route's, a schema
  * lacks its scopes or is not a valid JSON Schema (ajv strict), a route lacks our TOKEN authorizer,
  * the authorizer's TTL is not set explicitly (in a form Serverless reads the same way), the routes
- * of one authorizer disagree on its settings, or a function is reachable over HTTP some other way
- * (function URL, httpApi, alb, websocket). This is what stops a route from shipping without its
- * scopes, or public.
+ * of one authorizer disagree on its settings, a route's method is `any`, one function serves
+ * several routes, or a function is reachable over HTTP some other way (function URL, httpApi,
+ * alb, websocket, cloudFront). This is what stops a route from shipping without its scopes, or
+ * public.
  */
 import { join } from 'node:path';
 import { loadRouteTable, type RouteProblem } from '../routes/route-table.ts';
