@@ -36,7 +36,13 @@ export function createAuthorizer({
 }: AuthorizerDependencies): TokenAuthorizer {
   const verifyToken = createTokenVerifier(
     config,
-    getKey ?? createKeyResolver({ issuer: config.issuer, jwksUrl: config.jwksUrl, ...config.jwks }),
+    getKey ??
+      createKeyResolver({
+        issuer: config.issuer,
+        jwksUrl: config.jwksUrl,
+        algorithms: config.algorithms,
+        ...config.jwks,
+      }),
   );
 
   return async function authorize(event) {

@@ -23,6 +23,8 @@ export interface AuthorizerConfig {
   /** The `typ` header a token must carry (RFC 9068: `at+jwt`); unset: not checked. */
   readonly tokenType: string | undefined;
   readonly clockToleranceSeconds: number;
+  /** The furthest ahead a token's `exp` may lie: a longer-lived token is refused. */
+  readonly maxTokenLifetimeSeconds: number;
   readonly jwks: {
     readonly timeoutMs: number;
     readonly cooldownMs: number;
@@ -83,6 +85,14 @@ export function loadAuthorizerConfig(env: Env): AuthorizerConfig {
       fallback: 5,
       min: 0,
       max: 300,
+    }),
+    // A day: the longest access-token lifetime Cognito, Okta and Entra ID allow, and Auth0's
+    // default (Auth0 can be set to issue tokens for up to 30 days: raise this to match). Bounds
+    // what a leaked token is worth and keeps `exp` a date every layer can hold (1e13 is not).
+    maxTokenLifetimeSeconds: readInteger(env, 'AUTH_MAX_TOKEN_LIFETIME_SECONDS', {
+      fallback: 86_400,
+      min: 60,
+      max: 31_536_000,
     }),
     jwks: Object.freeze({
       // A cold start without AUTH_JWKS_URL makes two requests in a row (discovery, then the

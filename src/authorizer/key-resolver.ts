@@ -4,15 +4,18 @@ import {
   errors,
   jwksCache,
   type ExportedJWKSCache,
+  type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
-import { isTrustedUrl } from '../shared/env.ts';
+import { isLocalHost, isTrustedUrl } from '../shared/env.ts';
 import { AuthorizerFailure } from './errors.ts';
 
 export interface KeyResolverOptions {
   readonly issuer: string;
   /** Unset: the `jwks_uri` of the issuer's OpenID discovery document, fetched once per container. */
   readonly jwksUrl: URL | undefined;
+  /** The algorithm allowlist: a key set with no key usable for one of them is the issuer's fault. */
+  readonly algorithms: readonly string[];
   readonly timeoutMs: number;
   readonly cooldownMs: number;
   readonly cacheMaxAgeMs: number;
@@ -111,8 +114,10 @@ export function createKeyResolver(options: KeyResolverOptions): JWTVerifyGetKey 
         // unless the set has no signing key at all.
         rememberLoadedSet();
         lastFailure = undefined;
-        if (!hasSigningKey(loaded.jwks))
-          throw new AuthorizerFailure('jwks_invalid', 'JWKS has no signing key', { cause: error });
+        if (!hasUsableKey(loaded.jwks, options.algorithms))
+          throw new AuthorizerFailure('jwks_invalid', 'JWKS has no key usable for verification', {
+            cause: error,
+          });
         throw error;
       }
       failedAt = now();
@@ -122,11 +127,42 @@ export function createKeyResolver(options: KeyResolverOptions): JWTVerifyGetKey 
   };
 }
 
-const SIGNING_KEY_TYPES = new Set(['RSA', 'EC', 'OKP']);
-const hasSigningKey = (jwks: Partial<ExportedJWKSCache>['jwks']): boolean =>
-  (jwks?.keys ?? []).some(
-    (key) => typeof key.kty === 'string' && SIGNING_KEY_TYPES.has(key.kty) && key.use !== 'enc',
-  );
+// What each allowed algorithm needs of a key (RFC 7518 §3, RFC 8037; jose reads EdDSA as
+// Ed25519). jose keeps this table to itself, so the check below restates it.
+const KEY_SHAPES: Readonly<Record<string, { kty: string; crv?: string }>> = {
+  RS256: { kty: 'RSA' },
+  RS384: { kty: 'RSA' },
+  RS512: { kty: 'RSA' },
+  PS256: { kty: 'RSA' },
+  PS384: { kty: 'RSA' },
+  PS512: { kty: 'RSA' },
+  ES256: { kty: 'EC', crv: 'P-256' },
+  ES384: { kty: 'EC', crv: 'P-384' },
+  ES512: { kty: 'EC', crv: 'P-521' },
+  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
+  Ed25519: { kty: 'OKP', crv: 'Ed25519' },
+};
+
+/**
+ * A key that can verify a token signed with one of the allowed algorithms (RFC 7517 §4.2–4.4):
+ * meant for signatures (`use` absent or `sig`, `key_ops` absent or naming `verify`), for an
+ * allowed algorithm (`alg` absent or on the list), of the type and curve that algorithm needs.
+ */
+export function isUsableKey(key: JWK, algorithms: readonly string[]): boolean {
+  if (key.use !== undefined && key.use !== 'sig') return false;
+  if (key.key_ops !== undefined && !(Array.isArray(key.key_ops) && key.key_ops.includes('verify')))
+    return false;
+  if (key.alg !== undefined && !algorithms.includes(key.alg)) return false;
+  return (key.alg === undefined ? algorithms : [key.alg]).some((alg) => {
+    const shape = KEY_SHAPES[alg];
+    return shape !== undefined && key.kty === shape.kty && (!shape.crv || key.crv === shape.crv);
+  });
+}
+
+const hasUsableKey = (
+  jwks: Partial<ExportedJWKSCache>['jwks'],
+  algorithms: readonly string[],
+): boolean => (jwks?.keys ?? []).some((key) => isUsableKey(key, algorithms));
 
 function classifyFetchError(error: unknown): AuthorizerFailure {
   if (error instanceof AuthorizerFailure) return error;
@@ -157,12 +193,24 @@ async function discoverJwksUri(issuer: string, timeoutMs: number): Promise<URL> 
     const doc = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
     if (doc.issuer !== issuer) throw new Error('discovery document names another issuer');
     if (typeof doc.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri');
-    const url = new URL(doc.jwks_uri);
-    if (!isTrustedUrl(url)) throw new Error('jwks_uri is not https');
-    return url;
+    return discoveredJwksUrl(new URL(issuer), doc.jwks_uri);
   } catch (cause) {
     throw new AuthorizerFailure('discovery_failed', `OpenID discovery at ${where} failed`, {
       cause,
     });
   }
+}
+
+/**
+ * The `jwks_uri` a discovery document names, if we may fetch it: https, or plain http on
+ * loopback; and on loopback (or link-local) only when the issuer itself is there. Inside Lambda,
+ * 127.0.0.1:9001 is the Runtime API and link-local addresses reach AWS-internal services: a
+ * discovery document must not be able to point the authorizer at them.
+ */
+export function discoveredJwksUrl(issuer: URL, jwksUri: string): URL {
+  const url = new URL(jwksUri);
+  if (!isTrustedUrl(url)) throw new Error('jwks_uri is not https');
+  if (isLocalHost(url) && !isLocalHost(issuer))
+    throw new Error('jwks_uri is on loopback or link-local, the issuer is not');
+  return url;
 }

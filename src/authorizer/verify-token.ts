@@ -3,8 +3,11 @@ import {
   jwtVerify,
   type JWTPayload,
   type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+  type JWTVerifyResult,
   type ProtectedHeaderParameters,
 } from 'jose';
+import { assertCompactJws } from './compact-jws.ts';
 import type { AuthorizerConfig } from './config.ts';
 import { AuthorizerFailure, TokenRejected, type RejectReason } from './errors.ts';
 
@@ -17,14 +20,27 @@ export interface VerifiedToken {
 // arrive through the gateway: refusing it before any parsing bounds the work a caller can cause.
 export const MAX_TOKEN_LENGTH = 10_240;
 
+// When several keys of the JWKS match a token (no `kid` during a rotation, or two entries with
+// one `kid`), each is tried in turn. A rotation publishes the previous, current and next key of
+// a type at most; a fourth leaves room for a spare. Each candidate costs one signature check, so
+// the bound keeps a crowded key set from turning one token into many verifications.
+export const MAX_CANDIDATE_KEYS = 4;
+
+// `sub` becomes the policy's principalId, a log field and `createdBy` in stored data: printable
+// and bounded (255 is what most issuers document as the maximum; theirs are UUIDs or shorter).
+const MAX_SUB_LENGTH = 255;
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
 /**
  * Verifies a compact JWS access token with jose: signature against the issuer's keys, the
  * algorithm allowlist (checked by jose before any key is looked up), `iss`, `aud`, `exp` and
- * `nbf` with the clock tolerance. `exp` and `sub` are required: jose checks `exp` only when it is
- * present unless told, and a token without `sub` has no principal to hand to API Gateway.
+ * `nbf` with the clock tolerance. Before jose: the token must be the one canonical spelling of a
+ * compact JWS. After jose: `exp` must be finite and at most the configured lifetime ahead, `iat`
+ * not in the future, and `sub` a printable, bounded string (`exp` and `sub` are required: jose
+ * checks `exp` only when it is present unless told, and a token without `sub` has no principal).
  */
 export function createTokenVerifier(config: AuthorizerConfig, getKey: JWTVerifyGetKey) {
-  const options = {
+  const options: JWTVerifyOptions = {
     issuer: config.issuer,
     audience: [...config.audience],
     algorithms: [...config.algorithms],
@@ -39,24 +55,66 @@ export function createTokenVerifier(config: AuthorizerConfig, getKey: JWTVerifyG
         'malformed_token',
         'token is longer than any header API Gateway accepts',
       );
-    let result;
+    assertCompactJws(token);
+    let result: JWTVerifyResult;
     try {
       result = await jwtVerify(token, getKey, options);
     } catch (error) {
-      throw classifyVerifyError(error);
+      if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw classifyVerifyError(error);
+      result = await verifyWithCandidates(token, error, options);
     }
     const { payload, protectedHeader } = result;
-    // jose checks that `sub` is present; the principal must also be a non-empty string.
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
-      throw new TokenRejected('invalid_claim', '"sub" must be a non-empty string');
-    }
-    // JSON numbers such as 1e999 parse to Infinity, which jose accepts as a number: a token that
-    // never expires. Only a finite expiry is one.
-    if (!Number.isFinite(payload.exp)) {
-      throw new TokenRejected('invalid_claim', '"exp" must be a finite number');
-    }
+    checkClaims(payload, config, Date.now() / 1000);
     return { claims: payload as VerifiedToken['claims'], header: protectedHeader };
   };
+}
+
+/** The checks jose leaves to us, on claims whose signature has verified. */
+function checkClaims(payload: JWTPayload, config: AuthorizerConfig, now: number): void {
+  const { sub, exp, iat } = payload;
+  if (typeof sub !== 'string' || sub.length === 0)
+    throw new TokenRejected('invalid_claim', '"sub" must be a non-empty string');
+  if (sub.length > MAX_SUB_LENGTH || CONTROL_CHARACTER.test(sub))
+    throw new TokenRejected('invalid_claim', '"sub" must be printable and at most 255 characters');
+  // JSON numbers such as 1e999 parse to Infinity, which jose accepts as a number: a token that
+  // never expires. Only a finite expiry is one.
+  if (!Number.isFinite(exp)) throw new TokenRejected('invalid_claim', '"exp" must be finite');
+  if ((exp as number) - now > config.maxTokenLifetimeSeconds + config.clockToleranceSeconds)
+    throw new TokenRejected(
+      'lifetime_too_long',
+      `"exp" is more than ${config.maxTokenLifetimeSeconds} s ahead`,
+    );
+  // jose checks `iat` only for its type (or with maxTokenAge, which we do not use): a token
+  // issued in the future was minted by a skewed or hostile clock.
+  if (typeof iat === 'number' && iat - now > config.clockToleranceSeconds)
+    throw new TokenRejected('issued_in_future', '"iat" is in the future');
+}
+
+/**
+ * jose leaves a choice between several matching keys to the caller: its error yields each
+ * candidate. The first that verifies wins; a signature that none verifies is the token's fault.
+ */
+async function verifyWithCandidates(
+  token: string,
+  candidates: errors.JWKSMultipleMatchingKeys,
+  options: JWTVerifyOptions,
+): Promise<JWTVerifyResult> {
+  let tried = 0;
+  for await (const key of candidates) {
+    if (tried === MAX_CANDIDATE_KEYS)
+      throw new TokenRejected(
+        'ambiguous_key',
+        `more than ${MAX_CANDIDATE_KEYS} keys of the JWKS match the token`,
+      );
+    tried += 1;
+    try {
+      return await jwtVerify(token, key, options);
+    } catch (error) {
+      if (!(error instanceof errors.JWSSignatureVerificationFailed))
+        throw classifyVerifyError(error);
+    }
+  }
+  throw new TokenRejected('bad_signature', 'no matching key verifies the signature');
 }
 
 const CLAIM_REASONS: Readonly<Record<string, RejectReason>> = {
@@ -67,7 +125,7 @@ const CLAIM_REASONS: Readonly<Record<string, RejectReason>> = {
 };
 
 function classifyVerifyError(error: unknown): Error {
-  if (error instanceof AuthorizerFailure) return error;
+  if (error instanceof AuthorizerFailure || error instanceof TokenRejected) return error;
   if (error instanceof errors.JWTExpired)
     return new TokenRejected('token_expired', undefined, { cause: error });
   if (error instanceof errors.JWTClaimValidationFailed) {
@@ -85,12 +143,8 @@ function classifyVerifyError(error: unknown): Error {
     return new TokenRejected('alg_not_allowed', undefined, { cause: error });
   if (error instanceof errors.JWKSNoMatchingKey)
     return new TokenRejected('unknown_kid', undefined, { cause: error });
-  if (
-    error instanceof errors.JWSSignatureVerificationFailed ||
-    error instanceof errors.JWKSMultipleMatchingKeys
-  ) {
+  if (error instanceof errors.JWSSignatureVerificationFailed)
     return new TokenRejected('bad_signature', undefined, { cause: error });
-  }
   if (error instanceof errors.JOSENotSupported)
     return new TokenRejected('unsupported_token', error.message, { cause: error });
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {

@@ -11,6 +11,11 @@ export interface Caller {
   readonly clientId: string;
 }
 
+// 9999-12-31T23:59:59Z: the last expiry an ISO 8601 date with a four-digit year can show. API
+// Gateway hands `exp` over as text in whatever notation it chose ("1.0E21" is Java's), and layer
+// 1 bounds it by the token lifetime; anything beyond is not an expiry and must not reach a Date.
+const LATEST_EXPIRY = 253_402_300_799;
+
 /**
  * The one place the authorizer context is parsed. API Gateway hands every context value to the
  * integration as a string (`exp` arrives as "1767225600"), so nothing else reads
@@ -31,7 +36,8 @@ export function callerFromAuthorizerContext(
       'No authorizer context: this route must be called through the API Gateway authorizer',
     );
   const exp = Number(authorizer?.exp);
-  if (!Number.isFinite(exp)) throw invalidToken('The authorizer context has no valid expiry');
+  if (!(exp > 0 && exp <= LATEST_EXPIRY))
+    throw invalidToken('The authorizer context has no valid expiry');
   if (exp * 1000 <= nowMs) throw invalidToken('The access token has expired');
   const text = (key: string) =>
     typeof authorizer?.[key] === 'string' ? (authorizer[key] as string) : '';

@@ -24,5 +24,7 @@ export interface CompiledRoute {
   /** All of these are required (all-of). Empty: any authenticated caller. */
   readonly scopes: readonly string[];
   readonly hasBody: boolean;
+  /** The largest body the route reads, in bytes; a larger one is a 413. */
+  readonly maxBodyBytes: number;
   readonly validate: SchemaValidator;
 }

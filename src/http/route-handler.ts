@@ -8,6 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { configFromEnvironment } from '../shared/cold-start.ts';
 import { jsonLineLogger, type Logger } from '../shared/log.ts';
 import { authorizerContext } from './authorizer-context.ts';
+import { bodyLimit } from './body-limit.ts';
 import type { Caller } from './caller.ts';
 import type { CompiledRoute } from './compiled-route.ts';
 import { loadHttpConfig, type HttpConfig } from './config.ts';
@@ -36,8 +37,8 @@ const httpConfig = () => (defaultConfig ??= configFromEnvironment(loadHttpConfig
 
 /**
  * The chain every route runs, built from the route's compiled schema. Before the route function:
- * header normalisation → authorizer context (401) → scope check (403) → JSON body (415/400) →
- * schema validation (400) → the route. Errors from any step become one problem+json response.
+ * header normalisation → authorizer context (401) → scope check (403) → body size (413) →
+ * JSON body (415/400) → schema validation (400) → the route. Errors from any step become one problem+json response.
  * middy runs `onError` hooks in reverse order of `use`, which is why the error-side middlewares
  * come first: problem mapping, then http-error-handler renders it, CORS headers are added, and
  * the decision is logged last.
@@ -66,7 +67,7 @@ export function routeHandler<Body = unknown>(
     .use(httpHeaderNormalizer())
     .use(authorizerContext(options.now ? { now: options.now } : {}))
     .use(requireScopes(route.scopes));
-  if (route.hasBody) chain.use(httpJsonBodyParser());
+  if (route.hasBody) chain.use(bodyLimit(route.maxBodyBytes)).use(httpJsonBodyParser());
   // @middy/validator takes a compiled validate function at run time; its typings say `Ajv`.
   chain.use(
     validator({ eventSchema: route.validate as unknown as ValidatorOptions['eventSchema'] }),

@@ -44,6 +44,7 @@ export type RouteProblemCode =
   | 'schema_without_route'
   | 'schema_invalid'
   | 'path_parameters_mismatch'
+  | 'body_object_unbounded'
   | 'duplicate_route'
   | 'function_serves_several_routes'
   | 'authorizer_missing'
@@ -319,6 +320,15 @@ function loadSchemas(root: string, problems: RouteProblem[]): RouteSchema[] {
       const mismatch = pathParameterMismatch(schema);
       if (mismatch)
         problems.push({ file: schema.file, code: 'path_parameters_mismatch', message: mismatch });
+      for (const pointer of unboundedObjects(
+        (schema.schema.properties as Record<string, unknown> | undefined)?.body,
+        '/properties/body',
+      ))
+        problems.push({
+          file: schema.file,
+          code: 'body_object_unbounded',
+          message: `the object at ${pointer} accepts any number of properties: close it ("additionalProperties": false) or bound it ("maxProperties"), so a body cannot make validation walk thousands of keys`,
+        });
     } catch (error) {
       if (error instanceof RouteSchemaError)
         problems.push({ file: error.file, code: error.code, message: stripFile(error) });
@@ -331,6 +341,31 @@ function loadSchemas(root: string, problems: RouteProblem[]): RouteSchema[] {
     }
   }
   return schemas;
+}
+
+/** JSON Pointers of the object schemas under `schema` that neither close nor bound their keys. */
+function unboundedObjects(schema: unknown, pointer: string): string[] {
+  if (!isRecord(schema)) return [];
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const isObject = types.includes('object') || isRecord(schema.properties);
+  const bounded =
+    schema.additionalProperties === false ||
+    schema.unevaluatedProperties === false ||
+    typeof schema.maxProperties === 'number';
+  const found = isObject && !bounded ? [pointer] : [];
+  const children: [string, unknown][] = [
+    ...Object.entries(isRecord(schema.properties) ? schema.properties : {}).map(
+      ([key, value]) => [`${pointer}/properties/${key}`, value] as [string, unknown],
+    ),
+    [`${pointer}/items`, schema.items],
+    [`${pointer}/additionalProperties`, schema.additionalProperties],
+    ...(['allOf', 'anyOf', 'oneOf', 'prefixItems'] as const).flatMap((key) =>
+      (Array.isArray(schema[key]) ? (schema[key] as unknown[]) : []).map(
+        (value, i) => [`${pointer}/${key}/${i}`, value] as [string, unknown],
+      ),
+    ),
+  ];
+  return [...found, ...children.flatMap(([where, child]) => unboundedObjects(child, where))];
 }
 
 const stripFile = (error: RouteSchemaError) => error.message.slice(error.file.length + 2);

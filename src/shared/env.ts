@@ -52,6 +52,26 @@ export const readList = (env: Env, name: string, fallback: readonly string[]): s
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
+ * This machine's own addresses, after WHATWG URL normalisation (which turns `2130706433`,
+ * `0x7f.1` and the like into dotted IPv4): loopback (localhost, 127/8, ::1), the unspecified
+ * address (0.0.0.0, ::, which reach loopback), link-local (169.254/16, fe80::/10), and their
+ * IPv4-mapped IPv6 forms.
+ */
+export const isLocalHost = (url: URL): boolean => {
+  const host = url.hostname.toLowerCase().replace(/\.$/, '');
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^(127|0)\.\d+\.\d+\.\d+$/.test(host) ||
+    /^169\.254\.\d+\.\d+$/.test(host) ||
+    host === '[::1]' ||
+    host === '[::]' ||
+    /^\[fe[89ab][0-9a-f]:/.test(host) ||
+    /^\[::ffff:(7f[0-9a-f]{2}|0{0,4}[0-9a-f]{1,2}|a9fe):/.test(host)
+  );
+};
+
+/**
  * An https URL, or plain http on loopback only (the local OAuth server). Keys and issuers fetched
  * over plain http anywhere else could be swapped by anyone on the path.
  */

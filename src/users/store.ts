@@ -32,6 +32,12 @@ export interface NewUser {
 }
 export type UserChanges = Partial<Pick<User, 'email' | 'name' | 'role'>>;
 
+export type UpdateResult =
+  | { readonly outcome: 'updated'; readonly user: User }
+  /** The stored user is an admin and the caller may not change admins. */
+  | { readonly outcome: 'protected' }
+  | { readonly outcome: 'not_found' };
+
 export interface UserPage {
   items: User[];
   nextCursor: string | null;
@@ -89,8 +95,16 @@ export class UserStore {
     };
   }
 
-  /** The updated user, or undefined when there is no such user. */
-  async update(userId: string, changes: UserChanges): Promise<User | undefined> {
+  /**
+   * Applies the changes in one conditional UpdateItem. With `protectAdmins`, the write also
+   * requires that the stored role is not `admin` *at the moment of the write*: a check read
+   * earlier could be overtaken by a concurrent promotion.
+   */
+  async update(
+    userId: string,
+    changes: UserChanges,
+    { protectAdmins }: { protectAdmins: boolean },
+  ): Promise<UpdateResult> {
     const fields = Object.entries(changes).filter(([, v]) => v !== undefined);
     const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = { ':updatedAt': new Date().toISOString() };
@@ -100,22 +114,31 @@ export class UserStore {
       values[`:${key}`] = value;
       sets.push(`#${key} = :${key}`);
     }
+    let condition = 'attribute_exists(userId)';
+    if (protectAdmins) {
+      names['#storedRole'] = 'role';
+      values[':admin'] = 'admin';
+      condition += ' AND #storedRole <> :admin';
+    }
     try {
       const { Attributes } = await this.#db.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { userId },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(userId)',
+          ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return Attributes as User;
+      return { outcome: 'updated', user: Attributes as User };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Which half of the condition failed: read once, only on this refusal path, to answer 404
+      // or 403. (DynamoDB could return the item with the failure, ReturnValuesOnConditionCheckFailure,
+      // but not every DynamoDB implementation does, dynalite among them.)
+      return { outcome: (await this.get(userId)) ? 'protected' : 'not_found' };
     }
   }
 

@@ -2,19 +2,23 @@ import route from '../generated/routes/update-user.js';
 import { HttpProblem } from '../http/problem.ts';
 import { json } from '../http/respond.ts';
 import { routeHandler } from '../http/route-handler.ts';
-import { assertMayGrantRole } from './grant-role.ts';
+import { adminScopeRequired, assertMayChangeRole, mayManageAdmins } from './grant-role.ts';
 import { userStore, type UserChanges } from './store.ts';
 
 const users = userStore();
 
 /**
- * PATCH /users/{userId} (`users:write`; `role: admin` also needs `users:admin`): changes the given
- * fields (at least one).
+ * PATCH /users/{userId} (`users:write`): changes the given fields (at least one). Changing a
+ * role, or changing an admin account at all, also needs `users:admin`; the second is enforced by
+ * the same UpdateItem that writes the change, on the role stored at that moment.
  */
 export const handler = routeHandler<UserChanges>(route, async (event, caller) => {
-  assertMayGrantRole(event.body.role, caller);
+  assertMayChangeRole(event.body.role, caller);
   const userId = event.pathParameters!.userId!;
-  const user = await users.update(userId, event.body);
-  if (!user) throw new HttpProblem('not_found', `No user ${userId}`);
-  return json(200, user);
+  const result = await users.update(userId, event.body, {
+    protectAdmins: !mayManageAdmins(caller),
+  });
+  if (result.outcome === 'not_found') throw new HttpProblem('not_found', `No user ${userId}`);
+  if (result.outcome === 'protected') throw adminScopeRequired();
+  return json(200, result.user);
 });

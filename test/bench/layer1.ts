@@ -96,6 +96,7 @@ async function compareVerifiers(
   const resolver = createKeyResolver({
     issuer: config.issuer,
     jwksUrl: config.jwksUrl,
+    algorithms: config.algorithms,
     ...config.jwks,
   });
   const joseOptions = {
@@ -152,7 +153,12 @@ async function stepCosts(issuer: TestIssuer): Promise<Record<string, number>> {
   });
   const verified = await createTokenVerifier(
     config,
-    createKeyResolver({ issuer: config.issuer, jwksUrl: config.jwksUrl, ...config.jwks }),
+    createKeyResolver({
+      issuer: config.issuer,
+      jwksUrl: config.jwksUrl,
+      algorithms: config.algorithms,
+      ...config.jwks,
+    }),
   )(token);
   const hot = (step: () => unknown) => {
     for (let i = 0; i < 20_000; i += 1) step();

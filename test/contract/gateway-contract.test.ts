@@ -54,6 +54,7 @@ function realAuthorizer(jwks: { now?: () => number } = {}): TokenAuthorizerFunct
   const getKey = createKeyResolver({
     issuer: config.issuer,
     jwksUrl: config.jwksUrl,
+    algorithms: config.algorithms,
     ...config.jwks,
     ...jwks,
   });
@@ -329,11 +330,12 @@ describe('JWKS outage during a cache miss', () => {
 });
 
 describe("the gateway's own answers, as serverless.yml declares them", () => {
-  it('answers a missing token 401 problem+json with WWW-Authenticate, without invoking the authorizer', async () => {
+  it('answers a missing token 401 problem+json with a bare Bearer challenge (RFC 6750 §3.1), without invoking the authorizer', async () => {
     const model = await serviceModel(realAuthorizer());
     const response = await model.request({ method: 'GET', path: '/me' });
     expect(response.statusCode).toBe(401);
-    expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    // No credentials: no error code in the challenge.
+    expect(response.headers['www-authenticate']).toBe('Bearer');
     expect(response.headers['content-type']).toBe('application/problem+json');
     expect(response.json).toMatchObject({ code: 'invalid_token', status: 401 });
     expect(model.stats().authorizerInvocations).toBe(0);

@@ -153,6 +153,42 @@ describe('route contract (sls package output)', () => {
     }
   });
 
+  it('gives each function a role of its own with only the DynamoDB actions its route uses', () => {
+    const expected: Record<string, string[]> = {
+      authorizer: [],
+      getMe: [],
+      listUsers: ['dynamodb:Scan'],
+      getUser: ['dynamodb:GetItem'],
+      createUser: ['dynamodb:PutItem'],
+      // GetItem after a refused conditional update, to tell 404 from 403.
+      updateUser: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      deleteUser: ['dynamodb:DeleteItem'],
+    };
+    const functions = ofType('AWS::Lambda::Function');
+    const granted = Object.fromEntries(
+      functions.map(([name, fn]) => {
+        const role =
+          resources[(fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
+        const policies = (role.Properties.Policies ?? []) as {
+          PolicyDocument: { Statement: { Action: string[] }[] };
+        }[];
+        const actions = policies.flatMap((p) =>
+          p.PolicyDocument.Statement.flatMap((st) => st.Action),
+        );
+        return [name.replace(/LambdaFunction$/, ''), actions.sort()];
+      }),
+    );
+    const byFunction = Object.fromEntries(
+      Object.entries(granted).map(([name, actions]) => [
+        name[0]!.toLowerCase() + name.slice(1),
+        actions,
+      ]),
+    );
+    expect(byFunction).toEqual(expected);
+    const roles = functions.map(([, fn]) => JSON.stringify(fn.Properties.Role));
+    expect(new Set(roles).size).toBe(roles.length);
+  });
+
   it('has no orphan schema file', () => {
     const routed = new Set(table.routes.map((r) => r.schemaFile));
     expect(table.schemas.filter((s) => !routed.has(s.file)).map((s) => s.file)).toEqual([]);

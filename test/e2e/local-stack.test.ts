@@ -68,6 +68,8 @@ async function call(
 }
 
 const UNKNOWN_ID = '9b2f4c1e-0000-4000-8000-000000000000';
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const flipLowBit = (c: string) => B64URL[B64URL.indexOf(c) ^ 1]!;
 const NEW_USER = { email: 'grace@example.com', name: 'Grace Hopper' };
 
 describe('tokens from the local auth server', () => {
@@ -253,6 +255,78 @@ describe('the users resource, full cycle against dynalite', () => {
       contentType: 'text/plain',
     });
     expect([text.status, text.json?.code]).toEqual([415, 'unsupported_media_type']);
+  });
+});
+
+describe('who may change an admin account, over HTTP', () => {
+  it('refuses a users:write token on an admin account (email, name, role) and allows users:admin', async () => {
+    const admin = tokens.admin!;
+    const writer = tokens.writer!;
+    const target = await call('POST', '/users', {
+      token: admin,
+      body: { email: 'e2e-admin@example.com', name: 'Admin', role: 'admin' },
+    });
+    expect(target.status).toBe(201);
+    const id = target.json!.userId as string;
+    for (const body of [
+      { email: 'mallory@example.com' },
+      { name: 'Mallory' },
+      { role: 'member' },
+    ]) {
+      const reply = await call('PATCH', `/users/${id}`, { token: writer, body });
+      expect([reply.status, reply.json?.code, reply.json?.scope]).toEqual([
+        403,
+        'insufficient_scope',
+        'users:admin',
+      ]);
+    }
+    expect((await call('GET', `/users/${id}`, { token: admin })).json).toEqual(target.json);
+    const byAdmin = await call('PATCH', `/users/${id}`, {
+      token: admin,
+      body: { name: 'Renamed' },
+    });
+    expect([byAdmin.status, byAdmin.json?.name]).toEqual([200, 'Renamed']);
+  });
+
+  it("lets a users:write token change a member account's name", async () => {
+    const member = await call('POST', '/users', {
+      token: tokens.writer!,
+      body: { email: 'e2e-member@example.com', name: 'Member' },
+    });
+    const id = member.json!.userId as string;
+    const reply = await call('PATCH', `/users/${id}`, {
+      token: tokens.writer!,
+      body: { name: 'M.' },
+    });
+    expect([reply.status, reply.json?.name]).toEqual([200, 'M.']);
+  });
+});
+
+describe('what layer 1 refuses that a lenient decoder would accept, over HTTP', () => {
+  it.each([
+    ['== padding on the signature', (t: string) => `${t}==`],
+    [
+      'an unused bit set in the last character',
+      (t: string) => `${t.slice(0, -1)}${flipLowBit(t.at(-1)!)}`,
+    ],
+  ])('a valid token with %s: 401', async (_name, respell) => {
+    const token = tokens.reader!;
+    expect((await call('GET', '/me', { token })).status).toBe(200);
+    expect((await call('GET', '/me', { token: respell(token) })).status).toBe(401);
+  });
+});
+
+describe('request bodies over the size limit, over HTTP', () => {
+  it('answers 413 payload_too_large problem+json', async () => {
+    const reply = await call('POST', '/users', {
+      token: tokens.writer!,
+      body: { email: 'big@example.com', name: 'x'.repeat(20_000) },
+    });
+    expect([reply.status, reply.contentType, reply.json?.code]).toEqual([
+      413,
+      'application/problem+json',
+      'payload_too_large',
+    ]);
   });
 });
 

@@ -143,3 +143,98 @@ describe('a flood of unknown kids', () => {
     expect(issuer.jwksRequests() - before).toBeLessThanOrEqual(1);
   });
 });
+
+describe('a key set with no key usable for verification', () => {
+  // Each key set loads, but none of its keys may verify an RS256/ES256/EdDSA token: refusing every
+  // token as an unknown kid would be a 401 API Gateway may keep for the TTL, for everyone.
+  const rsa = () => ({ ...issuer.keys[0]!.publicJwk });
+  const ec = () => ({ ...issuer.keys[1]!.publicJwk });
+  const SETS: [string, () => Record<string, unknown>[]][] = [
+    [
+      'an RSA key for encryption only (key_ops)',
+      () => [{ ...rsa(), use: undefined, key_ops: ['encrypt'] }],
+    ],
+    ['an RSA key for RSA-OAEP', () => [{ ...rsa(), use: undefined, alg: 'RSA-OAEP' }]],
+    ['an RSA key for an algorithm not allowed (RS512)', () => [{ ...rsa(), alg: 'RS512' }]],
+    [
+      'an EC key on a curve no allowed algorithm uses (P-384 for ES256)',
+      () => [{ ...ec(), crv: 'P-384', alg: undefined }],
+    ],
+    ['a symmetric key', () => [{ kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' }]],
+    [
+      'an encryption key beside a wrapping key',
+      () => [
+        { ...rsa(), use: 'enc' },
+        { ...ec(), key_ops: ['wrapKey'] },
+      ],
+    ],
+  ];
+  it.each(SETS)('%s: 500 jwks_invalid, not a 401 for every token', async (_name, keys) => {
+    const sut = authorizerFor(issuer);
+    issuer.setJwksBehaviour({ kind: 'body', body: JSON.stringify({ keys: keys() }) });
+    for (const token of [await issuer.sign(), await issuer.sign({ header: { kid: 'other' } })]) {
+      const decision = await decide(sut, token);
+      expect([decision.outcome.kind, decision.reason]).toEqual(['error', 'jwks_invalid']);
+    }
+  });
+
+  it('still refuses an unknown kid with 401 when the set has a usable key', async () => {
+    const sut = authorizerFor(issuer);
+    const decision = await decide(sut, await issuer.sign({ header: { kid: 'no-such-key' } }));
+    expect([decision.outcome.kind, decision.reason]).toEqual(['unauthorized', 'unknown_kid']);
+  });
+});
+
+describe('several keys match a token (key rotation)', () => {
+  // During a rotation the JWKS holds the old and the new key of one type; a token without kid, or
+  // two entries sharing a kid, matches both. jose then leaves the choice to us.
+  async function rotatingIssuer(keys: SigningKey[]) {
+    (issuer.keys as SigningKey[]).splice(0, issuer.keys.length, ...keys);
+    return authorizerFor(issuer);
+  }
+
+  it('allows a token without kid signed by either of two RSA keys', async () => {
+    const [older, newer] = [await generateSigningKey('RS256'), await generateSigningKey('RS256')];
+    const sut = await rotatingIssuer([older, newer]);
+    for (const key of [older, newer]) {
+      const decision = await decide(sut, await issuer.sign({ key, header: { kid: undefined } }));
+      expect([decision.outcome.kind, decision.reason]).toEqual(['allow', 'token_valid']);
+    }
+  });
+
+  it('allows a token whose kid two JWKS entries share, signed by either', async () => {
+    const [first, second] = [
+      await generateSigningKey('RS256', 'shared'),
+      await generateSigningKey('RS256', 'shared'),
+    ];
+    const sut = await rotatingIssuer([first, second]);
+    for (const key of [first, second]) {
+      const decision = await decide(sut, await issuer.sign({ key }));
+      expect([decision.outcome.kind, decision.reason]).toEqual(['allow', 'token_valid']);
+    }
+  });
+
+  it('refuses a token that none of the matching keys verifies (bad_signature)', async () => {
+    const sut = await rotatingIssuer([
+      await generateSigningKey('RS256'),
+      await generateSigningKey('RS256'),
+    ]);
+    const stranger = await generateSigningKey('RS256');
+    const decision = await decide(
+      sut,
+      await issuer.sign({ key: stranger, header: { kid: undefined } }),
+    );
+    expect([decision.outcome.kind, decision.reason]).toEqual(['unauthorized', 'bad_signature']);
+  });
+
+  it('tries at most 4 candidate keys, so a crowded key set cannot multiply the work per token', async () => {
+    const keys = await Promise.all(
+      Array.from({ length: 6 }, () => generateSigningKey('RS256', 'crowded')),
+    );
+    const sut = await rotatingIssuer(keys);
+    const within = await decide(sut, await issuer.sign({ key: keys[3]! }));
+    expect([within.outcome.kind, within.reason]).toEqual(['allow', 'token_valid']);
+    const beyond = await decide(sut, await issuer.sign({ key: keys[5]! }));
+    expect([beyond.outcome.kind, beyond.reason]).toEqual(['unauthorized', 'ambiguous_key']);
+  });
+});

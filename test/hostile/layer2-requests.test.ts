@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyResult, Handler } from 'aws-lambda';
+import fc from 'fast-check';
 import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
-import { lambdaContext, proxyEvent, type EventOptions } from '../support/events.ts';
+import { defaultContext, lambdaContext, proxyEvent, type EventOptions } from '../support/events.ts';
 
 /**
  * Hostile requests through the real layer-2 handlers (middy chain + DynamoDB on dynalite). Each
@@ -17,7 +18,14 @@ beforeAll(async () => {
   process.env.USERS_TABLE = 'hostile-users';
   process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
   process.env.AWS_REGION = 'us-east-1';
-  for (const name of ['list-users', 'get-user', 'create-user', 'update-user', 'delete-user'])
+  for (const name of [
+    'get-me',
+    'list-users',
+    'get-user',
+    'create-user',
+    'update-user',
+    'delete-user',
+  ])
     handlers[name] = (await import(`../../src/users/${name}.ts`)).handler as ProxyHandler;
 });
 afterAll(async () => {
@@ -328,5 +336,32 @@ describe('hostile requests to layer 2', () => {
     // No request may pollute the prototypes of the running function.
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+});
+
+describe('whatever exp reaches layer 2', () => {
+  // API Gateway hands context values over as strings, and how it writes a large number is its
+  // own business ("1.0E21" is what Java prints): layer 2 must answer 200 or 401, never a 5xx.
+  const exp = fc.oneof(
+    fc.double(),
+    fc.integer(),
+    fc.double().map(String),
+    fc.double().map((n) => n.toExponential().toUpperCase().replace('E+', 'E')),
+    fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map(String),
+    fc.string(),
+    fc.constantFrom('1.0E21', '8.64e12', '8.64e12.5', '0x7fffffff', ' 1e3 ', '', 'null'),
+  );
+  it('GET /me answers 200 or 401 for every exp, number or string', async () => {
+    await fc.assert(
+      fc.asyncProperty(exp, async (value) => {
+        const response = (await handlers['get-me']!(
+          proxyEvent({ path: '/me', authorizer: defaultContext({ exp: value }) }),
+          lambdaContext(),
+          () => {},
+        )) as APIGatewayProxyResult;
+        expect([200, 401]).toContain(response.statusCode);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -77,8 +77,11 @@ for (const alg of ['none', 'None', 'NONE', 'nOnE', 'none ', ''])
     ['empty signature', ''],
     ['a junk signature', 'c2lnbmF0dXJl'],
   ] as const)
-    add(`alg "${alg}" with ${label}`, alg === '' ? 'malformed_token' : 'alg_not_allowed', (fx) =>
-      bearer(unsigned({ alg, kid: fx.rs.key.kid }, fx.claims(), sig)),
+    // An empty signature is not a compact JWS of three non-empty segments: refused before the alg.
+    add(
+      `alg "${alg}" with ${label}`,
+      alg === '' || sig === '' ? 'malformed_token' : 'alg_not_allowed',
+      (fx) => bearer(unsigned({ alg, kid: fx.rs.key.kid }, fx.claims(), sig)),
     );
 
 // --- HMAC signed with our public key (the RS/HS confusion), PEM and JWK forms ----------------
@@ -210,7 +213,7 @@ const STRUCTURE: [string, RejectReason, (fx: TokenFixtures) => string][] = [
   ['empty header', 'malformed_token', (fx) => `.${segments(valid(fx)).slice(1).join('.')}`],
   [
     'empty payload',
-    'bad_signature',
+    'malformed_token',
     (fx) => {
       const [h, , s] = segments(valid(fx));
       return `${h}..${s}`;
@@ -218,7 +221,7 @@ const STRUCTURE: [string, RejectReason, (fx: TokenFixtures) => string][] = [
   ],
   [
     'empty signature',
-    'bad_signature',
+    'malformed_token',
     (fx) => {
       const [h, p] = segments(valid(fx));
       return `${h}.${p}.`;
@@ -277,6 +280,46 @@ for (const [name, reason, build] of STRUCTURE)
     return token.startsWith('Bearer ') ? token : bearer(token);
   });
 
+// --- one valid token, many spellings (base64url that is not canonical) ----------------------------
+// Node's base64url decoder (which jose uses) accepts `=` padding and ignores the unused low bits of
+// a segment's last character: each spelling below decodes to the bytes of a valid token. Each is
+// a separate API Gateway cache entry and slips past anything keyed on the token string.
+const lastCharWithLowBit = (segment: string) => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(segment.at(-1)!);
+  return `${segment.slice(0, -1)}${alphabet[last ^ 1]}`;
+};
+for (const k of KEYS) {
+  const respell = (change: (parts: [string, string, string]) => string[]) => (fx: TokenFixtures) =>
+    bearer(change(segments(valid(fx, k))).join('.'));
+  add(
+    `${k}: the signature with == padding`,
+    'noncanonical_encoding',
+    respell(([h, p, s]) => [h, p, `${s}==`]),
+  );
+  add(
+    `${k}: the signature with one = of padding`,
+    'noncanonical_encoding',
+    respell(([h, p, s]) => [h, p, `${s}=`]),
+  );
+  add(
+    `${k}: an unused bit set in the signature's last character`,
+    'noncanonical_encoding',
+    respell(([h, p, s]) => [h, p, lastCharWithLowBit(s)]),
+  );
+  // `=` inside the header value is not RFC 6750 b64token syntax: refused as a scheme error first.
+  add(
+    `${k}: the header with padding`,
+    'invalid_scheme',
+    respell(([h, p, s]) => [`${h}${'='.repeat((4 - (h.length % 4)) % 4 || 4)}`, p, s]),
+  );
+  add(
+    `${k}: the payload with padding`,
+    'invalid_scheme',
+    respell(([h, p, s]) => [h, `${p}${'='.repeat((4 - (p.length % 4)) % 4 || 4)}`, s]),
+  );
+}
+
 // --- the Authorization header itself ---------------------------------------------------------------
 const HEADERS: [string, RejectReason, (fx: TokenFixtures) => string][] = [
   ['no header at all', 'missing_token', () => undefined as unknown as string],
@@ -313,6 +356,11 @@ const CLAIMS: [string, RejectReason, Record<string, unknown>][] = [
   ['exp as an object', 'invalid_claim', { exp: { value: now() + 600 } }],
   ['exp as null', 'invalid_claim', { exp: null }],
   ['exp missing', 'missing_claim', { exp: undefined }],
+  ['exp 1e13 (year 318857)', 'lifetime_too_long', { exp: 1e13 }],
+  ['exp 1e21 (past any date)', 'lifetime_too_long', { exp: 1e21 }],
+  ['exp a day and a minute ahead', 'lifetime_too_long', { exp: now() + 86_460 }],
+  ['iat an hour in the future', 'issued_in_future', { iat: now() + 3600 }],
+  ['iat 1e21', 'issued_in_future', { iat: 1e21 }],
   ['nbf in the future', 'token_not_yet_valid', { nbf: now() + 3600 }],
   ['nbf as a string', 'invalid_claim', { nbf: String(now()) }],
   ['iat as a string', 'invalid_claim', { iat: String(now()) }],
@@ -322,6 +370,11 @@ const CLAIMS: [string, RejectReason, Record<string, unknown>][] = [
   ['sub a number', 'invalid_claim', { sub: 42 }],
   ['sub an object', 'invalid_claim', { sub: { id: 'admin' } }],
   ['sub null', 'invalid_claim', { sub: null }],
+  ['sub with a newline', 'invalid_claim', { sub: 'user-1\nadmin' }],
+  ['sub with a NUL byte', 'invalid_claim', { sub: 'user-1\u0000' }],
+  ['sub with an escape sequence', 'invalid_claim', { sub: '\u001b[31muser' }],
+  ['sub with a C1 control character', 'invalid_claim', { sub: 'user\u0085' }],
+  ['sub of 256 characters', 'invalid_claim', { sub: 'u'.repeat(256) }],
   ['iss of another issuer', 'wrong_issuer', { iss: 'https://attacker.example' }],
   ['iss with a trailing slash', 'wrong_issuer', { iss: 'ISSUER/' }],
   ['iss in another case', 'wrong_issuer', { iss: 'ISSUER_UPPER' }],
@@ -354,7 +407,9 @@ for (const [name, reason, overrides] of CLAIMS)
 
 // --- JSON oddities a different parser could read differently ----------------------------------------
 add('duplicate alg in the header (the last says none)', 'alg_not_allowed', (fx) =>
-  bearer(unsigned(`{"alg":"RS256","kid":"${fx.rs.key.kid}","alg":"none"}`, fx.claims())),
+  bearer(
+    unsigned(`{"alg":"RS256","kid":"${fx.rs.key.kid}","alg":"none"}`, fx.claims(), 'c2lnbmF0dXJl'),
+  ),
 );
 add('duplicate iss in the claims (the last is foreign)', 'wrong_issuer', (fx) => {
   const c = fx.claims();

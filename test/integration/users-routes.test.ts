@@ -151,6 +151,17 @@ describe.each(ROUTES)('$name', ({ name, scope, request }) => {
     expect(response.json.detail).toBe('The access token has expired');
   });
 
+  it.each([1e13, 1e21, '1.0E21', '8.64e12', 'Infinity', '-1e400'])(
+    'refuses an exp no date can hold (%s) with 401, never 500',
+    async (exp) => {
+      const response = await invoke(name, {
+        ...request,
+        authorizer: defaultContext({ scope, exp }),
+      });
+      expectProblem(response, 401, 'invalid_token');
+    },
+  );
+
   it('refuses a context whose exp is not a number (401)', async () => {
     const response = await invoke(name, {
       ...request,
@@ -297,6 +308,61 @@ describe('request validation', () => {
   });
 });
 
+describe('request body size', () => {
+  const ctx = defaultContext();
+  // 16 KiB: the documented default for a route whose schema sets no x-max-body-bytes.
+  const LIMIT = 16 * 1024;
+  const sized = (bytes: number) => {
+    const body = JSON.stringify({ email: 'big@example.com', name: '' });
+    return body.replace('"name":""', `"name":"${'n'.repeat(bytes - body.length)}"`);
+  };
+
+  it('answers 413 payload_too_large for a body one byte over the limit', async () => {
+    const response = await createUser(sized(LIMIT + 1), ctx);
+    expectProblem(response, 413, 'payload_too_large');
+    expect(response.json.detail).toContain(String(LIMIT));
+  });
+
+  it('counts bytes, not characters (a multi-byte body over the limit is refused)', async () => {
+    const body = JSON.stringify({ email: 'mb@example.com', name: 'é'.repeat(LIMIT / 2) });
+    expect(body.length).toBeLessThan(LIMIT);
+    expectProblem(await createUser(body, ctx), 413, 'payload_too_large');
+  });
+
+  it('refuses an oversize body before parsing it (malformed JSON past the limit is a 413)', async () => {
+    expectProblem(await createUser(`{${'x'.repeat(LIMIT)}`, ctx), 413, 'payload_too_large');
+  });
+
+  it('measures a base64 body by its decoded length', async () => {
+    const encode = (text: string) => Buffer.from(text).toString('base64');
+    const over = await invoke('create-user', {
+      method: 'POST',
+      path: '/users',
+      headers: JSON_HEADERS,
+      body: encode(sized(LIMIT + 1)),
+      isBase64Encoded: true,
+      authorizer: ctx,
+    });
+    expectProblem(over, 413, 'payload_too_large');
+    // Encoded, a body of 15 KiB is 20 KiB long: it is the decoded size that counts.
+    const small = JSON.stringify({ email: 'b64-under@example.com', name: 'n'.repeat(80) });
+    const under = await invoke('create-user', {
+      method: 'POST',
+      path: '/users',
+      headers: JSON_HEADERS,
+      body: encode(`${small}${' '.repeat(15 * 1024 - small.length)}`),
+      isBase64Encoded: true,
+      authorizer: ctx,
+    });
+    expect(under.statusCode).toBe(201);
+  });
+
+  it('lets a body at the limit through to validation', async () => {
+    // The name is too long for the schema (100 characters): a 400, not a 413.
+    expectProblem(await createUser(sized(LIMIT), ctx), 400, 'invalid_request');
+  });
+});
+
 describe('the users resource against DynamoDB (dynalite)', () => {
   const ctx = defaultContext({ sub: 'creator-1' });
 
@@ -355,9 +421,20 @@ describe('the users resource against DynamoDB (dynalite)', () => {
   });
 });
 
-describe('granting the admin role', () => {
+describe('who may change a user (function-level authorization)', () => {
   const writer = defaultContext({ sub: 'writer-1', scope: 'users:read users:write' });
   const admin = defaultContext({ sub: 'admin-1' });
+  const byId = (userId: string) => ({
+    path: `/users/${userId}`,
+    pathParameters: { userId },
+    authorizer: admin,
+  });
+  const stored = async (userId: string) => (await invoke('get-user', byId(userId))).json;
+  async function account(role: 'member' | 'admin', email: string) {
+    const created = await createUser(JSON.stringify({ email, name: 'Someone', role }), admin);
+    expect(created.statusCode).toBe(201);
+    return created.json as { userId: string; email: string; name: string; role: string };
+  }
 
   it('refuses a users:write token that creates an admin, and creates nothing', async () => {
     const email = 'would-be-admin@example.com';
@@ -375,20 +452,72 @@ describe('granting the admin role', () => {
     expect(listed.json.items.map((u: { email: string }) => u.email)).not.toContain(email);
   });
 
-  it('refuses a users:write token that promotes a user, and leaves the role as it was', async () => {
-    const created = await createUser('{"email":"member@example.com","name":"Member"}', writer);
-    expect(created.statusCode).toBe(201);
-    const { userId } = created.json;
-    const promoted = await patchUser(userId, '{"role":"admin"}', writer);
-    expectProblem(promoted, 403, 'insufficient_scope');
-    const fetched = await invoke('get-user', {
-      path: `/users/${userId}`,
-      pathParameters: { userId },
-      authorizer: writer,
-    });
-    expect(fetched.json.role).toBe('member');
+  it.each([
+    ['promotes a member', 'member', '{"role":"admin"}'],
+    ['sets a member role explicitly', 'member', '{"name":"Renamed","role":"member"}'],
+    ['demotes an admin', 'admin', '{"role":"member"}'],
+  ] as const)(
+    'refuses a users:write token that %s (any role change needs users:admin)',
+    async (_what, role, body) => {
+      const target = await account(role, `role-${role}-${body.length}@example.com`);
+      const response = await patchUser(target.userId, body, writer);
+      expectProblem(response, 403, 'insufficient_scope');
+      expect(response.json).toMatchObject({ scope: 'users:admin' });
+      expect(await stored(target.userId)).toEqual(target);
+    },
+  );
 
-    const renamed = await patchUser(userId, '{"name":"Renamed","role":"member"}', writer);
-    expect(renamed.statusCode).toBe(200);
+  it.each([
+    ['email', '{"email":"taken-over@example.com"}'],
+    ['name', '{"name":"Mallory"}'],
+  ])(
+    "refuses a users:write token that changes an admin account's %s, and changes nothing",
+    async (_field, body) => {
+      const target = await account('admin', `admin-${_field}@example.com`);
+      const response = await patchUser(target.userId, body, writer);
+      expectProblem(response, 403, 'insufficient_scope');
+      expect(response.json).toMatchObject({ error: 'insufficient_scope', scope: 'users:admin' });
+      expect(await stored(target.userId)).toEqual(target);
+    },
+  );
+
+  it("lets a users:write token change a member account's email and name", async () => {
+    const target = await account('member', 'member-edit@example.com');
+    const response = await patchUser(
+      target.userId,
+      '{"email":"member-new@example.com","name":"New name"}',
+      writer,
+    );
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toMatchObject({
+      email: 'member-new@example.com',
+      name: 'New name',
+      role: 'member',
+    });
+  });
+
+  it("lets a users:admin token change an admin account's email, name and role", async () => {
+    const target = await account('admin', 'admin-edit@example.com');
+    const response = await patchUser(
+      target.userId,
+      '{"email":"admin-new@example.com","name":"Renamed","role":"member"}',
+      admin,
+    );
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toMatchObject({ email: 'admin-new@example.com', role: 'member' });
+  });
+
+  it('judges the role the user has when the write happens, not one read before it', async () => {
+    // The member is promoted by someone else after the writer last looked: the writer's change
+    // must meet the admin role (the condition is part of the same UpdateItem, no read-then-write).
+    const target = await account('member', 'promoted-meanwhile@example.com');
+    expect((await patchUser(target.userId, '{"role":"admin"}', admin)).statusCode).toBe(200);
+    const response = await patchUser(target.userId, '{"name":"Mallory"}', writer);
+    expectProblem(response, 403, 'insufficient_scope');
+    expect((await stored(target.userId)).name).toBe('Someone');
+  });
+
+  it('answers 404, not 403, for a users:write change to a user that does not exist', async () => {
+    expectProblem(await patchUser(UNKNOWN_ID, '{"name":"Nobody"}', writer), 404, 'not_found');
   });
 });

@@ -119,6 +119,32 @@ describe('route lint', () => {
       /^schemas\/get-thing\.json: is not a valid JSON Schema in ajv strict mode: .*requierd/,
     ],
     [
+      'a body object that accepts any number of properties',
+      {
+        schemas: {
+          'get-thing.json': {
+            ...GET_THING,
+            properties: {
+              ...GET_THING.properties,
+              body: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { tags: { type: 'object' } },
+              },
+            },
+          },
+        },
+      },
+      'body_object_unbounded',
+      /^schemas\/get-thing\.json: the object at \/properties\/body\/properties\/tags accepts any number of properties/,
+    ],
+    [
+      'a body size limit that is not a byte count Lambda accepts',
+      { schemas: { 'get-thing.json': { ...GET_THING, 'x-max-body-bytes': 10 * 1024 * 1024 } } },
+      'max_body_invalid',
+      /^schemas\/get-thing\.json: "x-max-body-bytes" must be an integer from 1 to 6291456/,
+    ],
+    [
       'a schema that is not JSON',
       { schemas: { 'get-thing.json': '{ "x-route": ' } },
       'invalid_json',

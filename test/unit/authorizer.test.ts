@@ -167,7 +167,7 @@ describe('policy resource', () => {
 
 describe('refused tokens answer exactly Unauthorized (401) with a reason code', () => {
   const unsigned = (header: object, payload: object) =>
-    `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(payload))}.`;
+    `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(payload))}.c2ln`;
   const now = () => Math.floor(Date.now() / 1000);
   const goodClaims = () => ({
     iss: issuer.issuer,
@@ -325,6 +325,27 @@ describe('token type (AUTH_TOKEN_TYPE, RFC 9068)', () => {
   it('does not check the type unless told to (many issuers send JWT)', async () => {
     const token = await issuer.sign({ header: { typ: 'JWT' } });
     await expect(call(`Bearer ${token}`)).resolves.toMatchObject({ principalId: 'user-1' });
+  });
+});
+
+describe('token lifetime (AUTH_MAX_TOKEN_LIFETIME_SECONDS)', () => {
+  const decide = async (sut: AuthorizerUnderTest, expiresIn: number) => {
+    const token = await issuer.sign({ expiresIn });
+    const outcome = await outcomeOf(
+      sut.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
+    );
+    return [outcome.kind, sut.lastLog()?.reason];
+  };
+
+  it('allows a token that expires within a day by default, refuses one beyond', async () => {
+    expect(await decide(sut, 86_000)).toEqual(['allow', 'token_valid']);
+    expect(await decide(sut, 86_400 + 60)).toEqual(['unauthorized', 'lifetime_too_long']);
+  });
+
+  it('allows longer-lived tokens when configured (Auth0 may issue 30-day tokens)', async () => {
+    const month = authorizerFor(issuer, { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '2592000' });
+    expect(await decide(month, 20 * 86_400)).toEqual(['allow', 'token_valid']);
+    expect(await decide(month, 31 * 86_400)).toEqual(['unauthorized', 'lifetime_too_long']);
   });
 });
 

@@ -16,6 +16,7 @@ describe('authorizer configuration, read once at cold start', () => {
       jwksUrl: undefined,
       algorithms: ['RS256', 'ES256', 'EdDSA'],
       clockToleranceSeconds: 5,
+      maxTokenLifetimeSeconds: 86_400,
       jwks: { timeoutMs: 1500, cooldownMs: 30_000, cacheMaxAgeMs: 600_000, maxStaleMs: 3_600_000 },
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -83,6 +84,11 @@ describe('authorizer configuration, read once at cold start', () => {
       'AUTH_JWKS_CACHE_MAX_AGE_SECONDS',
       { AUTH_JWKS_CACHE_MAX_AGE_SECONDS: '-1' },
       /between 30 and 86400/,
+    ],
+    [
+      'AUTH_MAX_TOKEN_LIFETIME_SECONDS',
+      { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '99999999999' },
+      /between 60 and 31536000/,
     ],
   ])('refuses a bad %s with an error naming it', (variable, override, message) => {
     let error: unknown;

@@ -3,7 +3,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errors, type JWTVerifyGetKey } from 'jose';
 import { AuthorizerFailure } from '../../src/authorizer/errors.ts';
-import { createKeyResolver, type KeyResolverOptions } from '../../src/authorizer/key-resolver.ts';
+import {
+  createKeyResolver,
+  discoveredJwksUrl,
+  type KeyResolverOptions,
+} from '../../src/authorizer/key-resolver.ts';
 import { generateSigningKey, startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 
 let issuer: TestIssuer;
@@ -23,6 +27,7 @@ const resolver = (overrides: Partial<KeyResolverOptions> = {}) =>
   createKeyResolver({
     issuer: issuer.issuer,
     jwksUrl: issuer.jwksUrl,
+    algorithms: ['RS256'],
     timeoutMs: 300,
     cooldownMs: 30_000,
     cacheMaxAgeMs: 600_000,
@@ -187,4 +192,35 @@ describe('key resolver over the issuer JWKS', () => {
       expect(failure).toMatchObject({ reason: 'jwks_invalid' });
     },
   );
+});
+
+describe('the jwks_uri a discovery document may name', () => {
+  const https = new URL('https://issuer.example.com');
+  const loopback = new URL('http://127.0.0.1:4010');
+  it.each([
+    'http://127.0.0.1:9001/2018-06-01/runtime/invocation/next',
+    'https://127.0.0.1:9001/keys',
+    'https://localhost/keys',
+    'https://2130706433/keys',
+    'https://[::1]/keys',
+    'https://[::ffff:127.0.0.1]/keys',
+    'https://0.0.0.0/keys',
+    'https://169.254.169.254/latest/meta-data',
+    'https://[fe80::1]/keys',
+  ])('refuses %s (loopback or link-local) for an issuer that is not there itself', (jwksUri) => {
+    expect(() => discoveredJwksUrl(https, jwksUri)).toThrow(/loopback|https/);
+  });
+
+  it('refuses plain http anywhere but loopback', () => {
+    expect(() => discoveredJwksUrl(https, 'http://issuer.example.com/keys')).toThrow(/https/);
+  });
+
+  it('accepts an https jwks_uri on another host, and loopback for a loopback issuer', () => {
+    expect(discoveredJwksUrl(https, 'https://keys.example.net/jwks').href).toBe(
+      'https://keys.example.net/jwks',
+    );
+    expect(discoveredJwksUrl(loopback, 'http://127.0.0.1:4010/jwks').href).toBe(
+      'http://127.0.0.1:4010/jwks',
+    );
+  });
 });
