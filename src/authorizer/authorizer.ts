@@ -1,18 +1,22 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
+import { decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import { clip, jsonLineLogger, type Logger } from '../shared/log.ts';
 import { bearerToken } from './bearer.ts';
 import { claimsToContext } from './claims-to-context.ts';
-import type { AuthorizerConfig } from './config.ts';
+import type { AuthorizerConfig, IssuerConfig } from './config.ts';
 import { AuthorizerFailure, TokenRejected } from './errors.ts';
-import { createKeyResolver } from './key-resolver.ts';
+import { keyResolverFor } from './key-resolver.ts';
 import { allowPolicy, stageWideResource } from './policy.ts';
 import { createTokenVerifier } from './verify-token.ts';
 
 export interface AuthorizerDependencies {
   readonly config: AuthorizerConfig;
-  /** Defaults to the issuer's remote JWKS; tests and benchmarks may pass their own. */
-  readonly getKey?: JWTVerifyGetKey;
+  /**
+   * The keys of each trusted issuer. Defaults to one remote JWKS resolver per issuer, so one
+   * issuer's outage (and its backoff) never touches another's; tests and benchmarks may pass
+   * their own.
+   */
+  readonly keysFor?: (issuer: IssuerConfig) => JWTVerifyGetKey;
   readonly log?: Logger;
 }
 
@@ -31,19 +35,10 @@ export type TokenAuthorizer = (
  */
 export function createAuthorizer({
   config,
-  getKey,
+  keysFor = (issuer) => keyResolverFor(issuer, config),
   log = jsonLineLogger,
 }: AuthorizerDependencies): TokenAuthorizer {
-  const verifyToken = createTokenVerifier(
-    config,
-    getKey ??
-      createKeyResolver({
-        issuer: config.issuer,
-        jwksUrl: config.jwksUrl,
-        algorithms: config.algorithms,
-        ...config.jwks,
-      }),
-  );
+  const verifyToken = createTokenVerifier(config, keysFor);
 
   return async function authorize(event) {
     const started = performance.now();
@@ -52,13 +47,15 @@ export function createAuthorizer({
       const resource = stageWideResource(event.methodArn);
       const token = bearerToken(event.authorizationToken);
       const verified = await verifyToken(token);
-      const context = claimsToContext(verified);
+      const { context, scopesDropped } = claimsToContext(verified);
       log({
         decision: 'allow',
         reason: 'token_valid',
         sub: clip(context.sub, 128),
         clientId: clip(context.clientId),
+        iss: clip(context.iss, 128),
         kid: clip(verified.header.kid),
+        ...(scopesDropped ? { scopesDropped } : {}),
         latencyMs: latencyMs(),
       });
       return allowPolicy(context.sub, resource, context);
@@ -67,7 +64,7 @@ export function createAuthorizer({
         log({
           decision: 'deny',
           reason: error.reason,
-          kid: unverifiedKid(event.authorizationToken),
+          ...unverifiedOrigin(event.authorizationToken),
           latencyMs: latencyMs(),
         });
         throw new Error('Unauthorized');
@@ -81,7 +78,7 @@ export function createAuthorizer({
         reason: failure.reason,
         detail: failure.message,
         cause: clip(causeMessage(failure), 200),
-        kid: unverifiedKid(event.authorizationToken),
+        ...unverifiedOrigin(event.authorizationToken),
         latencyMs: latencyMs(),
       });
       throw new Error(`AuthorizerFailure: ${failure.reason}`);
@@ -89,12 +86,18 @@ export function createAuthorizer({
   };
 }
 
-/** The kid of a refused token, for the log only: useful to spot rotation problems. */
-function unverifiedKid(authorization: string | undefined): string | undefined {
+/**
+ * Where a refused token says it comes from (its `iss` and `kid`), for the log only: useful to
+ * spot an issuer missing from the configuration, or a rotation problem. Clipped: untrusted.
+ */
+function unverifiedOrigin(authorization: string | undefined): { iss?: string; kid?: string } {
   try {
-    return clip(decodeProtectedHeader(bearerToken(authorization)).kid);
+    const token = bearerToken(authorization);
+    const iss = clip(decodeJwt(token).iss, 128);
+    const kid = clip(decodeProtectedHeader(token).kid);
+    return { ...(iss ? { iss } : {}), ...(kid ? { kid } : {}) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 

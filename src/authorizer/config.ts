@@ -3,34 +3,57 @@ import {
   readInteger,
   readList,
   readOptionalString,
-  readString,
   readUrl,
   type Env,
 } from '../shared/env.ts';
+import {
+  normaliseTyp,
+  PRESET_NAMES,
+  PRESETS,
+  TENANT_PLACEHOLDER,
+  type ClaimPath,
+  type PresetName,
+} from './presets.ts';
 
 /**
  * The authorizer's configuration, read once at cold start (see `handler.ts`). Every variable is
- * documented in README §Configuration.
+ * documented in README §Configuration and §Use it with your auth server.
  */
 export interface AuthorizerConfig {
-  /** Exact `iss` the tokens must carry. */
-  readonly issuer: string;
-  /** Accepted `aud` values; a token must name at least one. */
-  readonly audience: readonly string[];
-  /** Where the signing keys are. Unset: read `jwks_uri` from the issuer's discovery document. */
-  readonly jwksUrl: URL | undefined;
-  readonly algorithms: readonly string[];
-  /** The `typ` header a token must carry (RFC 9068: `at+jwt`); unset: not checked. */
-  readonly tokenType: string | undefined;
+  /** The trusted issuers; a token is checked against the one its `iss` names, and no other. */
+  readonly issuers: readonly IssuerConfig[];
   readonly clockToleranceSeconds: number;
-  /** The furthest ahead a token's `exp` may lie: a longer-lived token is refused. */
-  readonly maxTokenLifetimeSeconds: number;
   readonly jwks: {
     readonly timeoutMs: number;
     readonly cooldownMs: number;
     readonly cacheMaxAgeMs: number;
     readonly maxStaleMs: number;
   };
+}
+
+/** One trusted issuer, its preset's defaults applied. */
+export interface IssuerConfig {
+  /** Where the entry came from, for messages: `AUTH_ISSUERS[1]` or `AUTH_ISSUER`. */
+  readonly source: string;
+  /** The exact `iss`, or an Entra ID template with `{tenantid}` (then `tenants` is set). */
+  readonly issuer: string;
+  readonly preset: PresetName;
+  /** Accepted `aud` values (a token must name one); empty when the issuer sends none. */
+  readonly audience: readonly string[];
+  /** When set, the token's client id must be one of these. */
+  readonly clientIds: readonly string[] | undefined;
+  /** For a `{tenantid}` template: the tenants whose tokens are accepted. */
+  readonly tenants: readonly string[] | undefined;
+  /** Where the keys are; unset: `jwks_uri` from the issuer's discovery document. */
+  readonly jwksUrl: URL | undefined;
+  readonly algorithms: readonly string[];
+  readonly scopeClaims: readonly ClaimPath[];
+  readonly clientIdClaims: readonly string[];
+  /** Accepted `typ` headers, normalised; unset: not checked. */
+  readonly tokenTypes: readonly string[] | undefined;
+  readonly requiredClaims: readonly string[];
+  /** The furthest ahead `exp` may lie: a longer-lived token is refused. */
+  readonly maxTokenLifetimeSeconds: number;
 }
 
 // Asymmetric algorithms only. HS* would let anyone holding the public key (that is, everyone)
@@ -50,35 +73,46 @@ export const ASYMMETRIC_ALGORITHMS = [
 ] as const;
 export const DEFAULT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
 
+// A day: the longest access-token lifetime Cognito, Okta and Entra ID allow, and Auth0's default
+// (Auth0 can issue tokens for up to 30 days: raise this to match). Bounds what a leaked token is
+// worth and keeps `exp` a date every layer can hold (1e13 is not).
+const DEFAULT_MAX_TOKEN_LIFETIME = 86_400;
+const LIFETIME_RANGE = { min: 60, max: 31_536_000 };
+
+// The single-issuer shorthand: one `generic` entry.
+const SHORTHAND = [
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'AUTH_JWKS_URL',
+  'AUTH_ALGORITHMS',
+  'AUTH_TOKEN_TYPE',
+] as const;
+
+const ENTRY_FIELDS = new Set([
+  'issuer',
+  'preset',
+  'audience',
+  'clientIds',
+  'tenants',
+  'jwksUrl',
+  'algorithms',
+  'scopeClaims',
+  'tokenType',
+  'maxTokenLifetimeSeconds',
+]);
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export function loadAuthorizerConfig(env: Env): AuthorizerConfig {
-  const issuer = readString(env, 'AUTH_ISSUER');
-  readUrl('AUTH_ISSUER', issuer);
-  const jwksUrlRaw = readOptionalString(env, 'AUTH_JWKS_URL');
-
-  const algorithms = readList(env, 'AUTH_ALGORITHMS', DEFAULT_ALGORITHMS);
-  for (const alg of algorithms) {
-    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
-      throw new ConfigError(
-        'AUTH_ALGORITHMS',
-        `may list only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}), got "${alg}"`,
-      );
-    }
-  }
-  if (algorithms.length === 0)
-    throw new ConfigError('AUTH_ALGORITHMS', 'must list at least one algorithm');
-
-  const audience = readList(env, 'AUTH_AUDIENCE', []);
-  if (audience.length === 0) throw new ConfigError('AUTH_AUDIENCE', 'is required and is not set');
+  const maxTokenLifetimeSeconds = readInteger(env, 'AUTH_MAX_TOKEN_LIFETIME_SECONDS', {
+    fallback: DEFAULT_MAX_TOKEN_LIFETIME,
+    ...LIFETIME_RANGE,
+  });
+  const issuers = readOptionalString(env, 'AUTH_ISSUERS')
+    ? issuersFromJson(env, maxTokenLifetimeSeconds)
+    : [issuerFromShorthand(env, maxTokenLifetimeSeconds)];
 
   return Object.freeze({
-    issuer,
-    audience: Object.freeze(audience),
-    jwksUrl: jwksUrlRaw === undefined ? undefined : readUrl('AUTH_JWKS_URL', jwksUrlRaw),
-    algorithms: Object.freeze(algorithms),
-    // RFC 9068 access tokens say `typ: at+jwt`, which keeps an ID token (same issuer and keys,
-    // audience = a client id) from passing as an access token. Many issuers still send `JWT`
-    // for access tokens, so the check is opt-in.
-    tokenType: readOptionalString(env, 'AUTH_TOKEN_TYPE'),
+    issuers: Object.freeze(issuers),
     // A few seconds absorbs clock skew between the issuer and Lambda; more would stretch every
     // token's lifetime for nothing.
     clockToleranceSeconds: readInteger(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', {
@@ -86,22 +120,15 @@ export function loadAuthorizerConfig(env: Env): AuthorizerConfig {
       min: 0,
       max: 300,
     }),
-    // A day: the longest access-token lifetime Cognito, Okta and Entra ID allow, and Auth0's
-    // default (Auth0 can be set to issue tokens for up to 30 days: raise this to match). Bounds
-    // what a leaked token is worth and keeps `exp` a date every layer can hold (1e13 is not).
-    maxTokenLifetimeSeconds: readInteger(env, 'AUTH_MAX_TOKEN_LIFETIME_SECONDS', {
-      fallback: 86_400,
-      min: 60,
-      max: 31_536_000,
-    }),
     jwks: Object.freeze({
-      // A cold start without AUTH_JWKS_URL makes two requests in a row (discovery, then the
-      // JWKS), each with this timeout: at most 2 × 2 s stays under the authorizer function's 5 s
-      // timeout, so a hanging host ends in our own AuthorizerFailure (500, never an Allow) with a
-      // log line, rather than in a Lambda timeout that logs nothing.
+      // A cold start without a JWKS URL makes two requests in a row (discovery, then the JWKS),
+      // each with this timeout: at most 2 × 2 s stays under the authorizer function's 5 s
+      // timeout, so a hanging host ends in our own AuthorizerFailure (500, never an Allow) with
+      // a log line, rather than in a Lambda timeout that logs nothing.
       timeoutMs: readInteger(env, 'AUTH_JWKS_TIMEOUT_MS', { fallback: 1500, min: 100, max: 2000 }),
-      // An unknown `kid` triggers a refetch at most once per cooldown per container: rotation is
-      // picked up within seconds, and a flood of forged kids cannot turn us into a JWKS hammer.
+      // An unknown `kid` triggers a refetch at most once per cooldown per container and issuer:
+      // rotation is picked up within seconds, and a flood of forged kids cannot turn us into a
+      // JWKS hammer.
       cooldownMs:
         readInteger(env, 'AUTH_JWKS_COOLDOWN_SECONDS', { fallback: 30, min: 1, max: 3600 }) * 1000,
       // How long a key set is trusted before it is refreshed: this bounds how long a key the
@@ -125,4 +152,197 @@ export function loadAuthorizerConfig(env: Env): AuthorizerConfig {
         }) * 1000,
     }),
   });
+}
+
+function issuerFromShorthand(env: Env, maxTokenLifetimeSeconds: number): IssuerConfig {
+  const issuer = readOptionalString(env, 'AUTH_ISSUER');
+  if (!issuer)
+    throw new ConfigError('AUTH_ISSUER', 'is required and is not set (or set AUTH_ISSUERS)');
+  const jwksUrl = readOptionalString(env, 'AUTH_JWKS_URL');
+  const tokenType = readOptionalString(env, 'AUTH_TOKEN_TYPE');
+  return resolveEntry(
+    'AUTH_ISSUER',
+    {
+      issuer,
+      preset: 'generic',
+      audience: readList(env, 'AUTH_AUDIENCE', []),
+      algorithms: readList(env, 'AUTH_ALGORITHMS', DEFAULT_ALGORITHMS),
+      ...(jwksUrl ? { jwksUrl } : {}),
+      ...(tokenType ? { tokenType } : {}),
+    },
+    maxTokenLifetimeSeconds,
+    // The shorthand's fields are environment variables: name them in errors.
+    {
+      issuer: 'AUTH_ISSUER',
+      audience: 'AUTH_AUDIENCE',
+      jwksUrl: 'AUTH_JWKS_URL',
+      algorithms: 'AUTH_ALGORITHMS',
+      tokenType: 'AUTH_TOKEN_TYPE',
+    },
+  );
+}
+
+function issuersFromJson(env: Env, maxTokenLifetimeSeconds: number): IssuerConfig[] {
+  const both = SHORTHAND.filter((name) => readOptionalString(env, name));
+  if (both.length)
+    throw new ConfigError(
+      'AUTH_ISSUERS',
+      `is set together with ${both.join(', ')}: configure issuers one way, either AUTH_ISSUERS or the single-issuer variables`,
+    );
+  let entries: unknown;
+  try {
+    entries = JSON.parse(env.AUTH_ISSUERS!);
+  } catch (error) {
+    throw new ConfigError('AUTH_ISSUERS', `is not valid JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new ConfigError('AUTH_ISSUERS', 'must be a JSON array with one entry per issuer');
+  const issuers = entries.map((entry, i) =>
+    resolveEntry(`AUTH_ISSUERS[${i}]`, entry, maxTokenLifetimeSeconds),
+  );
+  const seen = new Map<string, string>();
+  for (const { issuer, source } of issuers) {
+    if (seen.has(issuer))
+      throw new ConfigError(`${source}.issuer`, `repeats ${seen.get(issuer)}'s issuer ${issuer}`);
+    seen.set(issuer, source);
+  }
+  return issuers;
+}
+
+type FieldNames = Partial<Record<string, string>>;
+
+/** One entry, checked field by field; an error names the entry and the field. */
+function resolveEntry(
+  source: string,
+  entry: unknown,
+  maxTokenLifetimeSeconds: number,
+  names: FieldNames = {},
+): IssuerConfig {
+  const where = (field: string) => names[field] ?? `${source}.${field}`;
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    throw new ConfigError(source, 'must be an object with at least "issuer" and "preset"');
+  const e = entry as Record<string, unknown>;
+  for (const field of Object.keys(e))
+    if (!ENTRY_FIELDS.has(field))
+      throw new ConfigError(
+        where(field),
+        `is not a field of an issuer entry (${[...ENTRY_FIELDS].join(', ')})`,
+      );
+
+  const presetName = e.preset ?? 'generic';
+  if (!(PRESET_NAMES as readonly unknown[]).includes(presetName))
+    throw new ConfigError(where('preset'), `must be one of ${PRESET_NAMES.join(', ')}`);
+  const preset = PRESETS[presetName as PresetName];
+
+  const issuer = text(e.issuer, where('issuer'));
+  const template = issuer.includes(TENANT_PLACEHOLDER);
+  if (template && presetName !== 'entra')
+    throw new ConfigError(where('issuer'), `may hold ${TENANT_PLACEHOLDER} with preset entra only`);
+  // No trailing-slash normalisation: the issuer is compared exactly (Auth0's ends in `/`).
+  readUrl(where('issuer'), issuer.replace(TENANT_PLACEHOLDER, 'tenant'));
+  const issuerProblem = preset.checkIssuer?.(issuer);
+  if (issuerProblem) throw new ConfigError(where('issuer'), issuerProblem);
+
+  const audience = optionalTexts(e.audience, where('audience'), true) ?? [];
+  if (preset.audience === 'required' && audience.length === 0)
+    throw new ConfigError(where('audience'), 'is required: the audience your API is known by');
+  if (preset.audience === 'absent' && audience.length > 0)
+    throw new ConfigError(
+      where('audience'),
+      `must be left out: ${presetName} access tokens carry no aud; list clientIds instead`,
+    );
+  const clientIds = optionalTexts(e.clientIds, where('clientIds'));
+  if (preset.audience === 'absent' && !clientIds?.length)
+    throw new ConfigError(
+      where('clientIds'),
+      `is required for ${presetName}: without aud, the client id is what says a token is for this API`,
+    );
+
+  const tenants = optionalTexts(e.tenants, where('tenants'));
+  if (template && !tenants?.length)
+    throw new ConfigError(
+      where('tenants'),
+      `is required with a ${TENANT_PLACEHOLDER} issuer: the tenant ids (GUIDs) whose tokens are accepted`,
+    );
+  if (!template && tenants)
+    throw new ConfigError(where('tenants'), `applies to a ${TENANT_PLACEHOLDER} issuer only`);
+  for (const tenant of tenants ?? [])
+    if (!GUID.test(tenant))
+      throw new ConfigError(where('tenants'), `lists "${tenant}", which is not a tenant id (GUID)`);
+
+  const algorithms =
+    optionalTexts(e.algorithms, where('algorithms')) ?? (DEFAULT_ALGORITHMS as readonly string[]);
+  if (algorithms.length === 0)
+    throw new ConfigError(where('algorithms'), 'must list at least one algorithm');
+  for (const alg of algorithms)
+    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg))
+      throw new ConfigError(
+        where('algorithms'),
+        `may list only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}), got "${alg}"`,
+      );
+
+  const jwksUrlText = e.jwksUrl === undefined ? undefined : text(e.jwksUrl, where('jwksUrl'));
+  const jwksUrl = jwksUrlText ?? preset.jwksUrl?.(issuer);
+
+  const tokenTypes = optionalTexts(e.tokenType, where('tokenType'), true) ?? preset.tokenTypes;
+  const maxLifetime = e.maxTokenLifetimeSeconds ?? maxTokenLifetimeSeconds;
+  if (
+    !Number.isInteger(maxLifetime) ||
+    (maxLifetime as number) < LIFETIME_RANGE.min ||
+    (maxLifetime as number) > LIFETIME_RANGE.max
+  )
+    throw new ConfigError(
+      where('maxTokenLifetimeSeconds'),
+      `must be an integer from ${LIFETIME_RANGE.min} to ${LIFETIME_RANGE.max}`,
+    );
+
+  return Object.freeze({
+    source,
+    issuer,
+    preset: presetName as PresetName,
+    audience: Object.freeze(audience),
+    clientIds: clientIds && Object.freeze(clientIds),
+    tenants: tenants && Object.freeze(tenants),
+    jwksUrl: jwksUrl === undefined ? undefined : readUrl(where('jwksUrl'), jwksUrl),
+    algorithms: Object.freeze([...algorithms]),
+    scopeClaims: Object.freeze(
+      scopeClaims(e.scopeClaims, where('scopeClaims')) ?? preset.scopeClaims,
+    ),
+    clientIdClaims: preset.clientIdClaims,
+    tokenTypes: tokenTypes && Object.freeze(tokenTypes.map(normaliseTyp)),
+    requiredClaims: preset.requiredClaims,
+    maxTokenLifetimeSeconds: maxLifetime as number,
+  });
+}
+
+function text(value: unknown, name: string): string {
+  if (typeof value === 'string' && value.trim()) return value.trim();
+  throw new ConfigError(
+    name,
+    value === undefined ? 'is required and is not set' : 'must be a non-empty string',
+  );
+}
+
+/** A list of strings, or (when `single`) one string standing for a list of one. */
+function optionalTexts(value: unknown, name: string, single = false): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (single && typeof value === 'string') return value.trim() ? [value.trim()] : [];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' && v.trim()))
+    return value.map((v: string) => v.trim());
+  throw new ConfigError(
+    name,
+    `must be ${single ? 'a string or ' : ''}an array of non-empty strings`,
+  );
+}
+
+function scopeClaims(value: unknown, name: string): ClaimPath[] | undefined {
+  if (value === undefined) return undefined;
+  const path = (v: unknown) =>
+    (typeof v === 'string' && v !== '') ||
+    (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s !== ''));
+  if (Array.isArray(value) && value.length > 0 && value.every(path)) return value as ClaimPath[];
+  throw new ConfigError(
+    name,
+    'must be a non-empty array of claim names, or of paths into nested claims (["realm_access", "roles"])',
+  );
 }

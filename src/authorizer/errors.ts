@@ -23,9 +23,12 @@ export const REJECT_REASONS = [
   'token_not_yet_valid',
   'issued_in_future',
   'lifetime_too_long',
-  'wrong_issuer',
+  'unknown_issuer',
+  'tenant_not_allowed',
   'wrong_audience',
+  'client_not_allowed',
   'wrong_token_type',
+  'graph_token',
   'missing_claim',
   'invalid_claim',
 ] as const;

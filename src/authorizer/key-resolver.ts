@@ -8,6 +8,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { isLocalHost, isTrustedUrl } from '../shared/env.ts';
+import type { AuthorizerConfig, IssuerConfig } from './config.ts';
 import { AuthorizerFailure } from './errors.ts';
 
 export interface KeyResolverOptions {
@@ -28,6 +29,20 @@ export interface KeyResolverOptions {
   readonly failureBackoffMs?: number;
   readonly now?: () => number;
 }
+
+/** The key resolver of one trusted issuer, with the shared JWKS settings. */
+export const keyResolverFor = (
+  issuer: Pick<IssuerConfig, 'issuer' | 'jwksUrl' | 'algorithms'>,
+  { jwks }: Pick<AuthorizerConfig, 'jwks'>,
+  overrides: Partial<KeyResolverOptions> = {},
+): JWTVerifyGetKey =>
+  createKeyResolver({
+    issuer: issuer.issuer,
+    jwksUrl: issuer.jwksUrl,
+    algorithms: issuer.algorithms,
+    ...jwks,
+    ...overrides,
+  });
 
 /**
  * Resolves a token's verification key from the issuer's JWKS, built on jose's

@@ -1,4 +1,6 @@
 import {
+  decodeJwt,
+  decodeProtectedHeader,
   errors,
   jwtVerify,
   type JWTPayload,
@@ -8,12 +10,17 @@ import {
   type ProtectedHeaderParameters,
 } from 'jose';
 import { assertCompactJws } from './compact-jws.ts';
-import type { AuthorizerConfig } from './config.ts';
+import { clientIdOf } from './claims-to-context.ts';
+import type { AuthorizerConfig, IssuerConfig } from './config.ts';
 import { AuthorizerFailure, TokenRejected, type RejectReason } from './errors.ts';
+import { createIssuerSelection, type SelectedIssuer } from './issuer-selection.ts';
+import { normaliseTyp, PRESETS } from './presets.ts';
 
 export interface VerifiedToken {
   readonly claims: JWTPayload & { sub: string; exp: number };
   readonly header: ProtectedHeaderParameters;
+  /** The trusted issuer that signed it. */
+  readonly issuer: IssuerConfig;
 }
 
 // API Gateway REST caps all request headers together at 10,240 bytes, so a longer token cannot
@@ -31,23 +38,42 @@ export const MAX_CANDIDATE_KEYS = 4;
 const MAX_SUB_LENGTH = 255;
 const CONTROL_CHARACTER = /\p{Cc}/u;
 
+interface PreparedIssuer {
+  readonly getKey: JWTVerifyGetKey;
+  readonly options: JWTVerifyOptions;
+}
+
 /**
- * Verifies a compact JWS access token with jose: signature against the issuer's keys, the
- * algorithm allowlist (checked by jose before any key is looked up), `iss`, `aud`, `exp` and
- * `nbf` with the clock tolerance. Before jose: the token must be the one canonical spelling of a
- * compact JWS. After jose: `exp` must be finite and at most the configured lifetime ahead, `iat`
- * not in the future, and `sub` a printable, bounded string (`exp` and `sub` are required: jose
- * checks `exp` only when it is present unless told, and a token without `sub` has no principal).
+ * Verifies a compact JWS access token, in this order:
+ * 1. the one canonical spelling of a compact JWS (compact-jws.ts);
+ * 2. the trusted issuer its `iss` names (issuer-selection.ts), and that issuer's header rules;
+ * 3. jose: the signature with that issuer's keys, its algorithm allowlist (checked before any key
+ *    is looked up), `iss`, `aud`, `exp` and `nbf` with the clock tolerance, required claims;
+ * 4. what jose leaves to us: the token type, the client, the tenant, the issuer's own claims
+ *    rules, a finite `exp` at most the lifetime ahead, `iat` not in the future, a printable `sub`.
  */
-export function createTokenVerifier(config: AuthorizerConfig, getKey: JWTVerifyGetKey) {
-  const options: JWTVerifyOptions = {
-    issuer: config.issuer,
-    audience: [...config.audience],
-    algorithms: [...config.algorithms],
-    clockTolerance: config.clockToleranceSeconds,
-    requiredClaims: ['exp', 'sub'],
-    ...(config.tokenType ? { typ: config.tokenType } : {}),
-  };
+export function createTokenVerifier(
+  config: AuthorizerConfig,
+  keysFor: (issuer: IssuerConfig) => JWTVerifyGetKey,
+) {
+  const select = createIssuerSelection(config.issuers);
+  const prepared = new Map<IssuerConfig, PreparedIssuer>(
+    config.issuers.map((issuer) => [
+      issuer,
+      {
+        getKey: keysFor(issuer),
+        options: {
+          issuer: issuer.issuer,
+          ...(issuer.audience.length ? { audience: [...issuer.audience] } : {}),
+          algorithms: [...issuer.algorithms],
+          clockTolerance: config.clockToleranceSeconds,
+          // jose checks `exp` only when present unless told; a token without `sub` has no
+          // principal to hand to API Gateway.
+          requiredClaims: ['exp', 'sub', ...issuer.requiredClaims],
+        },
+      },
+    ]),
+  );
 
   return async function verifyToken(token: string): Promise<VerifiedToken> {
     if (token.length > MAX_TOKEN_LENGTH)
@@ -56,21 +82,68 @@ export function createTokenVerifier(config: AuthorizerConfig, getKey: JWTVerifyG
         'token is longer than any header API Gateway accepts',
       );
     assertCompactJws(token);
+    const selected = select(unverifiedClaims(token).iss);
+    const { checkHeader } = PRESETS[selected.config.preset];
+    if (checkHeader) checkHeader(unverifiedHeader(token));
+    const { getKey, options } = prepared.get(selected.config)!;
+    const verifyOptions = selected.tenant ? { ...options, issuer: selected.iss } : options;
     let result: JWTVerifyResult;
     try {
-      result = await jwtVerify(token, getKey, options);
+      result = await jwtVerify(token, getKey, verifyOptions);
     } catch (error) {
       if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw classifyVerifyError(error);
-      result = await verifyWithCandidates(token, error, options);
+      result = await verifyWithCandidates(token, error, verifyOptions);
     }
     const { payload, protectedHeader } = result;
-    checkClaims(payload, config, Date.now() / 1000);
-    return { claims: payload as VerifiedToken['claims'], header: protectedHeader };
+    checkClaims(payload, protectedHeader, selected, config, Date.now() / 1000);
+    return {
+      claims: payload as VerifiedToken['claims'],
+      header: protectedHeader,
+      issuer: selected.config,
+    };
   };
 }
 
+// Header and claims before any verification: only to choose whose keys and rules apply.
+function unverifiedClaims(token: string): JWTPayload {
+  try {
+    return decodeJwt(token);
+  } catch (cause) {
+    throw new TokenRejected('malformed_token', 'the claims are not a JSON object', { cause });
+  }
+}
+
+function unverifiedHeader(token: string): ProtectedHeaderParameters {
+  try {
+    return decodeProtectedHeader(token);
+  } catch (cause) {
+    throw new TokenRejected('malformed_token', 'the header is not a JSON object', { cause });
+  }
+}
+
 /** The checks jose leaves to us, on claims whose signature has verified. */
-function checkClaims(payload: JWTPayload, config: AuthorizerConfig, now: number): void {
+function checkClaims(
+  payload: JWTPayload,
+  header: ProtectedHeaderParameters,
+  { config: issuer, tenant }: SelectedIssuer,
+  { clockToleranceSeconds }: AuthorizerConfig,
+  now: number,
+): void {
+  // jose compares one `typ`; an issuer may use several (Auth0: JWT or at+jwt).
+  if (
+    issuer.tokenTypes &&
+    !(typeof header.typ === 'string' && issuer.tokenTypes.includes(normaliseTyp(header.typ)))
+  )
+    throw new TokenRejected('wrong_token_type', `typ is not ${issuer.tokenTypes.join(' or ')}`);
+  if (tenant !== undefined && payload.tid !== tenant)
+    throw new TokenRejected('tenant_not_allowed', '"tid" differs from the tenant of "iss"');
+  if (issuer.clientIds && !issuer.clientIds.includes(clientIdOf(payload, issuer)))
+    throw new TokenRejected(
+      'client_not_allowed',
+      `the client is not in ${issuer.source}.clientIds`,
+    );
+  PRESETS[issuer.preset].checkClaims?.(payload);
+
   const { sub, exp, iat } = payload;
   if (typeof sub !== 'string' || sub.length === 0)
     throw new TokenRejected('invalid_claim', '"sub" must be a non-empty string');
@@ -79,14 +152,14 @@ function checkClaims(payload: JWTPayload, config: AuthorizerConfig, now: number)
   // JSON numbers such as 1e999 parse to Infinity, which jose accepts as a number: a token that
   // never expires. Only a finite expiry is one.
   if (!Number.isFinite(exp)) throw new TokenRejected('invalid_claim', '"exp" must be finite');
-  if ((exp as number) - now > config.maxTokenLifetimeSeconds + config.clockToleranceSeconds)
+  if ((exp as number) - now > issuer.maxTokenLifetimeSeconds + clockToleranceSeconds)
     throw new TokenRejected(
       'lifetime_too_long',
-      `"exp" is more than ${config.maxTokenLifetimeSeconds} s ahead`,
+      `"exp" is more than ${issuer.maxTokenLifetimeSeconds} s ahead`,
     );
   // jose checks `iat` only for its type (or with maxTokenAge, which we do not use): a token
   // issued in the future was minted by a skewed or hostile clock.
-  if (typeof iat === 'number' && iat - now > config.clockToleranceSeconds)
+  if (typeof iat === 'number' && iat - now > clockToleranceSeconds)
     throw new TokenRejected('issued_in_future', '"iat" is in the future');
 }
 
@@ -119,7 +192,7 @@ async function verifyWithCandidates(
 
 const CLAIM_REASONS: Readonly<Record<string, RejectReason>> = {
   nbf: 'token_not_yet_valid',
-  iss: 'wrong_issuer',
+  iss: 'unknown_issuer',
   aud: 'wrong_audience',
   typ: 'wrong_token_type',
 };

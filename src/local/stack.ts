@@ -14,12 +14,15 @@ export interface StackPorts {
   readonly api: number;
   readonly lambda: number;
   readonly issuer: number;
+  /** The second auth server the API trusts at the same time. */
+  readonly partner: number;
   readonly dynamo: number;
 }
 
 export interface StackOptions {
   readonly ports: StackPorts;
-  readonly keysFile: string;
+  /** Where each auth server keeps its private signing keys (created on first start). */
+  readonly keysDir: string;
   /** Where sls offline's output goes (default: kept in memory, shown if start-up fails). */
   readonly onOutput?: (chunk: string) => void;
   /** Extra environment for the functions (e.g. AUTH_* tuning). */
@@ -28,14 +31,23 @@ export interface StackOptions {
 
 export interface LocalStack {
   readonly apiUrl: string;
+  /** oidc-provider, trusted as an RFC 9068 issuer. */
   readonly auth: AuthServer;
+  /** A second oidc-provider with keys of its own, trusted at the same time (preset generic). */
+  readonly partner: AuthServer;
   readonly dynamoEndpoint: string;
   /** A token from the real token endpoint, for one of src/local/clients.json's clients. */
   tokenFor(clientId: string, scope?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
-export const DEFAULT_PORTS: StackPorts = { api: 3000, lambda: 3002, issuer: 4010, dynamo: 4567 };
+export const DEFAULT_PORTS: StackPorts = {
+  api: 3000,
+  lambda: 3002,
+  issuer: 4010,
+  partner: 4011,
+  dynamo: 4567,
+};
 export const STAGE = 'dev';
 // The table name serverless.yml gives the stage (`${self:service}-${sls:stage}-users`).
 export const USERS_TABLE = `two-layer-authz-${STAGE}-users`;
@@ -70,18 +82,18 @@ export async function assertPortsFree(ports: StackPorts): Promise<void> {
 /** Free loopback ports, for tests that run next to a developer's own `npm start`. */
 export async function freePorts(): Promise<StackPorts> {
   const servers = await Promise.all(
-    [0, 1, 2, 3].map(
+    [0, 1, 2, 3, 4].map(
       () =>
         new Promise<import('node:net').Server>((resolve) => {
           const server = createServer().listen(0, '127.0.0.1', () => resolve(server));
         }),
     ),
   );
-  const [api, lambda, issuer, dynamo] = servers.map(
+  const [api, lambda, issuer, partner, dynamo] = servers.map(
     (s) => (s.address() as import('node:net').AddressInfo).port,
-  ) as [number, number, number, number];
+  ) as [number, number, number, number, number];
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return { api, lambda, issuer, dynamo };
+  return { api, lambda, issuer, partner, dynamo };
 }
 
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
@@ -92,20 +104,25 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    const auth = await startAuthServer({ port: ports.issuer, keysFile: options.keysFile });
+    const auth = await startAuthServer({
+      port: ports.issuer,
+      keysFile: join(options.keysDir, 'jwks.json'),
+    });
     cleanups.push(() => auth.close());
+    const partner = await startAuthServer({
+      port: ports.partner,
+      keysFile: join(options.keysDir, 'partner-jwks.json'),
+    });
+    cleanups.push(() => partner.close());
     const dynamo: LocalDynamo = await startLocalDynamo(ports.dynamo, USERS_TABLE);
     cleanups.push(() => dynamo.close());
 
     const apiUrl = `http://127.0.0.1:${ports.api}/${STAGE}`;
     const offline = spawnOffline(ports, {
-      AUTH_ISSUER: auth.issuer,
-      AUTH_AUDIENCE: auth.audience,
-      // AUTH_JWKS_URL left empty: the authorizer reads jwks_uri from the issuer's discovery
-      // document, as it would for most production auth servers.
-      AUTH_JWKS_URL: '',
-      // oidc-provider issues RFC 9068 access tokens.
-      AUTH_TOKEN_TYPE: 'at+jwt',
+      // Two issuers at once, each verified with its own keys and rules. No jwksUrl: the
+      // authorizer reads jwks_uri from each issuer's discovery document, as it would for most
+      // production auth servers. oidc-provider issues RFC 9068 access tokens (typ at+jwt).
+      AUTH_ISSUERS: JSON.stringify(localIssuers(auth, partner)),
       // A rotated key is picked up within a second (the e2e tests rotate keys).
       AUTH_JWKS_COOLDOWN_SECONDS: '1',
       DYNAMODB_ENDPOINT: dynamo.endpoint,
@@ -118,6 +135,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     return {
       apiUrl,
       auth,
+      partner,
       dynamoEndpoint: dynamo.endpoint,
       tokenFor: (clientId, scope) => requestToken(auth, clientId, scope),
       stop: stopAll,
@@ -127,6 +145,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     throw error;
   }
 }
+
+/** The AUTH_ISSUERS entries of the local stack: what a user writes for their own servers. */
+export const localIssuers = (auth: AuthServer, partner: AuthServer) => [
+  { issuer: auth.issuer, preset: 'rfc9068', audience: auth.audience },
+  { issuer: partner.issuer, preset: 'generic', audience: partner.audience },
+];
 
 interface Offline {
   readonly child: ChildProcess;

@@ -12,6 +12,7 @@ const PORT_VARIABLES: Record<keyof StackPorts, string> = {
   api: 'LOCAL_API_PORT',
   lambda: 'LOCAL_LAMBDA_PORT',
   issuer: 'LOCAL_ISSUER_PORT',
+  partner: 'LOCAL_PARTNER_ISSUER_PORT',
   dynamo: 'LOCAL_DYNAMO_PORT',
 };
 
@@ -34,7 +35,7 @@ try {
   const ports = portsFromEnv();
   const stack = await startLocalStack({
     ports,
-    keysFile: join(ROOT, '.local', 'jwks.json'),
+    keysDir: join(ROOT, '.local'),
     // sls offline prints a line per request; --verbose shows them (the decision logs included).
     onOutput: (chunk) => {
       if (verbose) process.stdout.write(chunk);
@@ -48,6 +49,7 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
 
   API          ${stack.apiUrl}   (GET /me, GET|POST /users, GET|PATCH|DELETE /users/{userId})
   Auth server  ${stack.auth.issuer}   (discovery: /.well-known/openid-configuration)
+  2nd server   ${stack.partner.issuer}   (trusted at the same time, keys of its own)
   DynamoDB     ${stack.dynamoEndpoint}   (dynalite, in memory)
   Clients      ${clients}
 

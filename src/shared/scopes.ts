@@ -1,26 +1,13 @@
 /**
  * OAuth scopes, the one concept both layers share. Layer 1 normalises whatever the issuer put in
- * the token into one space-separated string (the RFC 6749 §3.3 form, and a context value API
- * Gateway accepts); layer 2 parses that string back and checks a route's required scopes.
+ * the token (scopes, roles, permissions) into one space-separated string of scope tokens (the RFC
+ * 6749 §3.3 form, and a context value API Gateway accepts); layer 2 parses that string back and
+ * checks a route's required scopes.
  */
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). Anything else is dropped rather
 // than passed on, so a crafted claim cannot smuggle separators or control characters downstream.
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-
-/**
- * Reads `scope` (RFC 8693 / RFC 9068: a space-separated string) or, failing that, `scp` (the
- * array form Okta and Azure AD use) and returns the unique, valid scope tokens in order.
- */
-export function scopesFromClaims(claims: Readonly<Record<string, unknown>>): string[] {
-  let raw: unknown[] = [];
-  if (typeof claims.scope === 'string') raw = claims.scope.split(' ');
-  else if (Array.isArray(claims.scp)) raw = claims.scp;
-  else if (typeof claims.scp === 'string') raw = claims.scp.split(' ');
-  const scopes = new Set<string>();
-  for (const s of raw) if (isScopeToken(s)) scopes.add(s);
-  return [...scopes];
-}
 
 /** A scope name a token can carry and a schema can require (RFC 6749 §3.3). */
 export const isScopeToken = (value: unknown): value is string =>

@@ -6,15 +6,18 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { JwtVerifier } from 'aws-jwt-verify';
-import { importJWK, jwtVerify, type CryptoKey } from 'jose';
+import { decodeJwt, importJWK, jwtVerify, type CryptoKey } from 'jose';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
 import { loadAuthorizerConfig } from '../../src/authorizer/config.ts';
 import { bearerToken } from '../../src/authorizer/bearer.ts';
+import { assertCompactJws } from '../../src/authorizer/compact-jws.ts';
+import { createIssuerSelection } from '../../src/authorizer/issuer-selection.ts';
 import { claimsToContext } from '../../src/authorizer/claims-to-context.ts';
-import { createKeyResolver } from '../../src/authorizer/key-resolver.ts';
+import { keyResolverFor } from '../../src/authorizer/key-resolver.ts';
 import { allowPolicy, stageWideResource } from '../../src/authorizer/policy.ts';
 import { createTokenVerifier } from '../../src/authorizer/verify-token.ts';
 import { silentLogger, type Logger } from '../../src/shared/log.ts';
+import { SHAPES } from '../support/issuer-tokens.ts';
 import { methodArn, startTestIssuer, type Alg, type TestIssuer } from '../support/issuer.ts';
 import { compare, type Stats } from './measure.ts';
 
@@ -37,6 +40,7 @@ export const VARIANTS = {
   awsJwtVerify: 'aws-jwt-verify verifySync (cached JWKS)',
   oursNoLog: 'our authorizer without its log line',
   ours: 'our authorizer: whole decision',
+  oursFiveIssuers: 'our authorizer, five issuers configured (AUTH_ISSUERS)',
 } as const;
 
 // The log line is part of our decision: serialise it as the real logger does, but keep the
@@ -93,12 +97,20 @@ async function compareVerifiers(
   });
   const authorize = createAuthorizer({ config, log: serialisingLogger });
   const authorizeSilently = createAuthorizer({ config, log: silentLogger });
-  const resolver = createKeyResolver({
-    issuer: config.issuer,
-    jwksUrl: config.jwksUrl,
-    algorithms: config.algorithms,
-    ...config.jwks,
+  // The test issuer last: the one the token names is found by its exact iss whatever its place.
+  const fiveIssuers = loadAuthorizerConfig({
+    AUTH_ISSUERS: JSON.stringify([
+      ...[SHAPES.cognito, SHAPES.auth0, SHAPES.okta, SHAPES.entra].map((shape) => shape.entry),
+      {
+        issuer: issuer.issuer,
+        preset: 'generic',
+        audience: issuer.audience,
+        jwksUrl: issuer.jwksUrl.href,
+      },
+    ]),
   });
+  const authorizeFive = createAuthorizer({ config: fiveIssuers, log: serialisingLogger });
+  const resolver = keyResolverFor(config.issuers[0]!, config);
   const joseOptions = {
     issuer: issuer.issuer,
     audience: issuer.audience,
@@ -130,6 +142,7 @@ async function compareVerifiers(
     [VARIANTS.awsJwtVerify]: () => aws.verifySync(token),
     [VARIANTS.oursNoLog]: () => authorizeSilently(event),
     [VARIANTS.ours]: () => authorize(event),
+    [VARIANTS.oursFiveIssuers]: () => authorizeFive(event),
   };
   // Every variant must succeed on this token before its timing means anything (and the first
   // call of ours fetches the JWKS, so the measured calls are warm).
@@ -151,15 +164,10 @@ async function stepCosts(issuer: TestIssuer): Promise<Record<string, number>> {
     AUTH_AUDIENCE: issuer.audience,
     AUTH_JWKS_URL: issuer.jwksUrl.href,
   });
-  const verified = await createTokenVerifier(
-    config,
-    createKeyResolver({
-      issuer: config.issuer,
-      jwksUrl: config.jwksUrl,
-      algorithms: config.algorithms,
-      ...config.jwks,
-    }),
-  )(token);
+  const verified = await createTokenVerifier(config, (trusted) => keyResolverFor(trusted, config))(
+    token,
+  );
+  const select = createIssuerSelection(config.issuers);
   const hot = (step: () => unknown) => {
     for (let i = 0; i < 20_000; i += 1) step();
     const started = process.hrtime.bigint();
@@ -168,9 +176,11 @@ async function stepCosts(issuer: TestIssuer): Promise<Record<string, number>> {
   };
   return {
     'Bearer header': hot(() => bearerToken(header)),
+    'canonical compact JWS': hot(() => assertCompactJws(token)),
+    'issuer selection (unverified iss)': hot(() => select(decodeJwt(token).iss)),
     'methodArn → stage-wide resource': hot(() => stageWideResource(arn)),
     'claims → context + policy': hot(() => {
-      const context = claimsToContext(verified);
+      const { context } = claimsToContext(verified);
       return allowPolicy(context.sub, 'arn', context);
     }),
     'log line': hot(() =>

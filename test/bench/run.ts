@@ -56,6 +56,8 @@ const summary: string[][] = [];
 // interleaved run (paired), and the fastest samples' ratio is shown beside it as the cost without
 // interference.
 const L1_GOAL = 1.1;
+// Issuer selection is one Map lookup on the token's iss: more issuers must cost next to nothing.
+const FIVE_ISSUERS_GOAL = 1.05;
 for (const { alg, stats, steps } of layer1) {
   const raw = stats[L1.raw]!;
   const jose = stats[L1.jose]!;
@@ -88,6 +90,19 @@ for (const { alg, stats, steps } of layer1) {
       `That is ${us(stepTotal)} µs of CPU, ${((100 * stepTotal) / jose.median).toFixed(1)} % of jose's median; ` +
       `the closed-loop difference (${us(ours.median - jose.median)} µs between medians) is larger than the work itself.`,
   );
+  const five = stats[L1.oursFiveIssuers]!;
+  const fivePaired = pairedRatio(five, ours);
+  sections.push(
+    `Five issuers configured (\`AUTH_ISSUERS\`: Cognito, Auth0, Okta, Entra ID multi-tenant, and the test issuer) ` +
+      `against the single-issuer configuration, same token: **${fivePaired.toFixed(2)}×** paired within rounds ` +
+      `(goal ≤ ${FIVE_ISSUERS_GOAL.toFixed(2)}×: ${goal(fivePaired <= FIVE_ISSUERS_GOAL)}); ${us(five.median)} µs against ${us(ours.median)} µs between the medians.`,
+  );
+  summary.push([
+    `layer 1 ${alg}: five issuers configured`,
+    `${us(five.median)} µs`,
+    `${fivePaired.toFixed(2)}× the single-issuer decision (paired)`,
+    goal(fivePaired <= FIVE_ISSUERS_GOAL),
+  ]);
   summary.push([
     `layer 1 ${alg}: our decision`,
     `${us(ours.median)} µs`,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
 import { loadAuthorizerConfig } from '../../src/authorizer/config.ts';
-import { createKeyResolver } from '../../src/authorizer/key-resolver.ts';
+import { keyResolverFor } from '../../src/authorizer/key-resolver.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import {
   createGatewayModel,
@@ -16,7 +16,10 @@ import {
 import { naiveAuthorizer } from '../gateway/cache-economics.ts';
 import { authorizerSettings, gatewayResponses, serviceGateway } from '../gateway/service.ts';
 import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
+import { SHAPES, type IssuerShape } from '../support/issuer-tokens.ts';
 import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
+import { json } from '../../src/http/respond.ts';
+import { routeHandler } from '../../src/http/route-handler.ts';
 
 /**
  * The real service (layer 1 authorizer, layer 2 handlers on dynalite, serverless.yml's routes,
@@ -51,14 +54,11 @@ function realAuthorizer(jwks: { now?: () => number } = {}): TokenAuthorizerFunct
     AUTH_AUDIENCE: issuer.audience,
     AUTH_JWKS_URL: issuer.jwksUrl.href,
   });
-  const getKey = createKeyResolver({
-    issuer: config.issuer,
-    jwksUrl: config.jwksUrl,
-    algorithms: config.algorithms,
-    ...config.jwks,
-    ...jwks,
+  return createAuthorizer({
+    config,
+    keysFor: (trusted) => keyResolverFor(trusted, config, jwks),
+    log: silentLogger,
   });
-  return createAuthorizer({ config, getKey, log: silentLogger });
 }
 
 async function serviceModel(
@@ -256,6 +256,125 @@ describe('layer 2 still authorizes behind a cached gateway Allow', () => {
     expect(after.statusCode).toBe(401);
     expect(after.json).toMatchObject({ code: 'invalid_token', error: 'invalid_token' });
     expect(model.stats().authorizerInvocations).toBe(1);
+  });
+});
+
+describe('presets through the gateway: the service trusting an Auth0 tenant beside its own issuer', () => {
+  // Auth0 with RBAC puts permissions in an array, the form "users:read" has in Auth0's own docs.
+  const AUTH0 = SHAPES.auth0;
+  const trustingBoth = () => {
+    const config = loadAuthorizerConfig({
+      AUTH_ISSUERS: JSON.stringify([
+        { ...AUTH0.entry, jwksUrl: issuer.jwksUrl.href },
+        { issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl.href },
+      ]),
+    });
+    return createAuthorizer({ config, log: silentLogger });
+  };
+  const auth0Token = (permissions: string[]) =>
+    issuer.signExactly(AUTH0.header, { ...AUTH0.claims(), scope: 'openid', permissions });
+
+  it('lets an Auth0 token with every permission reach every handler with one authorizer call', async () => {
+    const model = await serviceModel(trustingBoth());
+    const responses = await everyRouteTwice(model, await auth0Token(ALL_SCOPES.split(' ')));
+    const { actual, expected } = statusesOf(responses);
+    expect(actual).toEqual(expected);
+    expect(model.stats().authorizerInvocations).toBe(1);
+  });
+
+  it('refuses an Auth0 token with users:read only on the write routes (layer 2, 403)', async () => {
+    const model = await serviceModel(trustingBoth());
+    const token = await auth0Token(['users:read']);
+    const responses = new Map<string, number>();
+    for (const route of routes)
+      responses.set(route.name!, (await model.request(requestFor(route, token))).statusCode);
+    expect(Object.fromEntries(responses)).toEqual({
+      ...ADMIN_STATUS,
+      createUser: 403,
+      updateUser: 403,
+      deleteUser: 403,
+    });
+  });
+
+  it("still allows the service's own issuer beside it", async () => {
+    const model = await serviceModel(trustingBoth());
+    const response = await model.request(
+      REQUESTS.getMe!(await issuer.sign({ claims: { scope: ALL_SCOPES } })),
+    );
+    expect([response.statusCode, (response.json as { issuer?: string }).issuer]).toEqual([
+      200,
+      issuer.issuer,
+    ]);
+  });
+});
+
+describe('presets through the gateway: a route that names the issuer’s own scope or role', () => {
+  // A route of the user's own, as `routeHandler` builds any route, behind the real authorizer.
+  const ordersRoute = (scope: string): ModelRoute => ({
+    method: 'GET',
+    path: '/orders',
+    name: 'listOrders',
+    handler: routeHandler(
+      {
+        name: 'list-orders',
+        method: 'GET',
+        path: '/orders',
+        scopes: [scope],
+        hasBody: false,
+        maxBodyBytes: 16_384,
+        validate: () => true,
+      },
+      async (_event, caller) => json(200, { sub: caller.sub }),
+      { config: { corsOrigins: ['*'] }, log: silentLogger },
+    ) as unknown as ModelRoute['handler'],
+  });
+  const gatewayFor = (shape: IssuerShape, scope: string) =>
+    createGatewayModel({
+      routes: [ordersRoute(scope)],
+      authorizer: {
+        handler: createAuthorizer({
+          config: loadAuthorizerConfig({
+            AUTH_ISSUERS: JSON.stringify([{ ...shape.entry, jwksUrl: issuer.jwksUrl.href }]),
+          }),
+          log: silentLogger,
+        }),
+        ...authorizerSettings(),
+      },
+      gatewayResponses: gatewayResponses(),
+    });
+  const get = (model: GatewayModel, token: string) =>
+    model.request({ method: 'GET', path: '/orders', headers: bearer(token) });
+
+  it('a Cognito access token with the configured client id reaches a route needing its scope', async () => {
+    const model = gatewayFor(SHAPES.cognito, 'orders-api/orders.read');
+    const token = await issuer.signExactly(SHAPES.cognito.header, SHAPES.cognito.claims());
+    const response = await get(model, token);
+    expect([response.answeredBy, response.statusCode]).toEqual(['handler', 200]);
+  });
+
+  it('a Cognito ID token is refused at the gateway (401)', async () => {
+    const model = gatewayFor(SHAPES.cognito, 'orders-api/orders.read');
+    const token = await issuer.signExactly(SHAPES.cognito.header, {
+      ...SHAPES.cognito.claims(),
+      token_use: 'id',
+      aud: '3k9vq2mexample7h1n0d4r5s6t',
+    });
+    const response = await get(model, token);
+    expect([response.answeredBy, response.statusCode]).toEqual(['gateway', 401]);
+  });
+
+  it('an Entra ID app-only token passes a route whose x-scopes names its role', async () => {
+    const model = gatewayFor(SHAPES.entra, 'Orders.ReadWrite.All');
+    const { scp: _delegated, ...claims } = SHAPES.entra.claims();
+    const appOnly = await issuer.signExactly(SHAPES.entra.header, {
+      ...claims,
+      roles: ['Orders.ReadWrite.All'],
+    });
+    expect((await get(model, appOnly)).statusCode).toBe(200);
+    // A delegated token without that role is authenticated, then refused by the route (403).
+    const delegated = await issuer.signExactly(SHAPES.entra.header, SHAPES.entra.claims());
+    const refused = await get(model, delegated);
+    expect([refused.answeredBy, refused.statusCode]).toEqual(['handler', 403]);
   });
 });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { loadRouteTable, type RouteTable } from '../../src/routes/route-table.ts';
+import { SHAPES } from '../support/issuer-tokens.ts';
 
 /**
  * The route contract, read from what would be deployed: `sls package` builds the CloudFormation
@@ -187,6 +188,24 @@ describe('route contract (sls package output)', () => {
     expect(byFunction).toEqual(expected);
     const roles = functions.map(([, fn]) => JSON.stringify(fn.Properties.Role));
     expect(new Set(roles).size).toBe(roles.length);
+  });
+
+  it("leaves room in Lambda's 4 KB of environment for the authorizer trusting five issuers", () => {
+    // Lambda refuses a function whose environment variables, names and values, exceed 4 KB.
+    const [, authorizer] = ofType('AWS::Lambda::Function').find(([name]) =>
+      name.startsWith('Authorizer'),
+    )!;
+    const variables = (authorizer.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    const five = Object.values(SHAPES)
+      .slice(0, 5)
+      .map((shape) => ({ ...shape.entry, jwksUrl: `${String(shape.entry.issuer)}/keys` }));
+    const deployed = { ...variables, AUTH_ISSUERS: JSON.stringify(five) };
+    const bytes = Object.entries(deployed).reduce(
+      (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(String(value)),
+      0,
+    );
+    expect(bytes).toBeLessThan(4096);
   });
 
   it('has no orphan schema file', () => {

@@ -20,12 +20,17 @@ let stack: LocalStack;
 let stranger: AuthServer;
 let keysDir: string;
 const tokens: Record<string, string> = {};
+/** The same clients' tokens from the second auth server the stack trusts. */
+const partnerTokens: Record<string, string> = {};
 
 beforeAll(async () => {
   keysDir = mkdtempSync(join(tmpdir(), 'e2e-keys-'));
-  stack = await startLocalStack({ ports: await freePorts(), keysFile: join(keysDir, 'jwks.json') });
+  stack = await startLocalStack({ ports: await freePorts(), keysDir });
   stranger = await startAuthServer({ port: 0, keysFile: join(keysDir, 'stranger.json') });
-  for (const client of ['reader', 'writer', 'admin']) tokens[client] = await stack.tokenFor(client);
+  for (const client of ['reader', 'writer', 'admin']) {
+    tokens[client] = await stack.tokenFor(client);
+    partnerTokens[client] = await requestToken(stack.partner, client);
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -82,6 +87,13 @@ describe('tokens from the local auth server', () => {
       scopes: ['users:read', 'users:write'],
       issuer: stack.auth.issuer,
     });
+  });
+
+  it('come from either of the two trusted auth servers, each verified with its own keys', async () => {
+    const me = await call('GET', '/me', { token: partnerTokens.writer });
+    expect(me.status).toBe(200);
+    expect(me.json).toMatchObject({ sub: 'writer', issuer: stack.partner.issuer });
+    expect(stack.partner.currentKid()).not.toBe(stack.auth.currentKid());
   });
 
   it('are refused by the token endpoint for a scope the client may not have', async () => {
@@ -165,10 +177,14 @@ describe('each route, allowed and refused by scope', () => {
     },
   ];
 
-  it.each(cases)(
-    '$client: $method $path → $status',
-    async ({ client, method, path, missing, body, status }) => {
-      const reply = await call(method, path, { token: tokens[client]!, body });
+  const issued = [
+    ['the RFC 9068 auth server', tokens],
+    ['the second auth server', partnerTokens],
+  ] as const;
+  it.each(issued.flatMap(([issuer, from]) => cases.map((c) => ({ ...c, issuer, from }))))(
+    '$issuer, $client: $method $path → $status',
+    async ({ client, method, path, missing, body, status, from }) => {
+      const reply = await call(method, path, { token: from[client]!, body });
       expect(reply.status).toBe(status);
       if (status === 403) {
         expect(reply.contentType).toBe('application/problem+json');

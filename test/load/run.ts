@@ -15,7 +15,7 @@ const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 10);
 const keysDir = mkdtempSync(join(tmpdir(), 'load-keys-'));
 const stack = await startLocalStack({
   ports: await freePorts(),
-  keysFile: join(keysDir, 'jwks.json'),
+  keysDir,
 });
 try {
   const [reader, writer, admin] = (await Promise.all(

@@ -26,6 +26,17 @@ export function authorizerFor(
   return { authorize, logs, lastLog: () => logs.at(-1) };
 }
 
+/** The real authorizer trusting these AUTH_ISSUERS entries. */
+export function authorizerForIssuers(
+  entries: readonly Record<string, unknown>[],
+  env: Record<string, string> = {},
+): AuthorizerUnderTest {
+  const logs: LogEntry[] = [];
+  const config = loadAuthorizerConfig({ AUTH_ISSUERS: JSON.stringify(entries), ...env });
+  const authorize = createAuthorizer({ config, log: (entry) => logs.push(entry) });
+  return { authorize, logs, lastLog: () => logs.at(-1) };
+}
+
 export type Outcome =
   | { kind: 'allow'; result: APIGatewayAuthorizerResult }
   | { kind: 'unauthorized' }

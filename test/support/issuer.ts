@@ -52,6 +52,15 @@ export interface TestIssuer {
   /** Replaces what the JWKS endpoint answers: `keys` (default), an HTTP status, a delay, garbage. */
   setJwksBehaviour(behaviour: JwksBehaviour): void;
   sign(options?: Partial<TokenOptions>): Promise<string>;
+  /**
+   * Signs exactly these claims under exactly this header (alg and kid from the key unless the
+   * header names them): for tokens shaped as another auth server documents its own.
+   */
+  signExactly(
+    header: Record<string, unknown>,
+    claims: Record<string, unknown>,
+    key?: SigningKey,
+  ): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -123,6 +132,14 @@ export async function startTestIssuer(algs: Alg[] = ['RS256', 'ES256']): Promise
         if (v === undefined) delete (payload as Record<string, unknown>)[k];
       return new SignJWT(payload)
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header })
+        .sign(key.privateKey);
+    },
+    signExactly(header, claims, key = keys[0]!) {
+      const protectedHeader = { alg: key.alg, kid: key.kid, ...header };
+      for (const [k, v] of Object.entries(protectedHeader))
+        if (v === undefined) delete (protectedHeader as Record<string, unknown>)[k];
+      return new SignJWT(claims as JWTPayload)
+        .setProtectedHeader(protectedHeader as { alg: string })
         .sign(key.privateKey);
     },
     close: () =>

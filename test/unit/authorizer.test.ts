@@ -213,7 +213,7 @@ describe('refused tokens answer exactly Unauthorized (401) with a reason code', 
     [
       'a wrong issuer',
       async () => `Bearer ${await issuer.sign({ claims: { iss: 'https://evil.example' } })}`,
-      'wrong_issuer',
+      'unknown_issuer',
     ],
     [
       'a wrong audience',
@@ -276,7 +276,7 @@ describe('refused tokens answer exactly Unauthorized (401) with a reason code', 
     [
       'a token of another issuer signed with its own valid keys',
       async () => `Bearer ${await other.sign({ claims: { aud: issuer.audience } })}`,
-      'unknown_kid',
+      'unknown_issuer',
     ],
   ];
 
