@@ -29,7 +29,7 @@ export default tseslint.config(
   },
   {
     // Build tools, the local stack and tests are not Lambda functions.
-    files: ['src/tools/**', 'src/local/**', 'test/**'],
+    files: ['tools/**', 'local/**', 'test/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

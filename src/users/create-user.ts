@@ -1,6 +1,6 @@
 import route from '../generated/routes/create-user.js';
-import { json } from '../http/respond.ts';
-import { routeHandler } from '../http/route-handler.ts';
+import { json } from '../route-chain/respond.ts';
+import { routeHandler } from '../route-chain/route-handler.ts';
 import { assertMayGrantRole } from './grant-role.ts';
 import { userStore, type NewUser } from './store.ts';
 

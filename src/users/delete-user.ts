@@ -1,7 +1,7 @@
 import route from '../generated/routes/delete-user.js';
-import { HttpProblem } from '../http/problem.ts';
-import { noContent } from '../http/respond.ts';
-import { routeHandler } from '../http/route-handler.ts';
+import { HttpProblem } from '../route-chain/problem.ts';
+import { noContent } from '../route-chain/respond.ts';
+import { routeHandler } from '../route-chain/route-handler.ts';
 import { userStore } from './store.ts';
 
 const users = userStore();

@@ -1,6 +1,6 @@
 import route from '../generated/routes/get-me.js';
-import { json } from '../http/respond.ts';
-import { routeHandler } from '../http/route-handler.ts';
+import { json } from '../route-chain/respond.ts';
+import { routeHandler } from '../route-chain/route-handler.ts';
 
 /** GET /me: who the token says the caller is. Any authenticated caller (`x-scopes: []`). */
 export const handler = routeHandler(route, async (_event, caller) =>

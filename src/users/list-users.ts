@@ -1,6 +1,6 @@
 import route from '../generated/routes/list-users.js';
-import { json } from '../http/respond.ts';
-import { routeHandler } from '../http/route-handler.ts';
+import { json } from '../route-chain/respond.ts';
+import { routeHandler } from '../route-chain/route-handler.ts';
 import { userStore } from './store.ts';
 
 const users = userStore();

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { HttpProblem } from '../http/problem.ts';
+import { HttpProblem } from '../route-chain/problem.ts';
 import { configFromEnvironment } from '../shared/cold-start.ts';
 import { loadUsersConfig, type UsersConfig } from './config.ts';
 

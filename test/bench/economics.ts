@@ -1,10 +1,10 @@
-import type { TokenAuthorizerFunction } from '../gateway/api-gateway-model.ts';
+import type { TokenAuthorizerFunction } from '../../local/api-gateway/model.ts';
 import {
   naiveAuthorizer,
   runCacheScenario,
   type CacheScenarioResult,
-} from '../gateway/cache-economics.ts';
-import { authorizerSettings, serviceRouteShapes } from '../gateway/service.ts';
+} from '../support/cache-economics.ts';
+import { authorizerSettings, serviceRouteShapes } from '../../local/api-gateway/service.ts';
 import { authorizerFor } from '../support/authorizer.ts';
 import { startTestIssuer } from '../support/issuer.ts';
 

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import route from '../../src/generated/routes/create-user.js';
-import { json } from '../../src/http/respond.ts';
-import { routeHandler } from '../../src/http/route-handler.ts';
+import { json } from '../../src/route-chain/respond.ts';
+import { routeHandler } from '../../src/route-chain/route-handler.ts';
 import type { Logger } from '../../src/shared/log.ts';
 import { lambdaContext, proxyEvent } from '../support/events.ts';
 import { compare, type Stats } from './measure.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ModelRoute, TokenAuthorizerFunction } from '../gateway/api-gateway-model.ts';
-import { naiveAuthorizer, runCacheScenario } from '../gateway/cache-economics.ts';
-import { serviceRouteShapes } from '../gateway/service.ts';
+import type { ModelRoute, TokenAuthorizerFunction } from '../../local/api-gateway/model.ts';
+import { naiveAuthorizer, runCacheScenario } from '../support/cache-economics.ts';
+import { serviceRouteShapes } from '../../local/api-gateway/service.ts';
 import { authorizerFor } from '../support/authorizer.ts';
 import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 

@@ -12,14 +12,18 @@ import {
   type GatewayResponse,
   type ModelRoute,
   type TokenAuthorizerFunction,
-} from '../gateway/api-gateway-model.ts';
-import { naiveAuthorizer } from '../gateway/cache-economics.ts';
-import { authorizerSettings, gatewayResponses, serviceGateway } from '../gateway/service.ts';
+} from '../../local/api-gateway/model.ts';
+import { naiveAuthorizer } from '../support/cache-economics.ts';
+import {
+  authorizerSettings,
+  gatewayResponses,
+  serviceGateway,
+} from '../../local/api-gateway/service.ts';
 import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
 import { SHAPES, type IssuerShape } from '../support/issuer-tokens.ts';
 import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
-import { json } from '../../src/http/respond.ts';
-import { routeHandler } from '../../src/http/route-handler.ts';
+import { json } from '../../src/route-chain/respond.ts';
+import { routeHandler } from '../../src/route-chain/route-handler.ts';
 
 /**
  * The real service (layer 1 authorizer, layer 2 handlers on dynalite, serverless.yml's routes,

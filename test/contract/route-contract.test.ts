@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { loadRouteTable, type RouteTable } from '../../src/routes/route-table.ts';
+import { loadRouteTable, type RouteTable } from '../../tools/route-table.ts';
 import { SHAPES } from '../support/issuer-tokens.ts';
 
 /**

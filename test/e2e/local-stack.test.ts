@@ -3,13 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startAuthServer, type AuthServer } from '../../src/local/auth-server.ts';
-import {
-  freePorts,
-  requestToken,
-  startLocalStack,
-  type LocalStack,
-} from '../../src/local/stack.ts';
+import { startAuthServer, type AuthServer } from '../../local/auth-server.ts';
+import { freePorts, requestToken, startLocalStack, type LocalStack } from '../../local/stack.ts';
 
 /**
  * End to end over real HTTP: the stack `npm start` runs (oidc-provider, dynalite, sls offline
@@ -220,7 +215,7 @@ describe('what the authorizer refuses', () => {
   it('an expired token: 401 invalid_token', async () => {
     const shortLived = await stack.tokenFor('shortlived');
     expect((await call('GET', '/me', { token: shortLived })).status).toBe(200);
-    // Its lifetime is 2 s (src/local/clients.json).
+    // Its lifetime is 2 s (local/clients.json).
     await sleep(2600);
     const reply = await call('GET', '/me', { token: shortLived });
     expect(reply.status).toBe(401);

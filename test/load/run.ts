@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { freePorts, startLocalStack } from '../../src/local/stack.ts';
+import { freePorts, startLocalStack } from '../../local/stack.ts';
 
 const AMOUNT = Number(process.env.LOAD_REQUESTS ?? 6000);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 10);

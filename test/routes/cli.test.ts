@@ -24,7 +24,7 @@ async function run(tool: string, args: string[] = [], root = ROOT): Promise<Run>
   try {
     const { stdout, stderr } = await promisify(execFile)(
       NODE,
-      [join(ROOT, 'src', 'tools', tool), ...args],
+      [join(ROOT, 'tools', tool), ...args],
       { cwd: ROOT, env: { ...process.env, ROUTES_ROOT: root } },
     );
     return { code: 0, stdout, stderr };

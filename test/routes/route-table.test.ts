@@ -2,10 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileErrors, validate } from '@readme/openapi-parser';
-import { buildOpenApiDocument } from '../../src/routes/openapi-document.ts';
-import { loadRouteTable, type RouteProblemCode } from '../../src/routes/route-table.ts';
-import { formatRouteTable } from '../../src/tools/routes.ts';
-import { DEFAULT_TOKEN_URL, openApiErrors, openApiFor } from '../../src/tools/openapi.ts';
+import { buildOpenApiDocument } from '../../tools/openapi-document.ts';
+import { loadRouteTable, type RouteProblemCode } from '../../tools/route-table.ts';
+import { formatRouteTable } from '../../tools/routes.ts';
+import { DEFAULT_TOKEN_URL, openApiErrors, openApiFor } from '../../tools/openapi.ts';
 import { GET_THING, project, type Fixture } from './fixture-project.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { startLocalDynamo, type LocalDynamo } from '../../src/local/dynamo.ts';
+import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo.ts';
 
 export type { LocalDynamo };
 

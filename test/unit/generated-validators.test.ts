@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 it('keeps the generated route validators in step with schemas/ (run `npm run schemas` after an edit)', () => {
-  const output = execFileSync(process.execPath, ['src/tools/build-validators.ts', '--check'], {
+  const output = execFileSync(process.execPath, ['tools/compile-schemas.ts', '--check'], {
     cwd: root,
     encoding: 'utf8',
   });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadRouteTable, readServerlessYml } from '../../src/routes/route-table.ts';
+import { loadRouteTable, readServerlessYml } from '../../tools/route-table.ts';
 import type {
   GatewayModelOptions,
   GatewayResponseTemplate,
@@ -8,7 +8,7 @@ import type {
   ModelRoute,
   ProxyHandler,
   TokenAuthorizerFunction,
-} from './api-gateway-model.ts';
+} from './model.ts';
 
 /**
  * This service as API Gateway would deploy it: each http route of serverless.yml (through the

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { isScopeToken } from '../shared/scopes.ts';
+import { isScopeToken } from '../src/shared/scopes.ts';
 
 /**
  * Route loading: the one place that reads `schemas/*.json`, checks the route metadata and

@@ -9,8 +9,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { DEFAULT_PORTS } from '../local/stack.ts';
-import { buildOpenApiDocument } from '../routes/openapi-document.ts';
-import { loadRouteTable } from '../routes/route-table.ts';
+import { buildOpenApiDocument } from './openapi-document.ts';
+import { loadRouteTable } from './route-table.ts';
 import { formatProblems } from './lint-routes.ts';
 
 // The local auth server's token endpoint (`npm start`); set OPENAPI_TOKEN_URL for yours.
@@ -42,7 +42,7 @@ export async function openApiErrors(
 }
 
 if (import.meta.main) {
-  const root = process.env.ROUTES_ROOT ?? join(import.meta.dirname, '..', '..');
+  const root = process.env.ROUTES_ROOT ?? join(import.meta.dirname, '..');
   const outIndex = process.argv.indexOf('--out');
   const out = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
   try {

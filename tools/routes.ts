@@ -3,7 +3,7 @@
  * (all of them), schema file, authorizer TTL. `--json` prints the same rows for tools.
  */
 import { join } from 'node:path';
-import { loadRouteTable, type RouteRow } from '../routes/route-table.ts';
+import { loadRouteTable, type RouteRow } from './route-table.ts';
 
 const ANY_CALLER = '(any authenticated caller)';
 
@@ -27,7 +27,7 @@ export function formatRouteTable(routes: readonly RouteRow[]): string {
 }
 
 if (import.meta.main) {
-  const table = loadRouteTable(process.env.ROUTES_ROOT ?? join(import.meta.dirname, '..', '..'));
+  const table = loadRouteTable(process.env.ROUTES_ROOT ?? join(import.meta.dirname, '..'));
   if (process.argv.includes('--json'))
     process.stdout.write(`${JSON.stringify(table.routes, null, 2)}\n`);
   else process.stdout.write(`${formatRouteTable(table.routes)}\n`);

@@ -36,7 +36,7 @@ export interface LocalStack {
   /** A second oidc-provider with keys of its own, trusted at the same time (preset generic). */
   readonly partner: AuthServer;
   readonly dynamoEndpoint: string;
-  /** A token from the real token endpoint, for one of src/local/clients.json's clients. */
+  /** A token from the real token endpoint, for one of local/clients.json's clients. */
   tokenFor(clientId: string, scope?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -51,7 +51,7 @@ export const DEFAULT_PORTS: StackPorts = {
 export const STAGE = 'dev';
 // The table name serverless.yml gives the stage (`${self:service}-${sls:stage}-users`).
 export const USERS_TABLE = `two-layer-authz-${STAGE}-users`;
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = join(import.meta.dirname, '..');
 const READY_TIMEOUT_MS = 90_000;
 
 export class PortInUseError extends Error {
@@ -243,7 +243,7 @@ export async function requestToken(
   scope?: string,
 ): Promise<string> {
   const client = auth.clients.find((c) => c.id === clientId);
-  if (!client) throw new Error(`no local client "${clientId}" in src/local/clients.json`);
+  if (!client) throw new Error(`no local client "${clientId}" in local/clients.json`);
   const response = await fetch(auth.tokenUrl, {
     method: 'POST',
     headers: {

@@ -9,14 +9,14 @@
  * public.
  */
 import { join } from 'node:path';
-import { loadRouteTable, type RouteProblem } from '../routes/route-table.ts';
+import { loadRouteTable, type RouteProblem } from './route-table.ts';
 
 export function formatProblems(problems: readonly RouteProblem[]): string {
   return problems.map((p) => `${p.file}: ${p.message} [${p.code}]`).join('\n');
 }
 
 if (import.meta.main) {
-  const table = loadRouteTable(process.env.ROUTES_ROOT ?? join(import.meta.dirname, '..', '..'));
+  const table = loadRouteTable(process.env.ROUTES_ROOT ?? join(import.meta.dirname, '..'));
   if (table.problems.length) {
     process.stderr.write(`${formatProblems(table.problems)}\n`);
     process.stderr.write(`lint:routes: ${table.problems.length} problem(s)\n`);

@@ -5,7 +5,7 @@ import {
   InvalidAuthorizerOutput,
   parseAuthorizerOutput,
   type PolicyDecision,
-} from './iam-policy.ts';
+} from '../../local/api-gateway/iam-policy.ts';
 
 const ARN = 'arn:aws:execute-api:us-east-1:123456789012:a1b2c3/prod/GET/pets/a1b2';
 const ROOT_ARN = 'arn:aws:execute-api:us-east-1:123456789012:a1b2c3/Prod/GET/';

@@ -6,7 +6,7 @@ import {
   type GatewayModelOptions,
   type ModelRoute,
   type TokenAuthorizerFunction,
-} from './api-gateway-model.ts';
+} from '../../local/api-gateway/model.ts';
 
 /**
  * The model's own behaviour, with scripted authorizers and handlers: cache, identity checks,

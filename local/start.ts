@@ -4,10 +4,10 @@
  * LOCAL_API_PORT, LOCAL_LAMBDA_PORT, LOCAL_ISSUER_PORT, LOCAL_DYNAMO_PORT.
  */
 import { join } from 'node:path';
-import { readInteger } from '../shared/env.ts';
+import { readInteger } from '../src/shared/env.ts';
 import { DEFAULT_PORTS, PortInUseError, startLocalStack, type StackPorts } from './stack.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = join(import.meta.dirname, '..');
 const PORT_VARIABLES: Record<keyof StackPorts, string> = {
   api: 'LOCAL_API_PORT',
   lambda: 'LOCAL_LAMBDA_PORT',

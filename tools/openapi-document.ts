@@ -1,5 +1,5 @@
-import { PROBLEM_TYPE_PREFIX, PROBLEMS } from '../http/problem.ts';
-import { pathParameterNames, type RouteSchema } from './route-schema.ts';
+import { PROBLEM_TYPE_PREFIX, PROBLEMS } from '../src/route-chain/problem.ts';
+import { pathParameterNames, type RouteSchema } from './schema-files.ts';
 import type { RouteRow } from './route-table.ts';
 
 /**

@@ -3,7 +3,7 @@ import {
   type GatewayModelOptions,
   type ModelRoute,
   type TokenAuthorizerFunction,
-} from './api-gateway-model.ts';
+} from '../../local/api-gateway/model.ts';
 
 /**
  * The cache scenario the contract tests and the benchmark share: N tokens each call every route

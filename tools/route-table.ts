@@ -9,7 +9,7 @@ import {
   RouteSchemaError,
   type RouteSchema,
   type RouteSchemaProblem,
-} from './route-schema.ts';
+} from './schema-files.ts';
 
 /**
  * The one place that joins serverless.yml's http events with the schema files: the route table
