@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAuthServer, type AuthServer } from './auth-server.ts';
+import { DEFAULT_PORTS as LOCAL_DEFAULT_PORTS, LOCAL_STAGE } from '../tools/local-endpoints.ts';
 import { startLocalDynamo, type LocalDynamo } from './dynamo.ts';
 
 /**
@@ -41,14 +42,8 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_PORTS: StackPorts = {
-  api: 3000,
-  lambda: 3002,
-  issuer: 4010,
-  partner: 4011,
-  dynamo: 4567,
-};
-export const STAGE = 'dev';
+export const DEFAULT_PORTS: StackPorts = LOCAL_DEFAULT_PORTS;
+export const STAGE = LOCAL_STAGE;
 // The table name serverless.yml gives the stage (`${self:service}-${sls:stage}-users`).
 export const USERS_TABLE = `two-layer-authz-${STAGE}-users`;
 const ROOT = join(import.meta.dirname, '..');

@@ -8,16 +8,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { compileErrors, validate } from '@readme/openapi-parser';
-import { DEFAULT_PORTS } from '../local/stack.ts';
+import { formatProblems } from './lint-rules.ts';
+import { LOCAL_TOKEN_URL } from './local-endpoints.ts';
 import { buildOpenApiDocument } from './openapi-document.ts';
 import { loadRouteTable } from './route-table.ts';
-import { formatProblems } from './lint-routes.ts';
 
 // The local auth server's token endpoint (`npm start`); set OPENAPI_TOKEN_URL for yours.
-export const DEFAULT_TOKEN_URL = `http://127.0.0.1:${DEFAULT_PORTS.issuer}/token`;
+export const DEFAULT_TOKEN_URL = LOCAL_TOKEN_URL;
 
-export function openApiFor(root: string, tokenUrl = DEFAULT_TOKEN_URL) {
-  const table = loadRouteTable(root);
+export async function openApiFor(root: string, tokenUrl = DEFAULT_TOKEN_URL) {
+  const table = await loadRouteTable(root);
   if (table.problems.length) throw new Error(formatProblems(table.problems));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     name: string;
@@ -46,7 +46,7 @@ if (import.meta.main) {
   const outIndex = process.argv.indexOf('--out');
   const out = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
   try {
-    const document = openApiFor(root, process.env.OPENAPI_TOKEN_URL || undefined);
+    const document = await openApiFor(root, process.env.OPENAPI_TOKEN_URL || undefined);
     const errors = await openApiErrors(document);
     if (errors) {
       process.stderr.write(`${errors}\nopenapi: the generated document is not valid OpenAPI\n`);

@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parse } from 'yaml';
+import type { LintRule, RouteProblem } from './lint-rules.ts';
 import {
   createSchemaCompiler,
   HTTP_METHODS,
@@ -8,17 +8,26 @@ import {
   pathParameterNames,
   RouteSchemaError,
   type RouteSchema,
-  type RouteSchemaProblem,
 } from './schema-files.ts';
+import {
+  resolvedServiceConfig,
+  ServerlessConfigError,
+  type FunctionConfig,
+  type PrintOptions,
+  type ServiceConfig,
+} from './serverless-config.ts';
 
 /**
- * The one place that joins serverless.yml's http events with the schema files: the route table
- * (`npm run routes`), the route lint (`npm run lint:routes`, CI), the OpenAPI writer and the
- * route contract test all read routes through here. Build-time only.
+ * The join of the schema files with the routes Serverless resolved from serverless.yml: the
+ * route table (`npm run routes`), the route lint (`npm run lint:routes`, CI), the OpenAPI writer,
+ * the contract tests and the API Gateway model read routes through here. Only what Serverless
+ * cannot know is checked here: which schema belongs to which route, path parameters, one route
+ * per function, scopes declared, and that every route is behind our token authorizer with an
+ * explicit TTL. Build-time only.
  */
 export interface RouteRow {
   readonly method: string;
-  /** `/users/{userId}`: serverless.yml's path with a leading slash. */
+  /** `/users/{userId}`: the http event's path with a leading slash. */
   readonly path: string;
   /** The serverless.yml function that serves the route. */
   readonly function: string;
@@ -29,39 +38,25 @@ export interface RouteRow {
   readonly schemaFile: string | undefined;
   /** Our TOKEN authorizer's function name; undefined when the route is not behind it. */
   readonly authorizer: string | undefined;
-  /** `resultTtlInSeconds` resolved against `params.default`; undefined when not set or not valid. */
+  /** `resultTtlInSeconds` as Serverless resolved it; undefined when not an explicit integer. */
   readonly authorizerTtl: number | undefined;
-}
-
-export type RouteProblemCode =
-  | RouteSchemaProblem
-  | 'serverless_yml_unreadable'
-  | 'function_not_a_map'
-  | 'events_not_a_list'
-  | 'exposed_outside_rest_api'
-  | 'method_unsupported'
-  | 'route_without_schema'
-  | 'schema_without_route'
-  | 'schema_invalid'
-  | 'path_parameters_mismatch'
-  | 'body_object_unbounded'
-  | 'duplicate_route'
-  | 'function_serves_several_routes'
-  | 'authorizer_missing'
-  | 'authorizer_not_ours'
-  | 'authorizer_ttl_not_explicit'
-  | 'authorizer_settings_differ';
-
-export interface RouteProblem {
-  readonly file: string;
-  readonly code: RouteProblemCode;
-  readonly message: string;
 }
 
 export interface RouteTable {
   readonly routes: readonly RouteRow[];
   readonly schemas: readonly RouteSchema[];
   readonly problems: readonly RouteProblem[];
+  /** What Serverless resolved; undefined when it could not (a problem says why). */
+  readonly config: ServiceConfig | undefined;
+}
+
+/** The authorizer's settings as API Gateway keeps them (one set per authorizer). */
+export interface AuthorizerSettings {
+  readonly name: string;
+  readonly type: string;
+  readonly resultTtlInSeconds: unknown;
+  readonly identitySource: string;
+  readonly identityValidationExpression: string | undefined;
 }
 
 interface HttpEvent {
@@ -70,25 +65,9 @@ interface HttpEvent {
   readonly authorizer?: unknown;
 }
 
-interface ServerlessFunction {
-  readonly handler?: string;
-  readonly url?: unknown;
-  readonly events?: unknown;
-}
-
-interface ServerlessYml {
-  readonly params?: { readonly default?: Record<string, unknown> };
-  readonly functions?: unknown;
-}
-
 const SERVERLESS_YML = 'serverless.yml';
 // API Gateway's range for resultTtlInSeconds (0 turns the cache off).
 const MAX_TTL = 3600;
-// API Gateway's TTL when the authorizer leaves it unset, and what Serverless deploys for a value
-// parseInt cannot read.
-const DEFAULT_TTL = 300;
-const TTL_FORMS =
-  'write an integer 0–3600 as a YAML integer or a string of digits, directly or through ${param:…}';
 /** The handler of our TOKEN authorizer: the only function a route may name as its authorizer. */
 export const AUTHORIZER_HANDLER = 'src/authorizer/handler.handler';
 
@@ -103,47 +82,46 @@ const OTHER_HTTP_EVENTS: Readonly<Record<string, string>> = {
   cloudFront: 'a CloudFront (Lambda@Edge) trigger',
 };
 
-export function readServerlessYml(root: string): ServerlessYml {
-  // `merge: true` resolves `<<:` merge keys; plain aliases (`authorizer: *authorizer`) resolve
-  // either way. Serverless variables other than `${param:...}` are left as written.
-  return parse(readFileSync(join(root, SERVERLESS_YML), 'utf8'), { merge: true }) as ServerlessYml;
-}
-
-/**
- * Every http event of serverless.yml joined with its schema file by method and path, and every
- * problem found on the way. Never throws for a broken project: problems are data.
- */
-export function loadRouteTable(root: string): RouteTable {
+/** Reads the schema files and asks Serverless for the resolved configuration, then joins them. */
+export async function loadRouteTable(
+  root: string,
+  options: PrintOptions = {},
+): Promise<RouteTable> {
   const problems: RouteProblem[] = [];
   const schemas = loadSchemas(root, problems);
-  let definition: ServerlessYml;
+  let config: ServiceConfig;
   try {
-    definition = readServerlessYml(root);
+    config = await resolvedServiceConfig(root, options);
   } catch (error) {
+    if (!(error instanceof ServerlessConfigError)) throw error;
     problems.push({
       file: SERVERLESS_YML,
-      code: 'serverless_yml_unreadable',
-      message: `cannot be read (${(error as Error).message.split('\n')[0]})`,
+      code: 'serverless_config_unreadable',
+      message: `Serverless cannot resolve it: ${error.message}`,
     });
-    return { routes: [], schemas, problems };
+    return { routes: [], schemas, problems, config: undefined };
   }
+  const table = routeTableOf(config, schemas);
+  return { ...table, problems: [...problems, ...table.problems] };
+}
 
-  const functions = functionsOf(definition, problems);
+/** The route table of a resolved configuration and its schema files. Problems are data. */
+export function routeTableOf(config: ServiceConfig, schemas: readonly RouteSchema[]): RouteTable {
+  const problems: RouteProblem[] = [];
   const bySchemaRoute = new Map<string, RouteSchema[]>();
   for (const schema of schemas) {
     const key = routeKey(schema.method, schema.path);
     bySchemaRoute.set(key, [...(bySchemaRoute.get(key) ?? []), schema]);
   }
-  for (const [key, claimed] of bySchemaRoute) {
+  for (const [key, claimed] of bySchemaRoute)
     if (claimed.length > 1)
       problems.push({
         file: claimed[1]!.file,
         code: 'duplicate_route',
         message: `declares "${key}", already declared by ${claimed[0]!.file}`,
       });
-  }
 
-  const events = httpEventsOf(functions, problems);
+  const events = httpEventsOf(config.functions, problems);
   const eventKeys = new Set(events.map((e) => routeKey(e.http.method, e.http.path)));
   const unmatchedSchemas = schemas
     .filter((s) => !eventKeys.has(routeKey(s.method, s.path)))
@@ -153,18 +131,17 @@ export function loadRouteTable(root: string): RouteTable {
     .map((e) => ({ ...e.http, where: `${SERVERLESS_YML} (function ${e.name})` }));
 
   const routes: RouteRow[] = [];
-  const byAuthorizer = new Map<string, { where: string; settings: DeployedAuthorizer }[]>();
+  const byAuthorizer = new Map<string, { where: string; settings: AuthorizerSettings }[]>();
   const seen = new Map<string, string>();
   for (const { name, fn, http } of events) {
     const key = routeKey(http.method, http.path);
     const where = `${SERVERLESS_YML} (function ${name}, ${key})`;
-    if (seen.has(key)) {
+    if (seen.has(key))
       problems.push({
         file: where,
         code: 'duplicate_route',
         message: `the route is already served by function ${seen.get(key)}`,
       });
-    }
     seen.set(key, name);
     const schema = bySchemaRoute.get(key)?.[0];
     if (!(HTTP_METHODS as readonly string[]).includes(http.method))
@@ -175,12 +152,12 @@ export function loadRouteTable(root: string): RouteTable {
         code: 'route_without_schema',
         message: `no file in schemas/ has "x-route": "${key}"${nearMiss(http, unmatchedSchemas)}; add one that declares the route's x-scopes`,
       });
-    const authorizer = authorizerOf(http.authorizer, definition, functions);
+    const authorizer = authorizerOf(http.authorizer, config.functions);
     if (authorizer.problem) problems.push({ file: where, ...authorizer.problem });
-    if (authorizer.deployed)
-      byAuthorizer.set(authorizer.deployed.name, [
-        ...(byAuthorizer.get(authorizer.deployed.name) ?? []),
-        { where: `function ${name}, ${key}`, settings: authorizer.deployed },
+    if (authorizer.settings)
+      byAuthorizer.set(authorizer.settings.name, [
+        ...(byAuthorizer.get(authorizer.settings.name) ?? []),
+        { where: `function ${name}, ${key}`, settings: authorizer.settings },
       ]);
     routes.push({
       method: http.method,
@@ -194,16 +171,23 @@ export function loadRouteTable(root: string): RouteTable {
     });
   }
   problems.push(...authorizerDisagreements(byAuthorizer), ...sharedFunctions(events));
-  for (const schema of schemas) {
+  for (const schema of schemas)
     if (!seen.has(routeKey(schema.method, schema.path)))
       problems.push({
         file: schema.file,
         code: 'schema_without_route',
         message: `"x-route": "${schema.method} ${schema.path}" matches no http event in ${SERVERLESS_YML}${nearMiss(schema, unmatchedEvents)}`,
       });
-  }
   routes.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
-  return { routes, schemas, problems };
+  return { routes, schemas, problems, config };
+}
+
+/** The settings of the authorizer the routes share (the lint pins that they agree). */
+export function authorizerSettingsOf(config: ServiceConfig): AuthorizerSettings | undefined {
+  for (const { http } of httpEventsOf(config.functions, []))
+    if (typeof http.authorizer === 'object' && http.authorizer !== null)
+      return settingsOf(http.authorizer as Record<string, unknown>);
+  return undefined;
 }
 
 /**
@@ -224,42 +208,15 @@ function sharedFunctions(events: readonly { name: string; http: HttpEvent }[]): 
     }));
 }
 
-/** `functions:` as a map of function name → definition; anything else is a problem. */
-function functionsOf(
-  definition: ServerlessYml,
-  problems: RouteProblem[],
-): Record<string, ServerlessFunction> {
-  const functions = definition.functions ?? {};
-  if (!isRecord(functions)) {
-    problems.push({
-      file: `${SERVERLESS_YML} (functions)`,
-      code: 'function_not_a_map',
-      message: `is ${JSON.stringify(functions)}, not a map of functions: the lint reads serverless.yml as written (only \${param:…} is resolved), so list the functions inline`,
-    });
-    return {};
-  }
-  const readable: Record<string, ServerlessFunction> = {};
-  for (const [name, fn] of Object.entries(functions)) {
-    if (isRecord(fn)) readable[name] = fn;
-    else
-      problems.push({
-        file: `${SERVERLESS_YML} (function ${name})`,
-        code: 'function_not_a_map',
-        message: `is ${JSON.stringify(fn)}, not a map with handler and events: the lint cannot check what it cannot read`,
-      });
-  }
-  return readable;
-}
-
 /**
  * Every http event, and a problem for each other way a function is reachable over HTTP: those
  * would ship public, behind none of this service's authorizers.
  */
 function httpEventsOf(
-  functions: Record<string, ServerlessFunction>,
+  functions: Readonly<Record<string, FunctionConfig>>,
   problems: RouteProblem[],
-): { name: string; fn: ServerlessFunction; http: HttpEvent }[] {
-  const found: { name: string; fn: ServerlessFunction; http: HttpEvent }[] = [];
+): { name: string; fn: FunctionConfig; http: HttpEvent }[] {
+  const found: { name: string; fn: FunctionConfig; http: HttpEvent }[] = [];
   for (const [name, fn] of Object.entries(functions)) {
     const where = `${SERVERLESS_YML} (function ${name})`;
     // `url:` creates an AWS::Lambda::Url: AuthType NONE unless `authorizer: aws_iam`, and either
@@ -271,17 +228,7 @@ function httpEventsOf(
         message:
           'has `url:`, a Lambda function URL that reaches the function without API Gateway or the token authorizer; expose routes only as http events',
       });
-    if (fn.events === undefined || fn.events === null) continue;
-    if (!Array.isArray(fn.events)) {
-      problems.push({
-        file: where,
-        code: 'events_not_a_list',
-        message: `events is ${JSON.stringify(fn.events)}, not a list: the lint reads serverless.yml as written (only \${param:…} is resolved), so list the events inline`,
-      });
-      continue;
-    }
-    for (const event of fn.events as unknown[]) {
-      if (!isRecord(event)) continue;
+    for (const event of fn.events ?? []) {
       for (const type of Object.keys(event).filter((t) => Object.hasOwn(OTHER_HTTP_EVENTS, t)))
         problems.push({
           file: where,
@@ -302,7 +249,7 @@ function unsupported(method: string): string {
 }
 
 /** Schema files that parse, each compiled with ajv in strict mode; the rest become problems. */
-function loadSchemas(root: string, problems: RouteProblem[]): RouteSchema[] {
+export function loadSchemas(root: string, problems: RouteProblem[]): RouteSchema[] {
   const dir = join(root, 'schemas');
   let files: string[];
   try {
@@ -390,23 +337,21 @@ function pathParameterMismatch(schema: RouteSchema): string | undefined {
   return undefined;
 }
 
-/** `{ method, path }` or the shorthand `GET users/{id}`; path normalised with a leading slash. */
+/** `{ method, path }` or the shorthand `GET users/{id}`; path with one leading slash, none trailing. */
 function httpEvent(value: unknown): HttpEvent | undefined {
   if (typeof value === 'string') {
     const [method = '', path = ''] = value.trim().split(/\s+/);
     return { method: method.toUpperCase(), path: normalisePath(path) };
   }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const http = value as Record<string, unknown>;
+  if (!isRecord(value)) return undefined;
   return {
-    method: String(http.method ?? '').toUpperCase(),
-    path: normalisePath(String(http.path ?? '')),
-    authorizer: http.authorizer,
+    method: String(value.method ?? '').toUpperCase(),
+    path: normalisePath(String(value.path ?? '')),
+    authorizer: value.authorizer,
   };
 }
 
-// Serverless strips the leading and the trailing slash of an http path (getHttpPath):
-// `things/{id}/` is the route `/things/{id}`.
+// API Gateway resources have no trailing slash; Serverless deploys `things/{id}/` as `/things/{id}`.
 const normalisePath = (path: string) => `/${path.replace(/^\/+/, '').replace(/\/$/, '')}`;
 
 /**
@@ -427,35 +372,36 @@ function nearMiss(
 }
 const routeKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
 
-/** The authorizer as Serverless deploys it (the settings API Gateway keeps per authorizer). */
-interface DeployedAuthorizer {
-  readonly name: string;
-  readonly resultTtlInSeconds: number;
-  readonly type: string;
-  readonly identitySource: string;
-  readonly identityValidationExpression: string | undefined;
-}
-
 interface AuthorizerOf {
   /** Set when the route is behind our TOKEN authorizer. */
   readonly ours?: string;
-  /** The TTL when it is one of the supported forms (see TTL_FORMS). */
+  /** The TTL when it is an explicit integer in API Gateway's range. */
   readonly ttl?: number;
   /** Set when the event names an authorizer by name, ours or not. */
-  readonly deployed?: DeployedAuthorizer;
-  readonly problem?: Omit<RouteProblem, 'file'>;
+  readonly settings?: AuthorizerSettings;
+  readonly problem?: { readonly code: LintRule; readonly message: string };
 }
+
+const settingsOf = (spec: Record<string, unknown>): AuthorizerSettings => ({
+  name: String(spec.name),
+  type: spec.type === undefined ? 'token' : String(spec.type).toLowerCase(),
+  resultTtlInSeconds: spec.resultTtlInSeconds,
+  identitySource: String(spec.identitySource ?? 'method.request.header.Authorization'),
+  identityValidationExpression:
+    typeof spec.identityValidationExpression === 'string'
+      ? spec.identityValidationExpression
+      : undefined,
+});
 
 /**
  * The authorizer of an http event. It must be our TOKEN authorizer: a function of this service
  * whose handler is AUTHORIZER_HANDLER, named by the string form or `name:` (an `arn:` or an
- * `authorizerId:` makes Serverless call something else), with `type` absent or `token`. The TTL
- * is resolved against `params.default` (`${param:authorizerTtl}`).
+ * `authorizerId:` makes Serverless call something else), with `type` absent or `token`, and an
+ * explicit TTL: left unset, API Gateway caches for 300 s.
  */
 function authorizerOf(
   value: unknown,
-  definition: ServerlessYml,
-  functions: Record<string, ServerlessFunction>,
+  functions: Readonly<Record<string, FunctionConfig>>,
 ): AuthorizerOf {
   if (value === undefined || value === null || value === false)
     return {
@@ -476,21 +422,9 @@ function authorizerOf(
         message: `the http event has no authorizer of this service (${JSON.stringify(name ?? value)} is not one of its functions): every route must sit behind the token authorizer`,
       },
     };
-  const raw = resolveParam(spec.resultTtlInSeconds, definition);
-  const deployed: DeployedAuthorizer = {
-    name,
-    resultTtlInSeconds: serverlessTtl(raw),
-    type: spec.type === undefined ? 'token' : String(spec.type).toLowerCase(),
-    identitySource: String(
-      resolveParam(spec.identitySource, definition) ?? 'method.request.header.Authorization',
-    ),
-    identityValidationExpression:
-      typeof spec.identityValidationExpression === 'string'
-        ? spec.identityValidationExpression
-        : undefined,
-  };
+  const settings = settingsOf(spec);
   const notOurs = (why: string): AuthorizerOf => ({
-    deployed,
+    settings,
     problem: {
       code: 'authorizer_not_ours',
       message: `the authorizer ${why}: every route must sit behind the token authorizer (a function with handler ${AUTHORIZER_HANDLER}, type token)`,
@@ -501,59 +435,40 @@ function authorizerOf(
     return notOurs(`has an arn, so Serverless calls that Lambda instead of function ${name}`);
   if (spec.authorizerId !== undefined)
     return notOurs('has an authorizerId, so API Gateway uses that authorizer');
-  if (deployed.type !== 'token') return notOurs(`has type ${JSON.stringify(spec.type)}, not token`);
+  if (settings.type !== 'token') return notOurs(`has type ${JSON.stringify(spec.type)}, not token`);
   if (handler !== AUTHORIZER_HANDLER)
     return notOurs(`is function ${name}, whose handler is ${JSON.stringify(handler ?? null)}`);
-  const ttl = supportedTtl(raw);
+  const ttl = explicitTtl(settings.resultTtlInSeconds);
   if (ttl === undefined)
     return {
       ours: name,
-      deployed,
+      settings,
       problem: {
         code: 'authorizer_ttl_not_explicit',
-        message: `the authorizer has no valid resultTtlInSeconds (${describeTtl(spec.resultTtlInSeconds, raw)}): ${TTL_FORMS}; left unset, API Gateway caches for ${DEFAULT_TTL} s`,
+        message: `the authorizer's resultTtlInSeconds resolves to ${JSON.stringify(settings.resultTtlInSeconds) ?? 'nothing'}: set an integer from 0 to ${MAX_TTL} (left unset, API Gateway caches for 300 s)`,
       },
     };
-  return { ours: name, ttl, deployed };
+  return { ours: name, ttl, settings };
 }
 
-/**
- * The TTL when it is written in a form the lint and Serverless read alike: a YAML integer, or a
- * string of digits. Serverless reads the value with parseInt(…, 10) and deploys 300 when that is
- * NaN, so `' '` deploys 300, `'0x12c'` 0 and `'1e2'` 1, where Number() would read 0, 300, 100.
- */
-function supportedTtl(raw: unknown): number | undefined {
+/** An integer 0–3600, written as a number or as a string of digits; anything else is not explicit. */
+function explicitTtl(value: unknown): number | undefined {
   const ttl =
-    typeof raw === 'number' && Number.isInteger(raw)
-      ? raw
-      : typeof raw === 'string' && /^\d+$/.test(raw)
-        ? Number(raw)
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d+$/.test(value)
+        ? Number(value)
         : undefined;
-  return ttl !== undefined && ttl <= MAX_TTL ? ttl : undefined;
-}
-
-/** What Serverless deploys as AuthorizerResultTtlInSeconds (api-gateway/lib/validate.js). */
-function serverlessTtl(raw: unknown): number {
-  const ttl = Number.parseInt(String(raw), 10);
-  return Number.isNaN(ttl) ? DEFAULT_TTL : ttl;
-}
-
-function describeTtl(written: unknown, raw: unknown): string {
-  if (written === undefined) return 'not set';
-  if (raw === undefined) return `${JSON.stringify(written)} names no parameter in params.default`;
-  if (/^\d+$/.test(String(raw)))
-    return `${JSON.stringify(raw)} is above API Gateway's ${MAX_TTL} s maximum`;
-  return `${JSON.stringify(raw)} is not in a supported form; Serverless would deploy ${serverlessTtl(raw)} s`;
+  return ttl !== undefined && Number.isInteger(ttl) && ttl >= 0 && ttl <= MAX_TTL ? ttl : undefined;
 }
 
 /**
  * API Gateway keeps one resultTtlInSeconds, type, identity source and validation expression per
- * authorizer, and Serverless writes the authorizer once per http event naming it, so the last
- * event packaged wins: a `{ <<: *authorizer, resultTtlInSeconds: 0 }` on one route would quietly
- * set (or not set) the cache for every route. The routes of one authorizer must agree.
+ * authorizer, and Serverless writes the authorizer once per http event naming it, so one event's
+ * settings win for every route: the routes of one authorizer must agree.
  */
 function authorizerDisagreements(
-  byAuthorizer: ReadonlyMap<string, readonly { where: string; settings: DeployedAuthorizer }[]>,
+  byAuthorizer: ReadonlyMap<string, readonly { where: string; settings: AuthorizerSettings }[]>,
 ): RouteProblem[] {
   const problems: RouteProblem[] = [];
   const keys = [
@@ -573,7 +488,7 @@ function authorizerDisagreements(
         problems.push({
           file: `${SERVERLESS_YML} (authorizer ${name})`,
           code: 'authorizer_settings_differ',
-          message: `its routes disagree on ${key} (${[...values].map(([v, where]) => `${v}: ${where.join('; ')}`).join(' / ')}); API Gateway keeps one ${key} per authorizer (the last event packaged wins), so give every route the same`,
+          message: `its routes disagree on ${key} (${[...values].map(([v, where]) => `${v}: ${where.join('; ')}`).join(' / ')}); API Gateway keeps one ${key} per authorizer, so give every route the same`,
         });
     }
   }
@@ -582,12 +497,3 @@ function authorizerDisagreements(
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** `${param:name}` or `${param:name, fallback}` against `params.default` (other stages vary). */
-function resolveParam(value: unknown, definition: ServerlessYml): unknown {
-  if (typeof value !== 'string') return value;
-  const match = /^\$\{param:(\w+)(?:\s*,\s*(.*?))?\s*\}$/.exec(value.trim());
-  if (!match) return value;
-  const param = definition.params?.default?.[match[1]!];
-  return param ?? match[2]?.replace(/^(['"])(.*)\1$/, '$2');
-}

@@ -27,7 +27,7 @@ export function formatRouteTable(routes: readonly RouteRow[]): string {
 }
 
 if (import.meta.main) {
-  const table = loadRouteTable(process.env.ROUTES_ROOT ?? join(import.meta.dirname, '..'));
+  const table = await loadRouteTable(process.env.ROUTES_ROOT ?? join(import.meta.dirname, '..'));
   if (process.argv.includes('--json'))
     process.stdout.write(`${JSON.stringify(table.routes, null, 2)}\n`);
   else process.stdout.write(`${formatRouteTable(table.routes)}\n`);

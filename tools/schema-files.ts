@@ -3,6 +3,7 @@ import { basename, join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { isScopeToken } from '../src/shared/scopes.ts';
+import type { LintRule } from './lint-rules.ts';
 
 /**
  * Route loading: the one place that reads `schemas/*.json`, checks the route metadata and
@@ -47,15 +48,17 @@ const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const ROUTE_PATTERN =
   /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})?(?:\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\}))*)$/;
 
-/** Stable codes for what can be wrong with a schema file (the route lint prints them). */
-export type RouteSchemaProblem =
+/** What can be wrong with a schema file on its own (tools/lint-rules.ts has them all). */
+export type RouteSchemaProblem = Extract<
+  LintRule,
   | 'invalid_json'
   | 'not_an_object'
   | 'route_missing'
   | 'route_malformed'
   | 'scopes_missing'
   | 'scopes_invalid'
-  | 'max_body_invalid';
+  | 'max_body_invalid'
+>;
 
 export class RouteSchemaError extends Error {
   override readonly name = 'RouteSchemaError';

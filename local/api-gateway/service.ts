@@ -1,143 +1,159 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadRouteTable, readServerlessYml } from '../../tools/route-table.ts';
+import { formatProblems } from '../../tools/lint-rules.ts';
+import { authorizerSettingsOf, loadRouteTable } from '../../tools/route-table.ts';
+import type { PrintOptions, ServiceConfig } from '../../tools/serverless-config.ts';
 import type {
   GatewayModelOptions,
   GatewayResponseTemplate,
   GatewayResponseType,
+  ModelAuthorizer,
   ModelRoute,
   ProxyHandler,
   TokenAuthorizerFunction,
 } from './model.ts';
 
 /**
- * This service as API Gateway would deploy it: each http route of serverless.yml (through the
- * route table) with its real handler module, the authorizer's TTL and identity validation
- * expression, and the gateway responses declared in resources. The contract tests and the
- * benchmark feed it to the gateway model.
+ * This service as API Gateway would deploy it, read from what Serverless resolves of
+ * serverless.yml (through the route table, the one reader): each http route with its handler
+ * module, the authorizer's TTL and identity validation expression, and the gateway responses
+ * declared in resources. The contract tests, the benchmark and the local gateway feed it to the
+ * API Gateway model.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 
-interface ServiceDefinition {
-  readonly functions?: Record<
-    string,
-    { readonly timeout?: number; readonly events?: { http?: { authorizer?: unknown } }[] }
-  >;
-  readonly resources?: {
-    Resources?: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-  }[];
+export interface ServiceDefinition {
+  readonly routes: readonly ServiceRoute[];
+  readonly authorizer: {
+    /** The function's name in serverless.yml. */
+    readonly name: string;
+    readonly resultTtlInSeconds: number;
+    readonly identityValidationExpression?: string;
+    /** The authorizer function's timeout. */
+    readonly timeoutMs: number;
+  };
+  readonly gatewayResponses: Partial<Record<GatewayResponseType, GatewayResponseTemplate>>;
+  readonly config: ServiceConfig;
 }
 
-export interface ServiceOptions {
-  /** Replaces the authorizer (e.g. the seed's naive one, or one configured for a test issuer). */
-  readonly authorizer: TokenAuthorizerFunction;
-  /** Overrides the TTL serverless.yml sets, e.g. 0. */
-  readonly ttl?: number;
-}
-
-const definition = () => readServerlessYml(ROOT) as ServiceDefinition;
-
-/**
- * The http routes of serverless.yml without their handlers: for scenarios that stub them, since
- * importing a handler module reads its configuration (USERS_TABLE) at cold start.
- */
-export function serviceRouteShapes(): (Pick<ModelRoute, 'method' | 'path' | 'name'> & {
+export interface ServiceRoute extends Pick<ModelRoute, 'method' | 'path'> {
+  /** The serverless.yml function that serves the route. */
+  readonly name: string;
+  /** e.g. `src/users/get-user.handler`. */
   readonly handlerReference: string;
-})[] {
-  const table = loadRouteTable(ROOT);
-  if (table.problems.length) throw new Error(JSON.stringify(table.problems));
-  return table.routes.map((route) => ({
-    name: route.function,
-    method: route.method,
-    path: route.path,
-    handlerReference: route.handler,
-  }));
 }
 
-/** The http routes of serverless.yml, each with the module that handles it. */
-export async function serviceRoutes(): Promise<ModelRoute[]> {
+/** Runs `sls print` once (about a second): callers keep the result. */
+export async function loadServiceDefinition(
+  root = ROOT,
+  options: PrintOptions = {},
+): Promise<ServiceDefinition> {
+  const table = await loadRouteTable(root, options);
+  if (table.problems.length || !table.config) throw new Error(formatProblems(table.problems));
+  const config = table.config;
+  const first = table.routes[0];
+  const settings = authorizerSettingsOf(config);
+  if (!first?.authorizer || first.authorizerTtl === undefined || !settings)
+    throw new Error('serverless.yml has no route with an authorizer and a TTL');
+  return {
+    routes: table.routes.map((route) => ({
+      name: route.function,
+      method: route.method,
+      path: route.path,
+      handlerReference: route.handler,
+    })),
+    authorizer: {
+      name: first.authorizer,
+      resultTtlInSeconds: first.authorizerTtl,
+      ...(settings.identityValidationExpression
+        ? { identityValidationExpression: settings.identityValidationExpression }
+        : {}),
+      timeoutMs: (config.functions[first.authorizer]?.timeout ?? 6) * 1000,
+    },
+    gatewayResponses: gatewayResponsesOf(config),
+    config,
+  };
+}
+
+/** The `AWS::ApiGateway::GatewayResponse` resources, as the model renders them. */
+export function gatewayResponsesOf(
+  config: ServiceConfig,
+): Partial<Record<GatewayResponseType, GatewayResponseTemplate>> {
+  const responses: Partial<Record<GatewayResponseType, GatewayResponseTemplate>> = {};
+  for (const resource of Object.values(config.resources?.Resources ?? {})) {
+    if (resource.Type !== 'AWS::ApiGateway::GatewayResponse') continue;
+    const props = resource.Properties as {
+      ResponseType: GatewayResponseType;
+      StatusCode?: string;
+      ResponseParameters?: Record<string, string>;
+      ResponseTemplates?: Record<string, string>;
+    };
+    const headers = Object.fromEntries(
+      Object.entries(props.ResponseParameters ?? {})
+        .filter(([key]) => key.startsWith('gatewayresponse.header.'))
+        // Static values are single-quoted in CloudFormation: `'application/problem+json'`.
+        .map(([key, value]) => [
+          key.slice('gatewayresponse.header.'.length),
+          value.replace(/^'|'$/g, ''),
+        ]),
+    );
+    responses[props.ResponseType] = {
+      ...(props.StatusCode ? { statusCode: Number(props.StatusCode) } : {}),
+      headers,
+      ...(props.ResponseTemplates?.['application/json']
+        ? { template: props.ResponseTemplates['application/json'] }
+        : {}),
+    };
+  }
+  return responses;
+}
+
+/** Each route with the module that handles it (imported: it reads its configuration at import). */
+export async function serviceRoutes(
+  service: ServiceDefinition,
+  root = ROOT,
+): Promise<ModelRoute[]> {
   return Promise.all(
-    serviceRouteShapes().map(async ({ handlerReference, ...route }) => ({
+    service.routes.map(async ({ handlerReference, ...route }) => ({
       ...route,
-      handler: await importHandler(handlerReference),
+      handler: await importHandler(handlerReference, root),
     })),
   );
 }
 
-async function importHandler(reference: string): Promise<ProxyHandler> {
+async function importHandler(reference: string, root: string): Promise<ProxyHandler> {
   const dot = reference.lastIndexOf('.');
-  const url = pathToFileURL(join(ROOT, `${reference.slice(0, dot)}.ts`)).href;
+  const url = pathToFileURL(join(root, `${reference.slice(0, dot)}.ts`)).href;
   const handler = ((await import(url)) as Record<string, unknown>)[reference.slice(dot + 1)];
   if (typeof handler !== 'function') throw new Error(`${reference} is not a function`);
   return handler as ProxyHandler;
 }
 
-/** The authorizer settings every route shares (the route lint pins that each has a TTL). */
-export function authorizerSettings() {
-  const table = loadRouteTable(ROOT);
-  const first = table.routes[0];
-  const spec = Object.values(definition().functions ?? {})
-    .flatMap((fn) => fn.events ?? [])
-    .map((event) => event.http?.authorizer)
-    .find(
-      (a): a is { identityValidationExpression?: string } => typeof a === 'object' && a !== null,
-    );
-  if (!first?.authorizer || first.authorizerTtl === undefined || !spec)
-    throw new Error('serverless.yml has no route with an authorizer and a TTL');
-  return {
-    resultTtlInSeconds: first.authorizerTtl,
-    ...(spec.identityValidationExpression
-      ? { identityValidationExpression: spec.identityValidationExpression }
-      : {}),
-    timeoutMs: (definition().functions?.[first.authorizer]?.timeout ?? 6) * 1000,
-  };
-}
-
-/** The `AWS::ApiGateway::GatewayResponse` resources, as the model renders them. */
-export function gatewayResponses(): Partial<Record<GatewayResponseType, GatewayResponseTemplate>> {
-  const responses: Partial<Record<GatewayResponseType, GatewayResponseTemplate>> = {};
-  for (const block of definition().resources ?? []) {
-    for (const resource of Object.values(block.Resources ?? {})) {
-      if (resource.Type !== 'AWS::ApiGateway::GatewayResponse') continue;
-      const props = resource.Properties as {
-        ResponseType: GatewayResponseType;
-        StatusCode?: string;
-        ResponseParameters?: Record<string, string>;
-        ResponseTemplates?: Record<string, string>;
-      };
-      const headers = Object.fromEntries(
-        Object.entries(props.ResponseParameters ?? {})
-          .filter(([key]) => key.startsWith('gatewayresponse.header.'))
-          // Static values are single-quoted in CloudFormation: `'application/problem+json'`.
-          .map(([key, value]) => [
-            key.slice('gatewayresponse.header.'.length),
-            value.replace(/^'|'$/g, ''),
-          ]),
-      );
-      responses[props.ResponseType] = {
-        ...(props.StatusCode ? { statusCode: Number(props.StatusCode) } : {}),
-        headers,
-        ...(props.ResponseTemplates?.['application/json']
-          ? { template: props.ResponseTemplates['application/json'] }
-          : {}),
-      };
-    }
-  }
-  return responses;
-}
-
 /** Everything the gateway model needs to stand in for this service's deployed API. */
-export async function serviceGateway(
-  options: ServiceOptions,
-): Promise<Pick<GatewayModelOptions, 'routes' | 'authorizer' | 'gatewayResponses'>> {
-  const settings = authorizerSettings();
+export function serviceGateway(
+  service: ServiceDefinition,
+  routes: readonly ModelRoute[],
+  options: {
+    /** Replaces the authorizer (e.g. the per-route Allow, or one configured for a test issuer). */
+    readonly authorizer: TokenAuthorizerFunction;
+    /** Overrides the TTL serverless.yml sets, e.g. 0. */
+    readonly ttl?: number;
+  },
+): Pick<GatewayModelOptions, 'routes' | 'authorizer' | 'gatewayResponses'> {
   return {
-    routes: await serviceRoutes(),
+    routes,
     authorizer: {
       handler: options.authorizer,
-      ...settings,
-      resultTtlInSeconds: options.ttl ?? settings.resultTtlInSeconds,
+      ...authorizerSettings(service),
+      ...(options.ttl === undefined ? {} : { resultTtlInSeconds: options.ttl }),
     },
-    gatewayResponses: gatewayResponses(),
+    gatewayResponses: service.gatewayResponses,
   };
+}
+
+/** The deployed authorizer's settings, as the model takes them (its handler aside). */
+export function authorizerSettings({
+  authorizer: { name: _name, ...settings },
+}: ServiceDefinition): Omit<ModelAuthorizer, 'handler'> {
+  return settings;
 }

@@ -4,7 +4,7 @@ import {
   runCacheScenario,
   type CacheScenarioResult,
 } from '../support/cache-economics.ts';
-import { authorizerSettings, serviceRouteShapes } from '../../local/api-gateway/service.ts';
+import { loadServiceDefinition } from '../../local/api-gateway/service.ts';
 import { authorizerFor } from '../support/authorizer.ts';
 import { startTestIssuer } from '../support/issuer.ts';
 
@@ -26,13 +26,14 @@ export async function benchEconomics(tokens: number, rounds: number): Promise<Ec
   try {
     const ours = authorizerFor(issuer).authorize;
     // The scenario stubs the handlers: only the routes and the deployed TTL matter.
-    const routes = serviceRouteShapes();
+    const service = await loadServiceDefinition();
+    const { routes } = service;
     const signed = await Promise.all(
       Array.from({ length: tokens }, (_, i) =>
         issuer.sign({ claims: { sub: `user-${i}`, scope: 'users:read users:write users:admin' } }),
       ),
     );
-    const ttl = authorizerSettings().resultTtlInSeconds;
+    const ttl = service.authorizer.resultTtlInSeconds;
     const run = (label: string, auth: TokenAuthorizerFunction, ttlSeconds: number) =>
       runCacheScenario({ routes, authorizer: auth, tokens: signed, rounds, ttlSeconds }).then(
         (result) => ({ label, result }),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ModelRoute, TokenAuthorizerFunction } from '../../local/api-gateway/model.ts';
 import { naiveAuthorizer, runCacheScenario } from '../support/cache-economics.ts';
-import { serviceRouteShapes } from '../../local/api-gateway/service.ts';
+import { loadServiceDefinition } from '../../local/api-gateway/service.ts';
 import { authorizerFor } from '../support/authorizer.ts';
 import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 
@@ -21,7 +21,7 @@ let tokens: string[];
 beforeAll(async () => {
   issuer = await startTestIssuer(['RS256']);
   authorizer = authorizerFor(issuer).authorize;
-  routes = serviceRouteShapes();
+  routes = (await loadServiceDefinition()).routes;
   tokens = await Promise.all(
     Array.from({ length: TOKENS }, (_, i) =>
       issuer.sign({ claims: { sub: `user-${i}`, scope: 'users:read users:write users:admin' } }),

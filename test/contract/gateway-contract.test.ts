@@ -16,8 +16,10 @@ import {
 import { naiveAuthorizer } from '../support/cache-economics.ts';
 import {
   authorizerSettings,
-  gatewayResponses,
+  loadServiceDefinition,
   serviceGateway,
+  serviceRoutes,
+  type ServiceDefinition,
 } from '../../local/api-gateway/service.ts';
 import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
 import { SHAPES, type IssuerShape } from '../support/issuer-tokens.ts';
@@ -34,6 +36,7 @@ import { routeHandler } from '../../src/route-chain/route-handler.ts';
 let issuer: TestIssuer;
 let dynamo: LocalDynamo;
 let routes: readonly ModelRoute[];
+let service: ServiceDefinition;
 
 const ALL_SCOPES = 'users:read users:write users:admin';
 const UNKNOWN_ID = '9b2f4c1e-0000-4000-8000-000000000000';
@@ -44,7 +47,8 @@ beforeAll(async () => {
   process.env.USERS_TABLE = 'contract-users';
   process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
   process.env.AWS_REGION = 'us-east-1';
-  routes = (await serviceGateway({ authorizer: realAuthorizer() })).routes;
+  service = await loadServiceDefinition();
+  routes = await serviceRoutes(service);
 });
 afterAll(async () => {
   await issuer.close();
@@ -74,12 +78,12 @@ async function serviceModel(
     now?: () => number;
   } = {},
 ): Promise<GatewayModel> {
-  const service = await serviceGateway({
+  const gateway = serviceGateway(service, routes, {
     authorizer,
     ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
   });
   return createGatewayModel({
-    ...service,
+    ...gateway,
     // The seed deployed no gateway responses: AWS's defaults answer.
     ...(options.defaultGatewayResponses ? { gatewayResponses: {} } : {}),
     ...(options.cacheFailures ? { cacheFailures: options.cacheFailures } : {}),
@@ -342,9 +346,9 @@ describe('presets through the gateway: a route that names the issuer’s own sco
           }),
           log: silentLogger,
         }),
-        ...authorizerSettings(),
+        ...authorizerSettings(service),
       },
-      gatewayResponses: gatewayResponses(),
+      gatewayResponses: service.gatewayResponses,
     });
   const get = (model: GatewayModel, token: string) =>
     model.request({ method: 'GET', path: '/orders', headers: bearer(token) });
@@ -402,7 +406,7 @@ describe('JWKS outage during a cache miss', () => {
       let clock = Date.now();
       const now = () => clock;
       const model = await serviceModel(realAuthorizer({ now }), { cacheFailures, now });
-      const ttlMs = authorizerSettings().resultTtlInSeconds * 1000;
+      const ttlMs = service.authorizer.resultTtlInSeconds * 1000;
       const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
       const started = clock;
       const getMe = () => model.request(REQUESTS.getMe!(token));
@@ -484,7 +488,7 @@ describe("the gateway's own answers, as serverless.yml declares them", () => {
     'AUTHORIZER_FAILURE',
     'MISSING_AUTHENTICATION_TOKEN',
   ] as const)('renders %s as valid problem+json with the status it answers', async (type) => {
-    const declared = gatewayResponses();
+    const declared = service.gatewayResponses;
     const model = createGatewayModel({
       routes: [
         { method: 'GET', path: '/me', handler: async () => ({ statusCode: 200, body: '' }) },

@@ -49,7 +49,7 @@ beforeAll(async () => {
     readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as { Resources: Record<string, CfnResource> };
   resources = template.Resources;
-  table = loadRouteTable(ROOT);
+  table = await loadRouteTable(ROOT);
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

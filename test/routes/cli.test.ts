@@ -4,13 +4,27 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { project } from './fixture-project.ts';
+import { projectDir } from './fixture-service.ts';
 
 /**
  * One smoke test per command, through the CLI wrappers as npm runs them (Node 24 from
  * node_modules, ROUTES_ROOT pointing at a fixture): the exit code and output CI and users see.
  * The behaviour behind them is tested through the library functions in route-table.test.ts.
  */
+/** A service whose one route has no schema file. */
+const BROKEN = () =>
+  projectDir(
+    {},
+    `service: fixture
+provider: { name: aws, runtime: nodejs24.x }
+functions:
+  authorizer: { handler: src/authorizer/handler.handler }
+  getThing:
+    handler: src/things/get.handler
+    events:
+      - http: { method: get, path: 'things/{id}', authorizer: { name: authorizer, resultTtlInSeconds: 300 } }
+`,
+  );
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 
@@ -40,7 +54,7 @@ describe('route CLIs', () => {
     expect(ok).toMatchObject({ code: 0, stderr: '' });
     expect(ok.stdout).toMatch(/^lint:routes: 6 routes/);
 
-    const broken = await run('lint-routes.ts', [], project({ schemas: {} }));
+    const broken = await run('lint-routes.ts', [], BROKEN());
     expect(broken.code).toBe(1);
     expect(broken.stderr.trimEnd().split('\n')).toEqual([
       expect.stringMatching(
@@ -48,6 +62,14 @@ describe('route CLIs', () => {
       ),
       'lint:routes: 1 problem(s)',
     ]);
+  });
+
+  it('lint:routes --rules lists every rule with its code', async () => {
+    const rules = await run('lint-routes.ts', ['--rules']);
+    expect(rules.code).toBe(0);
+    expect(rules.stdout).toMatch(
+      /^authorizer_ttl_not_explicit +the authorizer TTL is an explicit integer 0–3600$/m,
+    );
   });
 
   it('routes prints the table, and the same rows as JSON with --json', async () => {
@@ -73,7 +95,7 @@ describe('route CLIs', () => {
       expect(written.code).toBe(0);
       expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ openapi: '3.1.0' });
 
-      const refused = await run('openapi.ts', [], project({ schemas: {} }));
+      const refused = await run('openapi.ts', [], BROKEN());
       expect(refused).toMatchObject({ code: 1, stdout: '' });
       expect(refused.stderr).toMatch(
         /\[route_without_schema\]\nopenapi: fix the route table first/,

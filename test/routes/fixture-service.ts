@@ -1,0 +1,87 @@
+import { afterAll } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RouteProblem } from '../../tools/lint-rules.ts';
+import {
+  AUTHORIZER_HANDLER,
+  loadSchemas,
+  routeTableOf,
+  type RouteTable,
+} from '../../tools/route-table.ts';
+import type { FunctionConfig, ServiceConfig } from '../../tools/serverless-config.ts';
+
+/**
+ * Small services for the route lint, as Serverless resolves them (what `sls print` hands the
+ * lint): one token authorizer, one route, one schema file. Each broken fixture overrides one
+ * part of the valid one, so the test shows the one thing that is wrong. Schema folders are
+ * written to a temporary folder and removed after the test file.
+ */
+export const AUTHORIZER = { name: 'authorizer', type: 'token', resultTtlInSeconds: 300 };
+
+export const GET_THING = {
+  'x-route': 'GET /things/{id}',
+  'x-scopes': ['things:read'],
+  type: 'object',
+  properties: {
+    pathParameters: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+  },
+};
+
+/** A function serving one http event (or other events), with the handler of `name`. */
+export const fn = (
+  events: Record<string, unknown>[],
+  extra: Partial<FunctionConfig> = {},
+  handler = 'src/things/get.handler',
+): FunctionConfig => ({ handler, events, ...extra });
+
+/** getThing's usual route, with `authorizer` (ours by default). */
+export const getThing = (authorizer: unknown = AUTHORIZER, path = 'things/{id}') =>
+  fn([{ http: { method: 'get', path, authorizer } }]);
+
+export function service(
+  functions: Record<string, FunctionConfig> = { getThing: getThing() },
+): ServiceConfig {
+  return {
+    service: 'fixture',
+    provider: { stage: 'dev', region: 'eu-west-1' },
+    functions: { authorizer: { handler: AUTHORIZER_HANDLER, events: [] }, ...functions },
+  };
+}
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A project folder with these schema files (JSON values, or raw text) and, if given, a serverless.yml. */
+export function projectDir(
+  schemas: Record<string, unknown> = { 'get-thing.json': GET_THING },
+  serverlessYml?: string,
+): string {
+  const dir = mkdtempSync(join(tmpdir(), 'route-lint-'));
+  made.push(dir);
+  mkdirSync(join(dir, 'schemas'));
+  for (const [name, content] of Object.entries(schemas))
+    writeFileSync(
+      join(dir, 'schemas', name),
+      typeof content === 'string' ? content : JSON.stringify(content),
+    );
+  if (serverlessYml !== undefined) writeFileSync(join(dir, 'serverless.yml'), serverlessYml);
+  return dir;
+}
+
+export interface Fixture {
+  readonly functions?: Record<string, FunctionConfig>;
+  readonly schemas?: Record<string, unknown>;
+}
+
+/** The route table of a fixture service and its schema files, problems of both included. */
+export function lint({ functions, schemas }: Fixture = {}): RouteTable {
+  const dir = projectDir(schemas);
+  const problems: RouteProblem[] = [];
+  const table = routeTableOf(service(functions), loadSchemas(dir, problems));
+  return { ...table, problems: [...problems, ...table.problems] };
+}
+
+export const codes = (fixture: Fixture = {}) => lint(fixture).problems.map((p) => p.code);
