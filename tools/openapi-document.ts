@@ -1,4 +1,4 @@
-import { PROBLEM_TYPE_PREFIX, PROBLEMS } from '../src/route-chain/problem.ts';
+import { PROBLEM_TYPE_PREFIX, PROBLEMS } from '../src/shared/problems.ts';
 import { pathParameterNames, type RouteSchema } from './schema-files.ts';
 import type { RouteRow } from './route-table.ts';
 
@@ -240,7 +240,7 @@ function problemSchema(): Json {
       status: { type: 'integer' },
       code: {
         type: 'string',
-        enum: [...Object.keys(PROBLEMS), 'access_denied', 'authorizer_error', 'gateway_error'],
+        enum: Object.keys(PROBLEMS),
       },
       detail: { type: 'string' },
       error: {

@@ -78,10 +78,13 @@ export class RouteSchemaError extends Error {
  * handler sees exactly what the client sent). `code` options make the result usable by
  * ajv's standalone code generator.
  */
-export function createSchemaCompiler(): Ajv2020 {
+export function createSchemaCompiler({ useDefaults = false } = {}): Ajv2020 {
   const ajv = new Ajv2020({
     strict: true,
     allErrors: true,
+    // A schema's `default` is filled in by the validator, so a handler sees it: the schema is
+    // the one place a default is written.
+    useDefaults,
     code: { source: true, esm: true, optimize: true },
   });
   (addFormatsModule as unknown as (a: Ajv2020) => void)(ajv);

@@ -10,7 +10,7 @@ import {
   type ProtectedHeaderParameters,
 } from 'jose';
 import { assertCompactJws } from './compact-jws.ts';
-import { clientIdOf } from './claims-to-context.ts';
+import { clientIdOf } from './claims.ts';
 import type { AuthorizerConfig, IssuerConfig } from './config.ts';
 import { AuthorizerFailure, TokenRejected, type RejectReason } from './errors.ts';
 import { createIssuerSelection, type SelectedIssuer } from './issuer-selection.ts';

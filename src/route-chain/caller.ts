@@ -1,3 +1,4 @@
+import type { ReceivedAuthorizerContext } from '../shared/authorizer-context.ts';
 import { parseScopeString } from '../shared/scopes.ts';
 import { invalidToken } from './problem.ts';
 
@@ -27,7 +28,7 @@ const LATEST_EXPIRY = 253_402_300_799;
  *   every request re-checks expiry here (no clock tolerance: layer 1 already granted its few seconds).
  */
 export function callerFromAuthorizerContext(
-  authorizer: Readonly<Record<string, unknown>> | null | undefined,
+  authorizer: ReceivedAuthorizerContext | null | undefined,
   nowMs: number,
 ): Caller {
   const sub = authorizer?.sub;
@@ -39,8 +40,10 @@ export function callerFromAuthorizerContext(
   if (!(exp > 0 && exp <= LATEST_EXPIRY))
     throw invalidToken('The authorizer context has no valid expiry');
   if (exp * 1000 <= nowMs) throw invalidToken('The access token has expired');
-  const text = (key: string) =>
-    typeof authorizer?.[key] === 'string' ? (authorizer[key] as string) : '';
+  const text = (key: 'scope' | 'iss' | 'clientId') => {
+    const value = authorizer?.[key];
+    return typeof value === 'string' ? value : '';
+  };
   return {
     sub,
     scopes: parseScopeString(text('scope')),

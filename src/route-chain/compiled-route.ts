@@ -17,7 +17,11 @@ export interface ValidationError {
   readonly params: Readonly<Record<string, unknown>>;
 }
 
-export interface CompiledRoute {
+/**
+ * `Event` is the type of the event the validator lets through (generated from the schema), so a
+ * route function reads `event.body` and `event.pathParameters` as the schema describes them.
+ */
+export interface CompiledRoute<Event = unknown> {
   readonly name: string;
   readonly method: string;
   readonly path: string;
@@ -27,4 +31,6 @@ export interface CompiledRoute {
   /** The largest body the route reads, in bytes; a larger one is a 413. */
   readonly maxBodyBytes: number;
   readonly validate: SchemaValidator;
+  /** Carries the event type only; there is no such value at run time. */
+  readonly event?: Event;
 }

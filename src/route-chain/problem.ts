@@ -1,27 +1,18 @@
+import { PROBLEM_TYPE_PREFIX, PROBLEMS, type ProblemCode } from '../shared/problems.ts';
 import type { ValidationError } from './compiled-route.ts';
 
 /**
- * Every error this service answers is an RFC 9457 problem (`application/problem+json`) with a
- * stable `code`. Clients switch on `code` (or `type`), never on `title` or `detail`.
+ * Layer 2's problems, built from the catalogue (src/shared/problems.ts): the ones a route
+ * handler answers itself (the gateway answers the others).
  *
  * 401 and 403 also carry RFC 6750's `error` (and `scope` for insufficient_scope) in the body:
  * API Gateway REST renames a `WWW-Authenticate` header returned by an integration to
  * `X-Amzn-Remapped-WWW-Authenticate`, so the header alone would not reach clients intact.
  */
-export const PROBLEMS = {
-  invalid_token: { status: 401, title: 'Invalid token' },
-  insufficient_scope: { status: 403, title: 'Insufficient scope' },
-  invalid_request: { status: 400, title: 'Invalid request' },
-  malformed_json: { status: 400, title: 'Malformed JSON body' },
-  not_found: { status: 404, title: 'Not found' },
-  payload_too_large: { status: 413, title: 'Payload too large' },
-  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
-  bad_request: { status: 400, title: 'Bad request' },
-  internal_error: { status: 500, title: 'Internal server error' },
-} as const;
-export type ProblemCode = keyof typeof PROBLEMS;
-
-export const PROBLEM_TYPE_PREFIX = 'urn:two-layer-authz:problem:';
+export type RouteProblemCode = Exclude<
+  ProblemCode,
+  'access_denied' | 'authorizer_error' | 'gateway_error'
+>;
 
 export interface FieldProblem {
   /** JSON Pointer into the request event, e.g. `/body/email` or `/queryStringParameters/limit`. */
@@ -33,7 +24,7 @@ export interface ProblemBody {
   type: string;
   title: string;
   status: number;
-  code: ProblemCode;
+  code: RouteProblemCode;
   detail?: string;
   /** RFC 6750 error code, on 401 and 403. */
   error?: 'invalid_token' | 'insufficient_scope';
@@ -45,12 +36,12 @@ export interface ProblemBody {
 
 export class HttpProblem extends Error {
   override readonly name = 'HttpProblem';
-  readonly code: ProblemCode;
+  readonly code: RouteProblemCode;
   readonly status: number;
   readonly extra: Partial<ProblemBody>;
   readonly headers: Readonly<Record<string, string>>;
   constructor(
-    code: ProblemCode,
+    code: RouteProblemCode,
     detail?: string,
     {
       extra = {},

@@ -7,7 +7,7 @@ import validator, { type Options as ValidatorOptions } from '@middy/validator';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { configFromEnvironment } from '../shared/cold-start.ts';
 import { jsonLineLogger, type Logger } from '../shared/log.ts';
-import { authorizerContext } from './authorizer-context.ts';
+import { requireCaller } from './require-caller.ts';
 import { bodyLimit } from './body-limit.ts';
 import type { Caller } from './caller.ts';
 import type { CompiledRoute } from './compiled-route.ts';
@@ -17,10 +17,16 @@ import { problemDetails } from './problem-details.ts';
 import { requireScopes } from './require-scopes.ts';
 import type { RouteContext } from './route-context.ts';
 
-/** The event a route function receives: validated against its schema, body already parsed. */
-export type RouteEvent<Body = unknown> = Omit<APIGatewayProxyEvent, 'body'> & { body: Body };
-export type RouteFunction<Body> = (
-  event: RouteEvent<Body>,
+/** An object type without its index signature: the properties a schema names. */
+type Declared<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
+
+/**
+ * The event a route function receives: validated against its schema (defaults filled in), the
+ * body parsed, each part the schema describes typed as it describes it.
+ */
+export type RouteEvent<Event> = Omit<APIGatewayProxyEvent, keyof Declared<Event>> & Declared<Event>;
+export type RouteFunction<Event> = (
+  event: RouteEvent<Event>,
   caller: Caller,
   context: RouteContext,
 ) => Promise<APIGatewayProxyResult>;
@@ -43,9 +49,9 @@ const httpConfig = () => (defaultConfig ??= configFromEnvironment(loadHttpConfig
  * come first: problem mapping, then http-error-handler renders it, CORS headers are added, and
  * the decision is logged last.
  */
-export function routeHandler<Body = unknown>(
-  route: CompiledRoute,
-  fn: RouteFunction<Body>,
+export function routeHandler<Event>(
+  route: CompiledRoute<Event>,
+  fn: RouteFunction<Event>,
   options: RouteHandlerOptions = {},
 ) {
   const { corsOrigins } = options.config ?? httpConfig();
@@ -65,7 +71,7 @@ export function routeHandler<Body = unknown>(
     .use(httpErrorHandler({ logger: false }))
     .use(problemDetails())
     .use(httpHeaderNormalizer())
-    .use(authorizerContext(options.now ? { now: options.now } : {}))
+    .use(requireCaller(options.now ? { now: options.now } : {}))
     .use(requireScopes(route.scopes));
   if (route.hasBody) chain.use(bodyLimit(route.maxBodyBytes)).use(httpJsonBodyParser());
   // @middy/validator takes a compiled validate function at run time; its typings say `Ajv`.
@@ -73,7 +79,8 @@ export function routeHandler<Body = unknown>(
     validator({ eventSchema: route.validate as unknown as ValidatorOptions['eventSchema'] }),
   );
   const handler = chain.handler((event, context) =>
-    fn(event as unknown as RouteEvent<Body>, context.caller, context),
+    // The validator has checked the event against the schema its type is generated from.
+    fn(event as unknown as RouteEvent<Event>, context.caller, context),
   );
   // Which route this handler enforces, so the route contract test can check that the function
   // serverless.yml deploys for a route imports that route's generated module, not another's

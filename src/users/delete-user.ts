@@ -8,7 +8,7 @@ const users = userStore();
 
 /** DELETE /users/{userId} (`users:admin`). */
 export const handler = routeHandler(route, async (event) => {
-  const userId = event.pathParameters!.userId!;
+  const { userId } = event.pathParameters;
   if (!(await users.delete(userId))) throw new HttpProblem('not_found', `No user ${userId}`);
   return noContent();
 });

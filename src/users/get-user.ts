@@ -8,7 +8,7 @@ const users = userStore();
 
 /** GET /users/{userId} (`users:read`). */
 export const handler = routeHandler(route, async (event) => {
-  const userId = event.pathParameters!.userId!;
+  const { userId } = event.pathParameters;
   const user = await users.get(userId);
   if (!user) throw new HttpProblem('not_found', `No user ${userId}`);
   return json(200, user);

@@ -8,11 +8,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
+import type { Event as CreateUserEvent } from '../generated/routes/create-user.js';
+import type { Event as UpdateUserEvent } from '../generated/routes/update-user.js';
 import { HttpProblem } from '../route-chain/problem.ts';
 import { configFromEnvironment } from '../shared/cold-start.ts';
 import { loadUsersConfig, type UsersConfig } from './config.ts';
-
-export type Role = 'member' | 'admin';
 
 export interface User {
   userId: string;
@@ -25,12 +25,11 @@ export interface User {
   createdBy: string;
 }
 
-export interface NewUser {
-  email: string;
-  name: string;
-  role?: Role;
-}
-export type UserChanges = Partial<Pick<User, 'email' | 'name' | 'role'>>;
+/** A create request's body, as its schema (schemas/create-user.json) lets it through. */
+export type NewUser = CreateUserEvent['body'];
+export type Role = NewUser['role'];
+/** An update request's body (schemas/update-user.json): the fields to change, at least one. */
+export type UserChanges = UpdateUserEvent['body'];
 
 export type UpdateResult =
   | { readonly outcome: 'updated'; readonly user: User }
@@ -59,7 +58,7 @@ export class UserStore {
       userId: randomUUID(),
       email: input.email,
       name: input.name,
-      role: input.role ?? 'member',
+      role: input.role,
       createdAt: now,
       updatedAt: now,
       createdBy,

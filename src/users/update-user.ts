@@ -3,7 +3,7 @@ import { HttpProblem } from '../route-chain/problem.ts';
 import { json } from '../route-chain/respond.ts';
 import { routeHandler } from '../route-chain/route-handler.ts';
 import { adminScopeRequired, assertMayChangeRole, mayManageAdmins } from './grant-role.ts';
-import { userStore, type UserChanges } from './store.ts';
+import { userStore } from './store.ts';
 
 const users = userStore();
 
@@ -12,9 +12,9 @@ const users = userStore();
  * role, or changing an admin account at all, also needs `users:admin`; the second is enforced by
  * the same UpdateItem that writes the change, on the role stored at that moment.
  */
-export const handler = routeHandler<UserChanges>(route, async (event, caller) => {
+export const handler = routeHandler(route, async (event, caller) => {
   assertMayChangeRole(event.body.role, caller);
-  const userId = event.pathParameters!.userId!;
+  const { userId } = event.pathParameters;
   const result = await users.update(userId, event.body, {
     protectAdmins: !mayManageAdmins(caller),
   });

@@ -22,6 +22,12 @@ import {
   type ServiceDefinition,
 } from '../../local/api-gateway/service.ts';
 import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
+import {
+  GATEWAY_PROBLEMS,
+  gatewayResponseTemplate,
+  PROBLEMS,
+  type GatewayProblemType,
+} from '../../src/shared/problems.ts';
 import { SHAPES, type IssuerShape } from '../support/issuer-tokens.ts';
 import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 import { json } from '../../src/route-chain/respond.ts';
@@ -479,6 +485,27 @@ describe("the gateway's own answers, as serverless.yml declares them", () => {
     } finally {
       await stranger.close();
     }
+  });
+
+  it.each(Object.keys(GATEWAY_PROBLEMS) as GatewayProblemType[])(
+    'deploys the %s gateway response the problem catalogue describes, with CORS',
+    (type) => {
+      const declared = service.gatewayResponses[type];
+      expect(declared?.template).toBe(gatewayResponseTemplate(type));
+      const { status } = PROBLEMS[GATEWAY_PROBLEMS[type].code];
+      expect(declared?.statusCode).toBe(status);
+      expect(declared?.headers).toMatchObject({
+        'Content-Type': 'application/problem+json',
+        'Access-Control-Allow-Origin': '*',
+        ...(type === 'UNAUTHORIZED' ? { 'WWW-Authenticate': 'Bearer' } : {}),
+      });
+    },
+  );
+
+  it('deploys no gateway response the problem catalogue does not describe', () => {
+    expect(Object.keys(service.gatewayResponses).sort()).toEqual(
+      Object.keys(GATEWAY_PROBLEMS).sort(),
+    );
   });
 
   it.each([

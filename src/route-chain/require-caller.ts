@@ -4,7 +4,7 @@ import { callerFromAuthorizerContext } from './caller.ts';
 import type { RouteContext } from './route-context.ts';
 
 /** Puts the verified caller on `context.caller`, or refuses with 401 (fail closed). */
-export function authorizerContext({ now = Date.now }: { now?: () => number } = {}): MiddlewareObj<
+export function requireCaller({ now = Date.now }: { now?: () => number } = {}): MiddlewareObj<
   APIGatewayProxyEvent,
   unknown,
   Error,

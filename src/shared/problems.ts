@@ -1,0 +1,118 @@
+/**
+ * Every error this service answers, in one catalogue: an RFC 9457 problem
+ * (`application/problem+json`) with a stable `code`, whether a route handler answers it (layer 2)
+ * or API Gateway does on the authorizer's behalf (layer 1 refused, or could not decide). The
+ * route chain builds its problems from here, the OpenAPI document lists them from here, and a test
+ * holds the gateway responses of serverless.yml to the templates below. Clients switch on `code`
+ * (or `type`), never on `title` or `detail`.
+ */
+export const PROBLEM_TYPE_PREFIX = 'urn:two-layer-authz:problem:';
+
+export interface ProblemKind {
+  /** The HTTP status; undefined where the gateway answers it with several. */
+  readonly status: number | undefined;
+  readonly title: string;
+  /** When it is answered, for the README and the OpenAPI document. */
+  readonly when: string;
+}
+
+export const PROBLEMS = {
+  invalid_request: {
+    status: 400,
+    title: 'Invalid request',
+    when: 'the request does not match the route schema; `errors` lists every problem',
+  },
+  malformed_json: {
+    status: 400,
+    title: 'Malformed JSON body',
+    when: 'the body is not JSON (or has a `__proto__` key)',
+  },
+  bad_request: { status: 400, title: 'Bad request', when: 'any other malformed request' },
+  invalid_token: {
+    status: 401,
+    title: 'Invalid token',
+    when: 'no valid bearer token: from the gateway (layer 1 refused it), or from layer 2 (no authorizer context, `exp` passed)',
+  },
+  insufficient_scope: {
+    status: 403,
+    title: 'Insufficient scope',
+    when: 'the token lacks a scope the route lists',
+  },
+  access_denied: {
+    status: 403,
+    title: 'Access denied',
+    when: 'from the gateway: the authorizer’s policy did not cover the request',
+  },
+  not_found: { status: 404, title: 'Not found', when: 'no such resource' },
+  payload_too_large: {
+    status: 413,
+    title: 'Payload too large',
+    when: 'the body is larger than the route’s `x-max-body-bytes` (16 KiB by default)',
+  },
+  unsupported_media_type: {
+    status: 415,
+    title: 'Unsupported media type',
+    when: 'a body route called without `application/json`',
+  },
+  internal_error: {
+    status: 500,
+    title: 'Internal server error',
+    when: 'unexpected; the detail is in the log only',
+  },
+  authorizer_error: {
+    status: 500,
+    title: 'Authorization is unavailable',
+    when: 'from the gateway: the authorizer could not decide (a JWKS outage); retry shortly',
+  },
+  gateway_error: {
+    status: undefined,
+    title: 'Gateway error',
+    when: 'any other answer of the gateway itself (unknown route, throttling, integration timeout); `responseType` says which',
+  },
+} as const satisfies Record<string, ProblemKind>;
+export type ProblemCode = keyof typeof PROBLEMS;
+
+/** The gateway response types serverless.yml customises, and the problem each answers with. */
+export const GATEWAY_PROBLEMS = {
+  UNAUTHORIZED: { code: 'invalid_token', detail: 'message' },
+  ACCESS_DENIED: { code: 'access_denied', detail: 'message' },
+  // AWS does not say which of the two fires when the authorizer throws or times out: both
+  // answer the same.
+  AUTHORIZER_FAILURE: { code: 'authorizer_error', detail: 'retry' },
+  AUTHORIZER_CONFIGURATION_ERROR: { code: 'authorizer_error', detail: 'retry' },
+  // The DEFAULT_* responses serve many statuses (403 unknown route, 413, 429, 504...) and a
+  // template cannot read the status code, so they leave RFC 9457's optional `status` out and
+  // name the gateway's response type instead.
+  DEFAULT_4XX: {
+    code: 'gateway_error',
+    detail: 'message',
+    title: 'Request refused by the gateway',
+  },
+  DEFAULT_5XX: { code: 'gateway_error', detail: 'message' },
+} as const satisfies Record<
+  string,
+  { code: ProblemCode; detail: 'message' | 'retry'; title?: string }
+>;
+export type GatewayProblemType = keyof typeof GATEWAY_PROBLEMS;
+
+const RETRY = 'The token could not be checked right now; retry shortly';
+
+/**
+ * The `application/json` response template serverless.yml must declare for a gateway response
+ * type. Templates are not VTL: only `$context.*` substitution, no conditionals
+ * (docs/api-gateway-authorizers.md, § Gateway responses).
+ */
+export function gatewayResponseTemplate(type: GatewayProblemType): string {
+  const spec = GATEWAY_PROBLEMS[type];
+  const { status, title } = PROBLEMS[spec.code];
+  const parts = [
+    `"type":"${PROBLEM_TYPE_PREFIX}${spec.code}"`,
+    `"title":"${'title' in spec ? spec.title : title}"`,
+    ...(status === undefined ? [] : [`"status":${status}`]),
+    `"code":"${spec.code}"`,
+    ...(status === undefined ? ['"responseType":"$context.error.responseType"'] : []),
+    spec.detail === 'message' ? '"detail":$context.error.messageString' : `"detail":"${RETRY}"`,
+    '"requestId":"$context.requestId"',
+  ];
+  return `{${parts.join(',')}}`;
+}
