@@ -5,7 +5,7 @@ import { bearerToken } from './bearer.ts';
 import { claimsToContext } from './claims-to-context.ts';
 import type { AuthorizerConfig, IssuerConfig } from './config.ts';
 import { AuthorizerFailure, TokenRejected } from './errors.ts';
-import { keyResolverFor } from './key-resolver.ts';
+import { keyResolverFor } from './keys/key-resolver.ts';
 import { allowPolicy, stageWideResource } from './policy.ts';
 import { createTokenVerifier } from './verify-token.ts';
 

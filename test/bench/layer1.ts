@@ -13,7 +13,7 @@ import { bearerToken } from '../../src/authorizer/bearer.ts';
 import { assertCompactJws } from '../../src/authorizer/compact-jws.ts';
 import { createIssuerSelection } from '../../src/authorizer/issuer-selection.ts';
 import { claimsToContext } from '../../src/authorizer/claims-to-context.ts';
-import { keyResolverFor } from '../../src/authorizer/key-resolver.ts';
+import { keyResolverFor } from '../../src/authorizer/keys/key-resolver.ts';
 import { allowPolicy, stageWideResource } from '../../src/authorizer/policy.ts';
 import { createTokenVerifier } from '../../src/authorizer/verify-token.ts';
 import { silentLogger, type Logger } from '../../src/shared/log.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
 import { loadAuthorizerConfig } from '../../src/authorizer/config.ts';
-import { keyResolverFor } from '../../src/authorizer/key-resolver.ts';
+import { keyResolverFor } from '../../src/authorizer/keys/key-resolver.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import {
   createGatewayModel,
@@ -394,7 +394,7 @@ describe('presets through the gateway: a route that names the issuer’s own sco
 
 describe('JWKS outage during a cache miss', () => {
   // The key resolver's production pacing: after a failed fetch it leaves the network alone for
-  // 2 s (src/authorizer/key-resolver.ts). It runs on the model's clock, so the test advances
+  // 2 s (src/authorizer/keys/key-resolver.ts). It runs on the model's clock, so the test advances
   // time instead of turning the backoff off.
   const RESOLVER_BACKOFF_MS = 2000;
 

@@ -3,11 +3,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errors, type JWTVerifyGetKey } from 'jose';
 import { AuthorizerFailure } from '../../src/authorizer/errors.ts';
+import { discoveredJwksUrl } from '../../src/authorizer/keys/discovery.ts';
 import {
   createKeyResolver,
-  discoveredJwksUrl,
   type KeyResolverOptions,
-} from '../../src/authorizer/key-resolver.ts';
+} from '../../src/authorizer/keys/key-resolver.ts';
 import { generateSigningKey, startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 
 let issuer: TestIssuer;
@@ -46,7 +46,6 @@ const failureOf = async (promise: unknown) => {
   }
   throw new Error('expected a failure');
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('key resolver over the issuer JWKS', () => {
   it('fetches the key set once and answers later lookups from the cache', async () => {
@@ -130,7 +129,7 @@ describe('key resolver over the issuer JWKS', () => {
     const getKey = resolver({ cacheMaxAgeMs: 1 });
     await resolve(getKey);
     issuer.setJwksBehaviour({ kind: 'status', status: 500 });
-    await sleep(5);
+    clock += 5;
     const before = issuer.jwksRequests();
     await expect(resolve(getKey)).resolves.toBeDefined();
     await expect(resolve(getKey)).resolves.toBeDefined();
@@ -141,7 +140,7 @@ describe('key resolver over the issuer JWKS', () => {
     const getKey = resolver({ cacheMaxAgeMs: 1 });
     await resolve(getKey);
     issuer.setJwksBehaviour({ kind: 'drop' });
-    await sleep(5);
+    clock += 5;
     const failure = await failureOf(resolve(getKey, 'rotated-in'));
     expect(failure).toBeInstanceOf(AuthorizerFailure);
   });
@@ -152,12 +151,12 @@ describe('key resolver over the issuer JWKS', () => {
     await resolve(getKey, removed.kid);
     issuer.keys.splice(0, issuer.keys.length, await generateSigningKey('RS256'));
     try {
-      await sleep(5);
+      clock += 5;
       expect(await failureOf(resolve(getKey, removed.kid))).toBeInstanceOf(
         errors.JWKSNoMatchingKey,
       );
       issuer.setJwksBehaviour({ kind: 'status', status: 503 });
-      await sleep(5);
+      clock += 5;
       const failure = await failureOf(resolve(getKey, removed.kid));
       expect(failure).toBeInstanceOf(AuthorizerFailure);
       expect(failure).toMatchObject({ reason: 'jwks_unavailable' });
@@ -170,7 +169,7 @@ describe('key resolver over the issuer JWKS', () => {
     const getKey = resolver({ cacheMaxAgeMs: 1, maxStaleMs: 60_000 });
     await resolve(getKey);
     issuer.setJwksBehaviour({ kind: 'status', status: 503 });
-    await sleep(5);
+    clock += 5;
     await expect(resolve(getKey)).resolves.toBeDefined();
     clock += 60_001;
     expect(await failureOf(resolve(getKey))).toMatchObject({ reason: 'jwks_unavailable' });

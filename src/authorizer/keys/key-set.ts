@@ -1,0 +1,35 @@
+import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+
+/**
+ * The key set last loaded from the issuer, and when. It answers lookups while it is fresh, and
+ * while it is merely stale if the issuer cannot be reached (stale-if-error), for at most
+ * `maxStaleMs` after it loaded. A successful load replaces it whole: a key the issuer removed
+ * stops working then, and never comes back from an older set.
+ */
+export interface KeySet {
+  readonly jwks: JSONWebKeySet;
+  readonly getKey: JWTVerifyGetKey;
+  readonly loadedAt: number;
+}
+
+export const keySetOf = (jwks: JSONWebKeySet, loadedAt: number): KeySet => ({
+  jwks,
+  getKey: createLocalJWKSet(jwks),
+  loadedAt,
+});
+
+export interface KeySetAges {
+  /** How long a set answers before it is refreshed. */
+  readonly cacheMaxAgeMs: number;
+  /** How long past its load a set answers while every refresh fails. */
+  readonly maxStaleMs: number;
+}
+
+export const isFresh = (set: KeySet | undefined, { cacheMaxAgeMs }: KeySetAges, now: number) =>
+  set !== undefined && now - set.loadedAt < cacheMaxAgeMs;
+
+export const servesWhileFailing = (
+  set: KeySet | undefined,
+  { maxStaleMs }: KeySetAges,
+  now: number,
+): set is KeySet => set !== undefined && now - set.loadedAt <= maxStaleMs;
