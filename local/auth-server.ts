@@ -40,7 +40,7 @@ export interface AuthServer {
   close(): Promise<void>;
 }
 
-export const LOCAL = localConfig as {
+const LOCAL = localConfig as {
   readonly audience: string;
   readonly scopes: readonly string[];
   readonly accessTokenTtlSeconds: number;

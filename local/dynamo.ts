@@ -32,7 +32,7 @@ export async function startLocalDynamo(port: number, tableName: string): Promise
 }
 
 /** The table serverless.yml declares (UsersTable): partition key `userId`. */
-export async function createUsersTable(endpoint: string, tableName: string): Promise<void> {
+async function createUsersTable(endpoint: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',

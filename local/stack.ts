@@ -43,7 +43,7 @@ export interface LocalStack {
 }
 
 export const DEFAULT_PORTS: StackPorts = LOCAL_DEFAULT_PORTS;
-export const STAGE = LOCAL_STAGE;
+const STAGE = LOCAL_STAGE;
 // The table name serverless.yml gives the stage (`${self:service}-${sls:stage}-users`).
 export const USERS_TABLE = `two-layer-authz-${STAGE}-users`;
 const ROOT = join(import.meta.dirname, '..');
@@ -61,7 +61,7 @@ export class PortInUseError extends Error {
 }
 
 /** Fails fast, naming the port, rather than letting three servers half-start. */
-export async function assertPortsFree(ports: StackPorts): Promise<void> {
+async function assertPortsFree(ports: StackPorts): Promise<void> {
   for (const [role, port] of Object.entries(ports)) {
     if (port === 0) continue;
     const free = await new Promise<boolean>((resolve) => {
@@ -142,7 +142,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 }
 
 /** The AUTH_ISSUERS entries of the local stack: what a user writes for their own servers. */
-export const localIssuers = (auth: AuthServer, partner: AuthServer) => [
+const localIssuers = (auth: AuthServer, partner: AuthServer) => [
   { issuer: auth.issuer, preset: 'rfc9068', audience: auth.audience },
   { issuer: partner.issuer, preset: 'generic', audience: partner.audience },
 ];

@@ -1,5 +1,5 @@
 /**
- * Where `npm start` serves the service on this machine by default. The local stack listens
+ * Where `npm start` serves the service on localhost by default. The local stack listens
  * there; the OpenAPI document names the local API and token endpoint from here, so writing the
  * document never loads the local stack itself.
  */
@@ -11,7 +11,6 @@ export const DEFAULT_PORTS = {
   dynamo: 4567,
 } as const;
 
-export const LOCAL_HOST = '127.0.0.1';
+const LOCAL_HOST = '127.0.0.1';
 export const LOCAL_STAGE = 'dev';
 export const LOCAL_TOKEN_URL = `http://${LOCAL_HOST}:${DEFAULT_PORTS.issuer}/token`;
-export const LOCAL_API_URL = `http://${LOCAL_HOST}:${DEFAULT_PORTS.api}/${LOCAL_STAGE}`;

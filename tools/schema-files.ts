@@ -35,13 +35,13 @@ export interface RouteSchema {
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
-export const ROUTE_KEY = 'x-route';
-export const SCOPES_KEY = 'x-scopes';
-export const MAX_BODY_KEY = 'x-max-body-bytes';
+const ROUTE_KEY = 'x-route';
+const SCOPES_KEY = 'x-scopes';
+const MAX_BODY_KEY = 'x-max-body-bytes';
 
 // A user record is a few hundred bytes; 16 KiB leaves room for any reasonable JSON resource
 // while keeping parse and validation in the microseconds. A route that needs more says so.
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 // Lambda's synchronous payload limit: no body beyond it reaches a function anyway.
 const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 

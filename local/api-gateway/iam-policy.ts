@@ -2,7 +2,7 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 
 /**
  * How API Gateway REST evaluates the policy a Lambda authorizer returned, against one request's
- * methodArn (shared doc §3). Where AWS documents nothing, the model picks the behaviour that
+ * methodArn (docs/api-gateway-authorizers.md, § Policy evaluation). Where AWS documents nothing, the model picks the behaviour that
  * grants less: a test that passes here cannot pass only because the model was lenient.
  */
 export type PolicyDecision = 'allow' | 'explicit-deny' | 'implicit-deny';
@@ -25,7 +25,7 @@ const INVOKE = 'execute-api:Invoke';
 
 /**
  * IAM resource/action wildcards: `*` is any run of characters (slashes and the empty string
- * included), `?` exactly one character, everything else literal (IAM-RES, doc §3.7–3.8).
+ * included), `?` exactly one character, everything else literal (docs/api-gateway-authorizers.md P5, P6).
  */
 export function globMatches(pattern: string, value: string, caseInsensitive = false): boolean {
   const source = pattern
@@ -38,7 +38,7 @@ export function globMatches(pattern: string, value: string, caseInsensitive = fa
 /**
  * Checks the authorizer output the way API Gateway does before it caches or applies it, and
  * returns its statements. Disputed cases (missing principalId, `null` context values, an Effect
- * in another casing) are treated as invalid: the stricter reading (doc §2, §3.15, §4c).
+ * in another casing) are treated as invalid: the stricter reading (docs/api-gateway-authorizers.md P9, P10, X1).
  */
 export function parseAuthorizerOutput(output: unknown): readonly Statement[] {
   if (!isObject(output)) throw new InvalidAuthorizerOutput('output is not an object');
@@ -61,7 +61,7 @@ export function parseAuthorizerOutput(output: unknown): readonly Statement[] {
   return statements as Statement[];
 }
 
-// Doc §3.16: a Resource ARN in the returned policy is at most 512 characters.
+// docs/api-gateway-authorizers.md P11: a Resource ARN in the returned policy is at most 512 characters.
 const MAX_RESOURCE_LENGTH = 512;
 
 /**
@@ -90,7 +90,7 @@ function checkStatement(statement: unknown): void {
 }
 
 /**
- * Doc §3.8: the service segment of an ARN (`execute-api`) cannot be wildcarded; §3.16: at most
+ * docs/api-gateway-authorizers.md P6: the service segment of an ARN (`execute-api`) cannot be wildcarded; P11: at most
  * 512 characters. Whether API Gateway then refuses the whole output or only ignores that
  * resource is unknown: refusing the output (500, nothing allowed) is the stricter reading, and
  * the model takes it. A Resource is `*` or an ARN; anything else is malformed too.
@@ -108,7 +108,7 @@ function checkResource(resource: string): void {
     );
 }
 
-/** Explicit Deny wins over any Allow; no matching Allow is an implicit deny (doc §3.11). */
+/** Explicit Deny wins over any Allow; no matching Allow is an implicit deny (docs/api-gateway-authorizers.md P8). */
 export function evaluatePolicy(
   statements: readonly Statement[],
   methodArn: string,

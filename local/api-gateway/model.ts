@@ -15,11 +15,11 @@ import {
 
 /**
  * A model of API Gateway REST between client, TOKEN authorizer (with its result cache), policy
- * evaluation and Lambda proxy integration, written to `shared/docs/api-gateway-authorizer.md`.
+ * evaluation and Lambda proxy integration, written to `docs/api-gateway-authorizers.md` (its row ids are cited below).
  * serverless-offline never caches authorizer results, so the bug this service exists to prevent
  * (a cached per-route Allow answering 403 on the next route) only shows through a model like this.
  *
- * Where the doc says UNKNOWN the model takes the stricter reading and says so next to the code;
+ * Where AWS documents nothing the model takes the stricter reading and says so next to the code;
  * where no reading is stricter for every test (whether failures are cached), it is an option.
  */
 
@@ -40,8 +40,8 @@ export interface ModelRoute {
 export interface ModelAuthorizer {
   readonly handler: TokenAuthorizerFunction;
   /**
-   * `resultTtlInSeconds`: 0 turns the cache off. Required: unset means 300 on AWS (doc §1.1).
-   * An integer 0..3600 (§1.2); anything else makes createGatewayModel throw, as AWS refuses it.
+   * `resultTtlInSeconds`: 0 turns the cache off. Required: unset means 300 on AWS (C1).
+   * An integer 0..3600 (C1); anything else makes createGatewayModel throw, as AWS refuses it.
    */
   readonly resultTtlInSeconds: number;
   readonly identityValidationExpression?: string;
@@ -75,14 +75,14 @@ export interface GatewayModelOptions {
   readonly gatewayResponses?: Partial<Record<GatewayResponseType, GatewayResponseTemplate>>;
   /**
    * Which response type an authorizer that throws (anything but "Unauthorized") or times out
-   * produces. AWS does not say (doc §2 note A); AUTHORIZER_CONFIGURATION_ERROR matches the
+   * produces. AWS does not say (G3); AUTHORIZER_CONFIGURATION_ERROR matches the
    * observed `x-amzn-ErrorType`. Tests should pin both.
    */
   readonly authorizerErrorType?: 'AUTHORIZER_CONFIGURATION_ERROR' | 'AUTHORIZER_FAILURE';
   /**
    * Which authorizer failures the result cache keeps for the TTL, like a policy. Whether AWS
    * caches a 401 ("Unauthorized") or a 500 (any other error, a timeout, malformed output) is
-   * UNKNOWN (doc §1.11–1.12, §7.1), so this is a setting, not a fact: 'none' (the default)
+   * not documented (C9, Q1), so this is a setting, not a fact: 'none' (the default)
    * caches neither, 'unauthorized' caches 401s, 'all' caches 401s and 500s. A test whose
    * outcome depends on it should run under every setting.
    */
@@ -136,10 +136,10 @@ export interface GatewayModel {
   cacheSize(): number;
 }
 
-// Doc §5: with authorization on, a methodArn longer than 1,600 bytes is answered 414.
+// L2: with authorization on, a methodArn longer than 1,600 bytes is answered 414.
 const MAX_METHOD_ARN_BYTES = 1600;
 
-// Doc §1.1–1.2: API Gateway's range for resultTtlInSeconds.
+// C1: API Gateway's range for resultTtlInSeconds.
 const MAX_TTL_SECONDS = 3600;
 
 /** What one authorizer call decided: a valid policy, a 401, or a 500. */
@@ -180,11 +180,11 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     throw new RangeError(
       `resultTtlInSeconds must be an integer 0..${MAX_TTL_SECONDS} (API Gateway refuses ${ttl})`,
     );
-  // Doc §1.4: the TOKEN cache key is the token header's value. The model is one API, one stage
-  // and one authorizer, so the scope of the key (§1.7, unknown) does not arise.
+  // C3: the TOKEN cache key is the token header's value. The model is one API, one stage
+  // and one authorizer, so the scope of the key (C6, not documented) does not arise.
   const cache = new Map<string, CacheEntry>();
   const identityHeader = (authorizer.identityHeader ?? 'Authorization').toLowerCase();
-  // Doc §2: whether the expression must match the whole token is unknown. Anchoring it refuses
+  // O3: whether the expression must match the whole token is unknown. Anchoring it refuses
   // more, so the model anchors it.
   const identityPattern =
     authorizer.identityValidationExpression === undefined
@@ -219,8 +219,8 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     cache.delete(token);
     authorizerInvocations += 1;
     const decision = await invokeAuthorizer(token, arn);
-    // A valid policy, Allow or Deny, is cached with its context (doc §1.9, §1.10); failures only
-    // as `cacheFailures` says (unknown on AWS, §1.11–1.12).
+    // A valid policy, Allow or Deny, is cached with its context (C7, C8); failures only
+    // as `cacheFailures` says (not documented, C9).
     const cacheable =
       decision.kind === 'policy' ||
       (decision.kind === 'unauthorized' && cacheFailures !== 'none') ||
@@ -238,7 +238,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
       );
     } catch (error) {
       // Only the exact message "Unauthorized" is a 401: `throw new Error('Unauthorized')`, or
-      // the string itself (`callback('Unauthorized')`, `throw 'Unauthorized'`, doc §2).
+      // the string itself (`callback('Unauthorized')`, `throw 'Unauthorized'`, O4).
       // Anything else (other text, a timeout) is a 500; the "starts with" reading is disputed,
       // exact is the stricter one.
       const unauthorized =
@@ -271,7 +271,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     if (Buffer.byteLength(arn) > MAX_METHOD_ARN_BYTES) return uriTooLong(requestId);
 
     const token = headerValue(req.headers, identityHeader);
-    // Absent, or (unknown, stricter) empty: 401 without invoking the authorizer (doc §2).
+    // Absent, or (unknown, stricter) empty: 401 without invoking the authorizer (O2).
     if (token === undefined || token === '')
       return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId, 'not-called');
     if (identityPattern && !identityPattern.test(token))
@@ -285,7 +285,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     if (answer.kind === 'error')
       return gatewayAnswer(authorizerErrorType, null, requestId, outcome.step);
 
-    // The cached policy is evaluated again against this request's methodArn (doc §1.8).
+    // The cached policy is evaluated again against this request's methodArn (C5).
     const decision = evaluatePolicy(answer.statements, arn);
     if (decision === 'explicit-deny')
       return gatewayAnswer(
@@ -308,7 +308,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
       accountId,
       apiId,
       requestTime: now(),
-      // Doc §4d: context values stringified, principalId and integrationLatency (a number)
+      // X3, X4: context values stringified, principalId and integrationLatency (a number)
       // added; on a cache hit the latency is 0, as once observed.
       authorizer: {
         ...Object.fromEntries(
@@ -345,7 +345,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
   };
 }
 
-/** Doc §5: a methodArn over 1,600 bytes; AWS names no response type for it (unknown). */
+/** L2, O10: a methodArn over 1,600 bytes; AWS names no response type for it (unknown). */
 function uriTooLong(requestId: string): GatewayResponse {
   const body = '{"message":"Request URI too long"}';
   return {
@@ -396,7 +396,7 @@ const ERROR_TYPE: Partial<Record<GatewayResponseType, string>> = {
 /**
  * A gateway response: the type's own customisation if the service declares one, else the
  * DEFAULT_4XX/DEFAULT_5XX customisation, else AWS's default `{"message":...}` (the 403 key is
- * `Message`, capital M, as captured from real responses: doc §2).
+ * `Message`, capital M, as captured from real responses: O8).
  */
 function renderGatewayResponse(
   type: GatewayResponseType,

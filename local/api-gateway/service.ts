@@ -76,7 +76,7 @@ export async function loadServiceDefinition(
 }
 
 /** The `AWS::ApiGateway::GatewayResponse` resources, as the model renders them. */
-export function gatewayResponsesOf(
+function gatewayResponsesOf(
   config: ServiceConfig,
 ): Partial<Record<GatewayResponseType, GatewayResponseTemplate>> {
   const responses: Partial<Record<GatewayResponseType, GatewayResponseTemplate>> = {};

@@ -50,7 +50,7 @@ export function createAuthorizer({
       const { context, scopesDropped } = claimsToContext(verified);
       log({
         decision: 'allow',
-        reason: 'token_valid',
+        code: 'token_valid',
         sub: clip(context.sub, 128),
         clientId: clip(context.clientId),
         iss: clip(context.iss, 128),
@@ -63,7 +63,7 @@ export function createAuthorizer({
       if (error instanceof TokenRejected) {
         log({
           decision: 'deny',
-          reason: error.reason,
+          code: error.code,
           ...unverifiedOrigin(event.authorizationToken),
           latencyMs: latencyMs(),
         });
@@ -75,13 +75,13 @@ export function createAuthorizer({
           : new AuthorizerFailure('internal_error', undefined, { cause: error });
       log({
         decision: 'error',
-        reason: failure.reason,
+        code: failure.code,
         detail: failure.message,
         cause: clip(causeMessage(failure), 200),
         ...unverifiedOrigin(event.authorizationToken),
         latencyMs: latencyMs(),
       });
-      throw new Error(`AuthorizerFailure: ${failure.reason}`);
+      throw new Error(`AuthorizerFailure: ${failure.code}`);
     }
   };
 }

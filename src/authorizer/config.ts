@@ -71,7 +71,7 @@ export const ASYMMETRIC_ALGORITHMS = [
   'EdDSA',
   'Ed25519',
 ] as const;
-export const DEFAULT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+const DEFAULT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
 
 // A day: the longest access-token lifetime Cognito, Okta and Entra ID allow, and Auth0's default
 // (Auth0 can issue tokens for up to 30 days: raise this to match). Bounds what a leaked token is

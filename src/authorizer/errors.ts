@@ -1,5 +1,5 @@
 /**
- * Every way the authorizer can refuse, with a stable reason code that lands in the log line.
+ * Every way the authorizer can refuse, with a stable code that lands in the log line.
  * Two families, because API Gateway treats them differently and caches its answer:
  *
  * - `TokenRejected`: the caller's token is bad. The handler throws exactly `Error('Unauthorized')`,
@@ -9,7 +9,7 @@
  *   blip lets nobody in and refuses no valid token as unauthorized. (Whether API Gateway caches a
  *   500 is not documented; the contract tests cover both readings.)
  */
-export const REJECT_REASONS = [
+export const REJECT_CODES = [
   'missing_token',
   'invalid_scheme',
   'malformed_token',
@@ -32,9 +32,9 @@ export const REJECT_REASONS = [
   'missing_claim',
   'invalid_claim',
 ] as const;
-export type RejectReason = (typeof REJECT_REASONS)[number];
+export type RejectCode = (typeof REJECT_CODES)[number];
 
-export const FAILURE_REASONS = [
+export const FAILURE_CODES = [
   'jwks_unavailable',
   'jwks_timeout',
   'jwks_invalid',
@@ -42,22 +42,22 @@ export const FAILURE_REASONS = [
   'malformed_method_arn',
   'internal_error',
 ] as const;
-export type FailureReason = (typeof FAILURE_REASONS)[number];
+export type FailureCode = (typeof FAILURE_CODES)[number];
 
 export class TokenRejected extends Error {
   override readonly name = 'TokenRejected';
-  readonly reason: RejectReason;
-  constructor(reason: RejectReason, detail?: string, options?: ErrorOptions) {
-    super(detail ?? reason, options);
-    this.reason = reason;
+  readonly code: RejectCode;
+  constructor(code: RejectCode, detail?: string, options?: ErrorOptions) {
+    super(detail ?? code, options);
+    this.code = code;
   }
 }
 
 export class AuthorizerFailure extends Error {
   override readonly name = 'AuthorizerFailure';
-  readonly reason: FailureReason;
-  constructor(reason: FailureReason, detail?: string, options?: ErrorOptions) {
-    super(detail ?? reason, options);
-    this.reason = reason;
+  readonly code: FailureCode;
+  constructor(code: FailureCode, detail?: string, options?: ErrorOptions) {
+    super(detail ?? code, options);
+    this.code = code;
   }
 }

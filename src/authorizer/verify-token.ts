@@ -12,7 +12,7 @@ import {
 import { assertCompactJws } from './compact-jws.ts';
 import { clientIdOf } from './claims.ts';
 import type { AuthorizerConfig, IssuerConfig } from './config.ts';
-import { AuthorizerFailure, TokenRejected, type RejectReason } from './errors.ts';
+import { AuthorizerFailure, TokenRejected, type RejectCode } from './errors.ts';
 import { createIssuerSelection, type SelectedIssuer } from './issuer-selection.ts';
 import { normaliseTyp, PRESETS } from './presets.ts';
 
@@ -25,13 +25,13 @@ export interface VerifiedToken {
 
 // API Gateway REST caps all request headers together at 10,240 bytes, so a longer token cannot
 // arrive through the gateway: refusing it before any parsing bounds the work a caller can cause.
-export const MAX_TOKEN_LENGTH = 10_240;
+const MAX_TOKEN_LENGTH = 10_240;
 
 // When several keys of the JWKS match a token (no `kid` during a rotation, or two entries with
 // one `kid`), each is tried in turn. A rotation publishes the previous, current and next key of
 // a type at most; a fourth leaves room for a spare. Each candidate costs one signature check, so
 // the bound keeps a crowded key set from turning one token into many verifications.
-export const MAX_CANDIDATE_KEYS = 4;
+const MAX_CANDIDATE_KEYS = 4;
 
 // `sub` becomes the policy's principalId, a log field and `createdBy` in stored data: printable
 // and bounded (255 is what most issuers document as the maximum; theirs are UUIDs or shorter).
@@ -190,7 +190,7 @@ async function verifyWithCandidates(
   throw new TokenRejected('bad_signature', 'no matching key verifies the signature');
 }
 
-const CLAIM_REASONS: Readonly<Record<string, RejectReason>> = {
+const CLAIM_CODES: Readonly<Record<string, RejectCode>> = {
   nbf: 'token_not_yet_valid',
   iss: 'unknown_issuer',
   aud: 'wrong_audience',
@@ -204,13 +204,13 @@ function classifyVerifyError(error: unknown): Error {
   if (error instanceof errors.JWTClaimValidationFailed) {
     // `check_failed`: the value is well-formed but wrong (expired, another issuer...);
     // `invalid`: it is not even the right type, whatever claim it is.
-    const reason =
+    const code =
       error.reason === 'missing'
         ? 'missing_claim'
         : error.reason === 'check_failed'
-          ? (CLAIM_REASONS[error.claim] ?? 'invalid_claim')
+          ? (CLAIM_CODES[error.claim] ?? 'invalid_claim')
           : 'invalid_claim';
-    return new TokenRejected(reason, `"${error.claim}" ${error.reason}`, { cause: error });
+    return new TokenRejected(code, `"${error.claim}" ${error.reason}`, { cause: error });
   }
   if (error instanceof errors.JOSEAlgNotAllowed)
     return new TokenRejected('alg_not_allowed', undefined, { cause: error });

@@ -8,7 +8,7 @@ import type { RouteContext } from './route-context.ts';
 const started = new WeakMap<object, number>();
 
 /**
- * One JSON line per request with the route, the outcome and a reason code (`ok` or the problem
+ * One JSON line per request with the route, the outcome and a code (`ok` or the problem
  * code). Never the body, the headers or the token. Unexpected errors log their message here;
  * the client only ever sees the generic problem.
  */
@@ -27,7 +27,7 @@ export function decisionLog(
       log({
         route: name,
         decision: 'allow',
-        reason: 'ok',
+        code: 'ok',
         status: request.response?.statusCode ?? 200,
         sub: clip(request.context.caller?.sub, 128),
         latencyMs: latencyMs(request),
@@ -40,7 +40,7 @@ export function decisionLog(
       log({
         route: name,
         decision: status === 401 || status === 403 ? 'deny' : status >= 500 ? 'error' : 'reject',
-        reason: problem?.code ?? 'internal_error',
+        code: problem?.code ?? 'internal_error',
         status,
         sub: clip(request.context.caller?.sub, 128),
         ...(status >= 500 && cause instanceof Error

@@ -16,7 +16,7 @@ interface MiddyHttpError extends Error {
  * unexpected becomes a generic 500 whose detail stays in the log. The problem is then handed to
  * @middy/http-error-handler as an exposed HTTP error carrying the problem+json body.
  */
-export function toProblem(error: unknown): HttpProblem {
+function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
   const e = error as MiddyHttpError;
   const pkg = e?.cause?.package;

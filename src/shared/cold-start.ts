@@ -20,7 +20,7 @@ export function configFromEnvironment<T>(
     if (error instanceof ConfigError)
       log({
         decision: 'error',
-        reason: error.code,
+        code: error.code,
         variable: error.variable,
         detail: error.message,
       });

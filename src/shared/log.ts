@@ -1,7 +1,7 @@
 /**
  * One structured JSON line per decision. Lambda ships stdout to CloudWatch line by line, so a
  * single `JSON.stringify` per event keeps each decision one queryable record (Logs Insights can
- * filter on `reason` directly). Callers pass only fields that are safe to log: never a token,
+ * filter on `code` directly). Callers pass only fields that are safe to log: never a token,
  * a secret or a request body.
  */
 export type LogEntry = Record<string, string | number | boolean | undefined | string[]>;

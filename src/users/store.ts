@@ -43,7 +43,7 @@ export interface UserPage {
 }
 
 /** The users table (partition key `userId`), through the DynamoDB document client. */
-export class UserStore {
+class UserStore {
   readonly #db: DynamoDBDocumentClient;
   readonly #table: string;
 
@@ -192,7 +192,7 @@ function decodeCursor(cursor: string): Record<string, string> {
   return { userId };
 }
 
-export function createUserStore(config: UsersConfig): UserStore {
+function createUserStore(config: UsersConfig): UserStore {
   const client = new DynamoDBClient({
     region: config.region,
     ...(config.endpoint

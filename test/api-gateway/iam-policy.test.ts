@@ -28,7 +28,7 @@ describe('IAM policy evaluation against a methodArn', () => {
   const cases: Case[] = [
     ['the exact methodArn allows that request', [allow(ARN)], ARN, 'allow'],
     [
-      'the exact methodArn of another path does not allow this one (the seed bug)',
+      'the exact methodArn of another path does not allow this one (the per-route Allow)',
       [allow(ARN.replace('a1b2', 'zz99'))],
       ARN,
       'implicit-deny',
@@ -192,13 +192,13 @@ const malformedStatements: [string, unknown][] = [
   ['an Allow without Action', { Effect: 'Allow', Resource: ARN }],
   ['both Action and NotAction', { ...deny(ARN), NotAction: 's3:*' }],
   ['both Resource and NotResource', { ...deny(ARN), NotResource: ARN }],
-  // Doc §3.8: the service segment cannot be wildcarded. Whether AWS refuses the output or only
+  // docs/api-gateway-authorizers.md P6: the service segment cannot be wildcarded. Whether AWS refuses the output or only
   // ignores the resource is unknown: refusing the output grants less.
   ['a Resource whose service segment is *', allow('arn:aws:*')],
   ['a Resource whose service segment has a ?', allow('arn:aws:execute-ap?:*')],
   ['a Resource whose service segment is cut off by *', allow('arn:*')],
   ['a Resource that is neither * nor an ARN', allow('execute-api*')],
-  // Doc §3.16: at most 512 characters (same unknown, same stricter reading).
+  // docs/api-gateway-authorizers.md P11: at most 512 characters (same unknown, same stricter reading).
   ['a Resource of 513 characters', allow(`${LONGEST}x`)],
 ];
 

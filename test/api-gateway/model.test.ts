@@ -195,7 +195,7 @@ describe('caching authorizer failures (unknown on AWS: the cacheFailures option)
 });
 
 describe('policy evaluation per request', () => {
-  it('evaluates a cached per-route Allow against the next route: 403 (the seed bug)', async () => {
+  it('evaluates a cached per-route Allow against the next route: 403 (the per-route Allow)', async () => {
     const { call } = gateway((_token, methodArn) => policy(methodArn));
     expect((await call('/users/1')).statusCode).toBe(200);
     const next = await call('/me');

@@ -224,7 +224,7 @@ sections.push(
         p.uncachedConcurrency.toFixed(2),
       ],
     ],
-  )}\n\nTTL 0 costs ${(p.uncachedPerSecond / p.cachedPerSecond).toFixed(0)}× the invocations, and every request pays the authorizer's latency; the seed's per-route Allow refuses ${(
+  )}\n\nTTL 0 costs ${(p.uncachedPerSecond / p.cachedPerSecond).toFixed(0)}× the invocations, and every request pays the authorizer's latency; the per-route Allow refuses ${(
     (100 * economics.rows[1]!.result.gatewayForbidden) /
     economics.rows[1]!.result.requests
   ).toFixed(0)} % of these requests.`,
@@ -232,7 +232,7 @@ sections.push(
 summary.push([
   'cache: authorizer calls (ours / TTL 0)',
   `${economics.rows[0]!.result.authorizerInvocations} / ${economics.rows[2]!.result.authorizerInvocations}`,
-  `for ${economics.rows[0]!.result.requests} requests; seed: ${economics.rows[1]!.result.gatewayForbidden} × 403`,
+  `for ${economics.rows[0]!.result.requests} requests; per-route Allow: ${economics.rows[1]!.result.gatewayForbidden} × 403`,
   '',
 ]);
 

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ModelRoute, TokenAuthorizerFunction } from '../../local/api-gateway/model.ts';
-import { naiveAuthorizer, runCacheScenario } from '../support/cache-economics.ts';
+import { perRouteAuthorizer } from '../../local/api-gateway/per-route-authorizer.ts';
+import { runCacheScenario } from '../support/cache-economics.ts';
 import { loadServiceDefinition } from '../../local/api-gateway/service.ts';
 import { authorizerFor } from '../support/authorizer.ts';
 import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 
 /**
  * 100 tokens × every route of serverless.yml × 10 rounds, spread over one 300 s TTL, through the
- * gateway model with our real authorizer: what the cache saves, and what the seed's policy costs.
+ * gateway model with our real authorizer: what the cache saves, and what the per-route Allow costs.
  */
 const TOKENS = 100;
 const ROUNDS = 10;
@@ -47,9 +48,9 @@ describe(`${TOKENS} tokens × every route × ${ROUNDS} rounds within one TTL`, (
     });
   });
 
-  it("the seed's per-route Allow: one call per token, and 403 on every other route until the TTL ends", async () => {
+  it('the per-route Allow: one call per token, and 403 on every other route until the TTL ends', async () => {
     const requests = TOKENS * routes.length * ROUNDS;
-    expect(await scenario(naiveAuthorizer(authorizer), 300)).toEqual({
+    expect(await scenario(perRouteAuthorizer(authorizer), 300)).toEqual({
       requests,
       authorizerInvocations: TOKENS,
       reachedHandler: TOKENS * ROUNDS,
@@ -58,9 +59,9 @@ describe(`${TOKENS} tokens × every route × ${ROUNDS} rounds within one TTL`, (
     });
   });
 
-  it("TTL 0 (the seed's workaround): no 403, but one authorizer call per request", async () => {
+  it('TTL 0 (the usual workaround): no 403, but one authorizer call per request', async () => {
     const requests = TOKENS * routes.length * ROUNDS;
-    expect(await scenario(naiveAuthorizer(authorizer), 0)).toMatchObject({
+    expect(await scenario(perRouteAuthorizer(authorizer), 0)).toMatchObject({
       authorizerInvocations: requests,
       reachedHandler: requests,
       gatewayForbidden: 0,

@@ -13,7 +13,7 @@ import {
   type ModelRoute,
   type TokenAuthorizerFunction,
 } from '../../local/api-gateway/model.ts';
-import { naiveAuthorizer } from '../support/cache-economics.ts';
+import { perRouteAuthorizer } from '../../local/api-gateway/per-route-authorizer.ts';
 import {
   authorizerSettings,
   loadServiceDefinition,
@@ -90,7 +90,7 @@ async function serviceModel(
   });
   return createGatewayModel({
     ...gateway,
-    // The seed deployed no gateway responses: AWS's defaults answer.
+    // The classic blueprint deploys no gateway responses: AWS's defaults answer.
     ...(options.defaultGatewayResponses ? { gatewayResponses: {} } : {}),
     ...(options.cacheFailures ? { cacheFailures: options.cacheFailures } : {}),
     ...(options.now ? { now: options.now } : {}),
@@ -187,8 +187,8 @@ describe('one token, every route, twice, within one TTL', () => {
     expect(model.stats().authorizerInvocations).toBe(1);
   });
 
-  it("catches the seed's bug: a naive Allow for event.methodArn answers 403 on the second route", async () => {
-    const model = await serviceModel(naiveAuthorizer(realAuthorizer()), {
+  it('catches the per-route Allow: an Allow for event.methodArn answers 403 on the second route', async () => {
+    const model = await serviceModel(perRouteAuthorizer(realAuthorizer()), {
       defaultGatewayResponses: true,
     });
     const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
@@ -205,7 +205,7 @@ describe('one token, every route, twice, within one TTL', () => {
   });
 
   it("with our gateway responses the naive authorizer's 403 is still a refusal, now problem+json", async () => {
-    const model = await serviceModel(naiveAuthorizer(realAuthorizer()));
+    const model = await serviceModel(perRouteAuthorizer(realAuthorizer()));
     const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
     await model.request(requestFor(routes[0]!, token));
     const second = await model.request(requestFor(routes[1]!, token));
@@ -398,7 +398,7 @@ describe('JWKS outage during a cache miss', () => {
   // time instead of turning the backoff off.
   const RESOLVER_BACKOFF_MS = 2000;
 
-  // Whether API Gateway caches a 500 (or a 401) is unknown (doc §1.11–1.12): the outage must be
+  // Whether API Gateway caches a 500 (or a 401) is unknown (docs/api-gateway-authorizers.md C9): the outage must be
   // safe under every reading. Without cached failures the first call after recovery gets in;
   // with them, the cached 500 holds for the TTL. A JWKS outage is a 500, never a 401, so
   // caching 401s alone changes nothing.

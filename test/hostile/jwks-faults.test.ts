@@ -32,7 +32,7 @@ async function decide(sut: AuthorizerUnderTest, token: string) {
   const outcome = await outcomeOf(
     sut.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
   );
-  return { outcome, elapsedMs: performance.now() - started, reason: sut.lastLog()?.reason };
+  return { outcome, elapsedMs: performance.now() - started, code: sut.lastLog()?.code };
 }
 
 async function forged(kid: string): Promise<string> {
@@ -62,7 +62,7 @@ describe('JWKS faults on a cold container', () => {
       for (const token of [await forged(issuer.keys[0]!.kid), await issuer.sign()]) {
         const decision = await decide(sut, token);
         expect(decision.outcome.kind).toBe('error');
-        expect(decision.reason).toBe(reason);
+        expect(decision.code).toBe(reason);
         expect(decision.elapsedMs).toBeLessThan(FUNCTION_TIMEOUT_MS / 2);
       }
     },
@@ -83,7 +83,7 @@ describe('JWKS faults on a cold container', () => {
     issuer.setJwksBehaviour({ kind: 'body', body: '{"keys":[]}' });
     for (const token of [await issuer.sign(), await forged(issuer.keys[0]!.kid)]) {
       const decision = await decide(sut, token);
-      expect([decision.outcome.kind, decision.reason]).toEqual(['error', 'jwks_invalid']);
+      expect([decision.outcome.kind, decision.code]).toEqual(['error', 'jwks_invalid']);
     }
   });
 });
@@ -100,7 +100,7 @@ describe('JWKS faults on a warm container', () => {
       issuer.setJwksBehaviour(behaviour);
       expect((await decide(sut, await issuer.sign())).outcome.kind).toBe('allow');
       const forgedDecision = await decide(sut, await forged(issuer.keys[0]!.kid));
-      expect([forgedDecision.outcome.kind, forgedDecision.reason]).toEqual([
+      expect([forgedDecision.outcome.kind, forgedDecision.code]).toEqual([
         'unauthorized',
         'bad_signature',
       ]);
@@ -137,7 +137,7 @@ describe('a flood of unknown kids', () => {
     );
     const decisions = await Promise.all(flood.map((token) => decide(sut, token)));
     expect(
-      decisions.every((d) => d.outcome.kind === 'unauthorized' && d.reason === 'unknown_kid'),
+      decisions.every((d) => d.outcome.kind === 'unauthorized' && d.code === 'unknown_kid'),
     ).toBe(true);
     // The cooldown (30 s by default) allows at most one refetch for the whole flood.
     expect(issuer.jwksRequests() - before).toBeLessThanOrEqual(1);
@@ -174,14 +174,14 @@ describe('a key set with no key usable for verification', () => {
     issuer.setJwksBehaviour({ kind: 'body', body: JSON.stringify({ keys: keys() }) });
     for (const token of [await issuer.sign(), await issuer.sign({ header: { kid: 'other' } })]) {
       const decision = await decide(sut, token);
-      expect([decision.outcome.kind, decision.reason]).toEqual(['error', 'jwks_invalid']);
+      expect([decision.outcome.kind, decision.code]).toEqual(['error', 'jwks_invalid']);
     }
   });
 
   it('still refuses an unknown kid with 401 when the set has a usable key', async () => {
     const sut = authorizerFor(issuer);
     const decision = await decide(sut, await issuer.sign({ header: { kid: 'no-such-key' } }));
-    expect([decision.outcome.kind, decision.reason]).toEqual(['unauthorized', 'unknown_kid']);
+    expect([decision.outcome.kind, decision.code]).toEqual(['unauthorized', 'unknown_kid']);
   });
 });
 
@@ -198,7 +198,7 @@ describe('several keys match a token (key rotation)', () => {
     const sut = await rotatingIssuer([older, newer]);
     for (const key of [older, newer]) {
       const decision = await decide(sut, await issuer.sign({ key, header: { kid: undefined } }));
-      expect([decision.outcome.kind, decision.reason]).toEqual(['allow', 'token_valid']);
+      expect([decision.outcome.kind, decision.code]).toEqual(['allow', 'token_valid']);
     }
   });
 
@@ -210,7 +210,7 @@ describe('several keys match a token (key rotation)', () => {
     const sut = await rotatingIssuer([first, second]);
     for (const key of [first, second]) {
       const decision = await decide(sut, await issuer.sign({ key }));
-      expect([decision.outcome.kind, decision.reason]).toEqual(['allow', 'token_valid']);
+      expect([decision.outcome.kind, decision.code]).toEqual(['allow', 'token_valid']);
     }
   });
 
@@ -224,7 +224,7 @@ describe('several keys match a token (key rotation)', () => {
       sut,
       await issuer.sign({ key: stranger, header: { kid: undefined } }),
     );
-    expect([decision.outcome.kind, decision.reason]).toEqual(['unauthorized', 'bad_signature']);
+    expect([decision.outcome.kind, decision.code]).toEqual(['unauthorized', 'bad_signature']);
   });
 
   it('tries at most 4 candidate keys, so a crowded key set cannot multiply the work per token', async () => {
@@ -233,8 +233,8 @@ describe('several keys match a token (key rotation)', () => {
     );
     const sut = await rotatingIssuer(keys);
     const within = await decide(sut, await issuer.sign({ key: keys[3]! }));
-    expect([within.outcome.kind, within.reason]).toEqual(['allow', 'token_valid']);
+    expect([within.outcome.kind, within.code]).toEqual(['allow', 'token_valid']);
     const beyond = await decide(sut, await issuer.sign({ key: keys[5]! }));
-    expect([beyond.outcome.kind, beyond.reason]).toEqual(['unauthorized', 'ambiguous_key']);
+    expect([beyond.outcome.kind, beyond.code]).toEqual(['unauthorized', 'ambiguous_key']);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey } from 'node:crypto';
-import type { RejectReason } from '../../src/authorizer/errors.ts';
+import type { RejectCode } from '../../src/authorizer/errors.ts';
 import { outcomeOf } from '../support/authorizer.ts';
 import { b64u, rawJws, segments, unsigned, type Json } from './support/raw-jws.ts';
 import {
@@ -13,7 +13,7 @@ import {
 
 /**
  * The token attack corpus: every case is an `Authorization` header an attacker (or a broken
- * issuer) can send, and the reason code the authorizer must log while refusing it with 401.
+ * issuer) can send, and the code the authorizer must log while refusing it with 401.
  * Expected: no Allow, and never a 500 for a token problem (a 500 is not cached, but it is an
  * outage signal and an amplifier).
  */
@@ -27,7 +27,7 @@ afterAll(async () => {
 
 interface Case {
   readonly name: string;
-  readonly reason: RejectReason;
+  readonly reason: RejectCode;
   /** The full header value; most cases build a token and prefix it with `Bearer `. */
   readonly header: (f: TokenFixtures) => string;
   /** Run against the authorizer that allows every asymmetric algorithm (reaches key checks). */
@@ -68,7 +68,7 @@ const impostor =
 const valid = (fx: TokenFixtures, k: KeyName = 'rs') => ours(k)(fx).slice('Bearer '.length);
 
 const cases: Case[] = [];
-const add = (name: string, reason: RejectReason, header: Case['header'], permissive = false) =>
+const add = (name: string, reason: RejectCode, header: Case['header'], permissive = false) =>
   cases.push({ name, reason, header, permissive });
 
 // --- alg: none, every spelling, with and without a signature ---------------------------------
@@ -199,7 +199,7 @@ for (const k of KEYS) {
 }
 
 // --- structure and encoding ------------------------------------------------------------------------
-const STRUCTURE: [string, RejectReason, (fx: TokenFixtures) => string][] = [
+const STRUCTURE: [string, RejectCode, (fx: TokenFixtures) => string][] = [
   [
     'a JWE (five segments)',
     'malformed_token',
@@ -321,7 +321,7 @@ for (const k of KEYS) {
 }
 
 // --- the Authorization header itself ---------------------------------------------------------------
-const HEADERS: [string, RejectReason, (fx: TokenFixtures) => string][] = [
+const HEADERS: [string, RejectCode, (fx: TokenFixtures) => string][] = [
   ['no header at all', 'missing_token', () => undefined as unknown as string],
   ['an empty header', 'missing_token', () => ''],
   ['only spaces', 'missing_token', () => '   '],
@@ -347,7 +347,7 @@ for (const [name, reason, header] of HEADERS) add(name, reason, header);
 
 // --- registered claims with the wrong type or value (signed with our key: a broken issuer) -------
 const now = () => Math.floor(Date.now() / 1000);
-const CLAIMS: [string, RejectReason, Record<string, unknown>][] = [
+const CLAIMS: [string, RejectCode, Record<string, unknown>][] = [
   ['exp in the past', 'token_expired', { exp: now() - 3600 }],
   ['exp zero', 'token_expired', { exp: 0 }],
   ['exp negative', 'token_expired', { exp: -1 }],
@@ -476,9 +476,9 @@ describe('token attack corpus', () => {
     const sut = c.permissive ? f.permissive : f.sut;
     const header = await (c.header(f) as string | Promise<string>);
     const outcome = await outcomeOf(authorize(sut, header));
-    expect({ kind: outcome.kind, reason: sut.lastLog()?.reason }).toEqual({
+    expect({ kind: outcome.kind, code: sut.lastLog()?.code }).toEqual({
       kind: 'unauthorized',
-      reason: c.reason,
+      code: c.reason,
     });
   });
 

@@ -75,21 +75,7 @@ export async function runCacheScenario(scenario: CacheScenario): Promise<CacheSc
 }
 
 /** `/users/{userId}` → `/users/<a uuid-shaped value that differs per request>`. */
-export function concretePath(template: string, n: number): string {
+function concretePath(template: string, n: number): string {
   const id = `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
   return template.replace(/\{[^}]+\}/g, id);
-}
-
-/** The seed's authorizer: verifies the token like ours, then allows `event.methodArn` only. */
-export function naiveAuthorizer(verify: TokenAuthorizerFunction): TokenAuthorizerFunction {
-  return async (event) => {
-    const result = await verify(event);
-    return {
-      ...result,
-      policyDocument: {
-        Version: '2012-10-17',
-        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
-      },
-    };
-  };
 }

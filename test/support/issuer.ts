@@ -71,7 +71,7 @@ export type JwksBehaviour =
   | { kind: 'body'; body: string }
   | { kind: 'drop' };
 
-export const TEST_AUDIENCE = 'https://api.example.test';
+const TEST_AUDIENCE = 'https://api.example.test';
 
 export async function startTestIssuer(algs: Alg[] = ['RS256', 'ES256']): Promise<TestIssuer> {
   const keys = await Promise.all(algs.map((alg) => generateSigningKey(alg)));

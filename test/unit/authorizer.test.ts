@@ -52,7 +52,7 @@ describe('valid tokens', () => {
       });
       expect(sut.lastLog()).toMatchObject({
         decision: 'allow',
-        reason: 'token_valid',
+        code: 'token_valid',
         sub: `user-${alg}`,
         kid: key.kid,
       });
@@ -283,7 +283,7 @@ describe('refused tokens answer exactly Unauthorized (401) with a reason code', 
   it.each(cases)('refuses %s', async (_name, makeHeader, reason) => {
     const outcome = await outcomeOf(call(await makeHeader()));
     expect(outcome).toEqual({ kind: 'unauthorized' });
-    expect(sut.lastLog()).toMatchObject({ decision: 'deny', reason });
+    expect(sut.lastLog()).toMatchObject({ decision: 'deny', code: reason });
   });
 
   it('never writes the token into a log line', async () => {
@@ -319,7 +319,7 @@ describe('token type (AUTH_TOKEN_TYPE, RFC 9068)', () => {
       typed.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
     );
     expect(outcome.kind).toBe('unauthorized');
-    expect(typed.lastLog()).toMatchObject({ decision: 'deny', reason: 'wrong_token_type' });
+    expect(typed.lastLog()).toMatchObject({ decision: 'deny', code: 'wrong_token_type' });
   });
 
   it('does not check the type unless told to (many issuers send JWT)', async () => {
@@ -334,7 +334,7 @@ describe('token lifetime (AUTH_MAX_TOKEN_LIFETIME_SECONDS)', () => {
     const outcome = await outcomeOf(
       sut.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
     );
-    return [outcome.kind, sut.lastLog()?.reason];
+    return [outcome.kind, sut.lastLog()?.code];
   };
 
   it('allows a token that expires within a day by default, refuses one beyond', async () => {
@@ -361,7 +361,7 @@ describe('algorithm allowlist', () => {
       }),
     );
     expect(outcome).toEqual({ kind: 'unauthorized' });
-    expect(rsOnly.lastLog()).toMatchObject({ reason: 'alg_not_allowed' });
+    expect(rsOnly.lastLog()).toMatchObject({ code: 'alg_not_allowed' });
   });
 });
 
@@ -376,7 +376,7 @@ describe('infrastructure failures are 500s, never 401 and never Allow', () => {
       }),
     );
     expect(outcome).toEqual({ kind: 'error', message: 'AuthorizerFailure: jwks_unavailable' });
-    expect(down.lastLog()).toMatchObject({ decision: 'error', reason: 'jwks_unavailable' });
+    expect(down.lastLog()).toMatchObject({ decision: 'error', code: 'jwks_unavailable' });
   });
 
   it('checks the token scheme before touching the network', async () => {

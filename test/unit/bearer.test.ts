@@ -95,7 +95,7 @@ describe('the Authorization header', () => {
   });
 
   it.each([undefined, '', '   '])('calls %p a missing token', (header) => {
-    expect(() => bearerToken(header)).toThrow(expect.objectContaining({ reason: 'missing_token' }));
+    expect(() => bearerToken(header)).toThrow(expect.objectContaining({ code: 'missing_token' }));
   });
 
   it.each([
@@ -105,7 +105,7 @@ describe('the Authorization header', () => {
     ['', 'malformed_token'],
   ])('names why a signature %# is refused: %s', (signature, reason) => {
     expect(() => assertCompactJws(`${H}.${P}.${signature}`)).toThrow(
-      expect.objectContaining({ reason }),
+      expect.objectContaining({ code: reason }),
     );
   });
 });

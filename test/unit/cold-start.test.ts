@@ -22,7 +22,7 @@ describe('configuration read at cold start', () => {
     expect(lines).toEqual([
       {
         decision: 'error',
-        reason: 'config_invalid',
+        code: 'config_invalid',
         variable: 'USERS_TABLE',
         detail: 'USERS_TABLE is required and is not set',
       },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { RejectReason } from '../../src/authorizer/errors.ts';
+import type { RejectCode } from '../../src/authorizer/errors.ts';
 import { MAX_SCOPE_LENGTH } from '../../src/authorizer/claims-to-context.ts';
 import {
   authorizerForIssuers,
@@ -49,7 +49,7 @@ const shapes = Object.values(SHAPES) as IssuerShape[];
 describe('each preset allows its issuer’s access token and hands layer 2 the same context keys', () => {
   it.each(shapes.map((s) => [s.preset, s] as const))('%s', async (_preset, shape) => {
     const { outcome, log } = await decide(trusting(shape.entry), shape.header, shape.claims());
-    expect(log).toMatchObject({ decision: 'allow', reason: 'token_valid' });
+    expect(log).toMatchObject({ decision: 'allow', code: 'token_valid' });
     if (outcome.kind !== 'allow') throw new Error('not allowed');
     const claims = shape.claims();
     expect(outcome.result.context).toEqual({
@@ -68,7 +68,7 @@ interface Refusal {
   readonly header?: Record<string, unknown>;
   readonly claims?: Record<string, unknown>;
   readonly entry?: Record<string, unknown>;
-  readonly reason: RejectReason;
+  readonly reason: RejectCode;
 }
 
 const REFUSALS: Refusal[] = [
@@ -200,7 +200,7 @@ describe('what each preset refuses', () => {
       { ...r.shape.header, ...r.header },
       claims,
     );
-    expect([outcome.kind, log?.reason]).toEqual(['unauthorized', r.reason]);
+    expect([outcome.kind, log?.code]).toEqual(['unauthorized', r.reason]);
   });
 });
 
@@ -292,7 +292,7 @@ describe('several issuers at once', () => {
     const outcome = await outcomeOf(
       sut.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
     );
-    return [outcome.kind, sut.lastLog()?.reason];
+    return [outcome.kind, sut.lastLog()?.code];
   };
 
   it('allows each issuer’s own tokens', async () => {
@@ -321,7 +321,7 @@ describe('several issuers at once', () => {
       const outcome = await outcomeOf(
         fresh.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
       );
-      return [outcome.kind, fresh.lastLog()?.reason];
+      return [outcome.kind, fresh.lastLog()?.code];
     };
     expect(await decideWith(await a.sign({ key: ka }))).toEqual(['allow', 'token_valid']);
     expect(await decideWith(await b.sign({ key: kb }))).toEqual(['allow', 'token_valid']);
@@ -343,7 +343,7 @@ describe('several issuers at once', () => {
         const outcome = await outcomeOf(
           down.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
         );
-        return [outcome.kind, down.lastLog()?.reason];
+        return [outcome.kind, down.lastLog()?.code];
       };
       expect(await decideWith(await a.sign())).toEqual(['error', 'jwks_unavailable']);
       // A is now in its failure backoff; B has a resolver of its own.

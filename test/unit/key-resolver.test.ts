@@ -73,7 +73,7 @@ describe('key resolver over the issuer JWKS', () => {
     try {
       const failure = await failureOf(resolve(resolver({ issuer: url, jwksUrl: undefined })));
       expect(failure).toBeInstanceOf(AuthorizerFailure);
-      expect(failure).toMatchObject({ reason: 'discovery_failed' });
+      expect(failure).toMatchObject({ code: 'discovery_failed' });
     } finally {
       server.close();
     }
@@ -107,7 +107,7 @@ describe('key resolver over the issuer JWKS', () => {
       issuer.setJwksBehaviour(behaviour);
       const failure = await failureOf(resolve(resolver()));
       expect(failure).toBeInstanceOf(AuthorizerFailure);
-      expect(failure).toMatchObject({ reason });
+      expect(failure).toMatchObject({ code: reason });
     },
   );
 
@@ -117,7 +117,7 @@ describe('key resolver over the issuer JWKS', () => {
     await failureOf(resolve(getKey));
     const afterFirst = issuer.jwksRequests();
     for (let i = 0; i < 20; i++)
-      expect(await failureOf(resolve(getKey))).toMatchObject({ reason: 'jwks_unavailable' });
+      expect(await failureOf(resolve(getKey))).toMatchObject({ code: 'jwks_unavailable' });
     expect(issuer.jwksRequests()).toBe(afterFirst);
 
     issuer.setJwksBehaviour({ kind: 'keys' });
@@ -159,7 +159,7 @@ describe('key resolver over the issuer JWKS', () => {
       clock += 5;
       const failure = await failureOf(resolve(getKey, removed.kid));
       expect(failure).toBeInstanceOf(AuthorizerFailure);
-      expect(failure).toMatchObject({ reason: 'jwks_unavailable' });
+      expect(failure).toMatchObject({ code: 'jwks_unavailable' });
     } finally {
       issuer.keys.splice(0, issuer.keys.length, removed);
     }
@@ -172,7 +172,7 @@ describe('key resolver over the issuer JWKS', () => {
     clock += 5;
     await expect(resolve(getKey)).resolves.toBeDefined();
     clock += 60_001;
-    expect(await failureOf(resolve(getKey))).toMatchObject({ reason: 'jwks_unavailable' });
+    expect(await failureOf(resolve(getKey))).toMatchObject({ code: 'jwks_unavailable' });
   });
 
   it.each([
@@ -188,7 +188,7 @@ describe('key resolver over the issuer JWKS', () => {
       issuer.setJwksBehaviour({ kind: 'body', body });
       const failure = await failureOf(resolve(resolver()));
       expect(failure).toBeInstanceOf(AuthorizerFailure);
-      expect(failure).toMatchObject({ reason: 'jwks_invalid' });
+      expect(failure).toMatchObject({ code: 'jwks_invalid' });
     },
   );
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { JWK } from 'jose';
 import { AuthorizerFailure } from '../../src/authorizer/errors.ts';
 import { createFailureBackoff } from '../../src/authorizer/keys/failure-backoff.ts';
 import { isFresh, keySetOf, servesWhileFailing } from '../../src/authorizer/keys/key-set.ts';
@@ -26,7 +27,7 @@ describe('a key usable for verification', () => {
     ['an X25519 key', { ...ED, crv: 'X25519' }, false],
     ['a symmetric key', { kty: 'oct', k: 'c2VjcmV0' }, false],
   ])('%s: %p', (_name, key, usable) => {
-    expect(isUsableKey(key, DEFAULT)).toBe(usable);
+    expect(isUsableKey(key as JWK, DEFAULT)).toBe(usable);
   });
 
   it('follows the allowlist: P-384 is usable once ES384 is allowed', () => {

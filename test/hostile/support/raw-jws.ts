@@ -10,17 +10,17 @@ import type { CryptoKey } from 'jose';
 export type Json = string | Readonly<Record<string, unknown>> | readonly unknown[];
 
 export const b64u = (data: string | Uint8Array): string => Buffer.from(data).toString('base64url');
-export const jsonText = (value: Json): string =>
+const jsonText = (value: Json): string =>
   typeof value === 'string' ? value : JSON.stringify(value);
 
 /** `header.payload` as the signing input, from JSON text (kept byte for byte) or values. */
-export const signingInput = (header: Json, payload: Json | Uint8Array): string =>
+const signingInput = (header: Json, payload: Json | Uint8Array): string =>
   `${b64u(jsonText(header))}.${b64u(payload instanceof Uint8Array ? payload : jsonText(payload))}`;
 
 export const privateKeyObject = (key: CryptoKey): KeyObject => KeyObject.from(key);
 
 /** A JWS signature of `input` with `alg`'s scheme, whatever key type the token claims. */
-export function signatureOf(alg: string, key: KeyObject | Uint8Array, input: string): Buffer {
+function signatureOf(alg: string, key: KeyObject | Uint8Array, input: string): Buffer {
   const data = Buffer.from(input);
   const hash = `sha${alg.slice(-3)}`;
   if (alg.startsWith('HS'))
@@ -63,17 +63,3 @@ export const segments = (token: string): [string, string, string] => {
   const [h = '', p = '', s = ''] = token.split('.');
   return [h, p, s];
 };
-
-/** Replaces the header and keeps payload and signature: the signature no longer matches. */
-export const withHeader = (token: string, header: Json): string => {
-  const [, p, s] = segments(token);
-  return `${b64u(jsonText(header))}.${p}.${s}`;
-};
-
-export const withPayload = (token: string, payload: Json): string => {
-  const [h, , s] = segments(token);
-  return `${h}.${b64u(jsonText(payload))}.${s}`;
-};
-
-export const decodeSegment = (segment: string): Record<string, unknown> =>
-  JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as Record<string, unknown>;
