@@ -2,8 +2,12 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 
 /**
  * How API Gateway REST evaluates the policy a Lambda authorizer returned, against one request's
- * methodArn (docs/api-gateway-authorizers.md, § Policy evaluation). Where AWS documents nothing, the model picks the behaviour that
- * grants less: a test that passes here cannot pass only because the model was lenient.
+ * methodArn (docs/api-gateway-authorizers.md, § Policy evaluation). Where AWS documents nothing,
+ * the model picks the behaviour that grants less: a test that passes here cannot pass only
+ * because the model was lenient. Our authorizer returns one plain Allow; the rest (Deny,
+ * wildcards, Conditions, NotAction) stays because the local gateway and the contract tests also
+ * run the per-route Allow, and whatever authorizer a user writes must not look better locally
+ * than it would on AWS.
  */
 export type PolicyDecision = 'allow' | 'explicit-deny' | 'implicit-deny';
 
@@ -122,11 +126,11 @@ export function evaluatePolicy(
 }
 
 function allowApplies(statement: Statement, methodArn: string): boolean {
-  // Conditions, NotAction and NotResource: whether API Gateway honours them is unknown (§3.13,
-  // §3.14). An Allow that carries one grants nothing here.
+  // Conditions, NotAction and NotResource: whether API Gateway honours them is not documented
+  // (P10). An Allow that carries one grants nothing here.
   if (statement.Condition !== undefined || statement.NotAction !== undefined) return false;
   if (statement.NotResource !== undefined) return false;
-  // The casing of Action is unknown (§3.12): an Allow must spell it exactly.
+  // The casing of Action is not documented (P9): an Allow must spell it exactly.
   return (
     list(statement.Action).some((action) => globMatches(action, INVOKE)) &&
     list(statement.Resource).some((resource) => globMatches(resource, methodArn))

@@ -6,6 +6,7 @@ import type {
   APIGatewayTokenAuthorizerEvent,
   Context,
 } from 'aws-lambda';
+import { headerValue, proxyEvent, receivedAuthorizerContext } from './proxy-event.ts';
 import {
   evaluatePolicy,
   InvalidAuthorizerOutput,
@@ -302,21 +303,25 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
         outcome.step,
       );
 
-    const event = proxyEventFor(req, match, {
+    // X3, X4: on a cache hit the latency is 0, as once observed.
+    const event = proxyEvent({
+      method: req.method,
+      path: req.path,
+      resource: match.route.path,
+      pathParameters: match.pathParameters,
+      query: req.query ?? null,
+      headers: req.headers ?? {},
+      body: req.body ?? null,
+      authorizer: receivedAuthorizerContext(
+        answer.output.context as Record<string, string | number | boolean> | undefined,
+        answer.output.principalId,
+        outcome.step === 'cached' ? 0 : Math.max(0, now() - started),
+      ),
       requestId,
       stage,
       accountId,
       apiId,
-      requestTime: now(),
-      // X3, X4: context values stringified, principalId and integrationLatency (a number)
-      // added; on a cache hit the latency is 0, as once observed.
-      authorizer: {
-        ...Object.fromEntries(
-          Object.entries(answer.output.context ?? {}).map(([key, value]) => [key, String(value)]),
-        ),
-        principalId: answer.output.principalId,
-        integrationLatency: outcome.step === 'cached' ? 0 : Math.max(0, now() - started),
-      },
+      requestTimeEpoch: now(),
     });
     handlerInvocations += 1;
     let result: unknown;
@@ -511,57 +516,6 @@ function decode(value: string): string {
   }
 }
 
-interface EventContext {
-  readonly requestId: string;
-  readonly stage: string;
-  readonly accountId: string;
-  readonly apiId: string;
-  readonly requestTime: number;
-  readonly authorizer: Record<string, string | number>;
-}
-
-function proxyEventFor(req: GatewayRequest, match: Match, ctx: EventContext): APIGatewayProxyEvent {
-  const headers = { ...(req.headers ?? {}) };
-  const query = Object.entries(req.query ?? {});
-  const multiQuery = Object.fromEntries(
-    query.map(([key, value]) => [key, typeof value === 'string' ? [value] : [...value]]),
-  );
-  return {
-    resource: match.route.path,
-    path: req.path,
-    httpMethod: req.method.toUpperCase(),
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    // The single-value map keeps the last value of a repeated parameter.
-    queryStringParameters: query.length
-      ? Object.fromEntries(Object.entries(multiQuery).map(([k, v]) => [k, v.at(-1) ?? '']))
-      : null,
-    multiValueQueryStringParameters: query.length ? multiQuery : null,
-    pathParameters: match.pathParameters,
-    stageVariables: null,
-    body: req.body ?? null,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: ctx.accountId,
-      apiId: ctx.apiId,
-      authorizer: ctx.authorizer,
-      domainName: `${ctx.apiId}.execute-api.eu-west-1.amazonaws.com`,
-      httpMethod: req.method.toUpperCase(),
-      identity: {
-        sourceIp: '127.0.0.1',
-        userAgent: headerValue(req.headers, 'user-agent') ?? null,
-      } as APIGatewayProxyEvent['requestContext']['identity'],
-      path: `/${ctx.stage}${req.path}`,
-      protocol: 'HTTP/1.1',
-      requestId: ctx.requestId,
-      requestTimeEpoch: ctx.requestTime,
-      resourceId: 'model',
-      resourcePath: match.route.path,
-      stage: ctx.stage,
-    },
-  };
-}
-
 /**
  * The integration's headers as the client receives them. API Gateway REST renames an
  * integration's `WWW-Authenticate` to `X-Amzn-Remapped-WWW-Authenticate` (D-KNOWN): this is why
@@ -588,15 +542,6 @@ function isProxyResult(value: unknown): value is APIGatewayProxyResult {
     value !== null &&
     Number.isInteger((value as { statusCode?: unknown }).statusCode)
   );
-}
-
-function headerValue(
-  headers: Readonly<Record<string, string>> | undefined,
-  lowerName: string,
-): string | undefined {
-  for (const [name, value] of Object.entries(headers ?? {}))
-    if (name.toLowerCase() === lowerName) return value;
-  return undefined;
 }
 
 function parseJson(body: string | undefined): unknown {

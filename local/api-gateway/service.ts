@@ -29,6 +29,8 @@ export interface ServiceDefinition {
     readonly name: string;
     readonly resultTtlInSeconds: number;
     readonly identityValidationExpression?: string;
+    /** The request header API Gateway reads the token from (`method.request.header.<name>`). */
+    readonly identityHeader: string;
     /** The authorizer function's timeout. */
     readonly timeoutMs: number;
   };
@@ -68,6 +70,7 @@ export async function loadServiceDefinition(
       ...(settings.identityValidationExpression
         ? { identityValidationExpression: settings.identityValidationExpression }
         : {}),
+      identityHeader: settings.identitySource.replace(/^method\.request\.header\./, ''),
       timeoutMs: (config.functions[first.authorizer]?.timeout ?? 6) * 1000,
     },
     gatewayResponses: gatewayResponsesOf(config),

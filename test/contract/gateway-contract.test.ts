@@ -21,7 +21,7 @@ import {
   serviceRoutes,
   type ServiceDefinition,
 } from '../../local/api-gateway/service.ts';
-import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
+import { startHandlers, type Handlers } from '../support/handlers.ts';
 import {
   GATEWAY_PROBLEMS,
   gatewayResponseTemplate,
@@ -40,7 +40,7 @@ import { routeHandler } from '../../src/route-chain/route-handler.ts';
  */
 
 let issuer: TestIssuer;
-let dynamo: LocalDynamo;
+let handlers: Handlers;
 let routes: readonly ModelRoute[];
 let service: ServiceDefinition;
 
@@ -49,16 +49,14 @@ const UNKNOWN_ID = '9b2f4c1e-0000-4000-8000-000000000000';
 
 beforeAll(async () => {
   issuer = await startTestIssuer(['RS256', 'ES256']);
-  dynamo = await startDynalite('contract-users');
-  process.env.USERS_TABLE = 'contract-users';
-  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-  process.env.AWS_REGION = 'us-east-1';
+  // The handlers' DynamoDB (their modules are imported by serviceRoutes, through the service).
+  handlers = await startHandlers('contract-users');
   service = await loadServiceDefinition();
   routes = await serviceRoutes(service);
 });
 afterAll(async () => {
   await issuer.close();
-  await dynamo.close();
+  await handlers.close();
 });
 
 /** Our layer 1, configured for the test issuer, with a key resolver of its own (cold container). */

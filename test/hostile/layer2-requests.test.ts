@@ -1,41 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { APIGatewayProxyResult, Handler } from 'aws-lambda';
 import fc from 'fast-check';
-import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
-import { defaultContext, lambdaContext, proxyEvent, type EventOptions } from '../support/events.ts';
+import { defaultContext, type EventOptions } from '../support/events.ts';
+import { startHandlers, type Handlers, type RouteName } from '../support/handlers.ts';
 
 /**
  * Hostile requests through the real layer-2 handlers (middy chain + DynamoDB on dynalite). Each
  * must end in a 4xx problem+json, or a 2xx where the input is in fact valid (marked `accepted`),
  * never a 5xx, never a stack trace, and never a polluted prototype.
  */
-type ProxyHandler = Handler<ReturnType<typeof proxyEvent>, APIGatewayProxyResult>;
-const handlers: Record<string, ProxyHandler> = {};
-let dynamo: LocalDynamo;
-
+let handlers: Handlers;
 beforeAll(async () => {
-  dynamo = await startDynalite('hostile-users');
-  process.env.USERS_TABLE = 'hostile-users';
-  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-  process.env.AWS_REGION = 'us-east-1';
-  for (const name of [
-    'get-me',
-    'list-users',
-    'get-user',
-    'create-user',
-    'update-user',
-    'delete-user',
-  ])
-    handlers[name] = (await import(`../../src/users/${name}.ts`)).handler as ProxyHandler;
+  handlers = await startHandlers('hostile-users');
 });
 afterAll(async () => {
-  await dynamo.close();
+  await handlers.close();
 });
 
 type Expect = 'refused' | 'accepted';
 interface Case {
   readonly name: string;
-  readonly route: string;
+  readonly route: RouteName;
   readonly event: EventOptions;
   readonly expect: Expect;
 }
@@ -311,11 +295,7 @@ describe('hostile requests to layer 2', () => {
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const response = (await handlers[c.route]!(
-      proxyEvent(c.event),
-      lambdaContext(),
-      () => {},
-    )) as APIGatewayProxyResult;
+    const response = await handlers.invoke(c.route, c.event);
     const body = response.body ?? '';
     expect(response.statusCode).toBeLessThan(500);
     expect(body).not.toMatch(/\n\s+at |node_modules|\/src\/|\.ts:\d/);
@@ -354,11 +334,10 @@ describe('whatever exp reaches layer 2', () => {
   it('GET /me answers 200 or 401 for every exp, number or string', async () => {
     await fc.assert(
       fc.asyncProperty(exp, async (value) => {
-        const response = (await handlers['get-me']!(
-          proxyEvent({ path: '/me', authorizer: defaultContext({ exp: value }) }),
-          lambdaContext(),
-          () => {},
-        )) as APIGatewayProxyResult;
+        const response = await handlers.invoke('get-me', {
+          path: '/me',
+          authorizer: defaultContext({ exp: value }),
+        });
         expect([200, 401]).toContain(response.statusCode);
       }),
       { numRuns: 500 },

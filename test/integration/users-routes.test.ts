@@ -1,44 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { APIGatewayProxyResult, Handler } from 'aws-lambda';
-import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
-import { defaultContext, lambdaContext, proxyEvent, type EventOptions } from '../support/events.ts';
+import { defaultContext, type EventOptions } from '../support/events.ts';
+import { startHandlers, type Handlers, type RouteName } from '../support/handlers.ts';
 
 /**
  * Every route of the sample API through its real handler (middy chain + DynamoDB on dynalite):
  * the allowed case and each way layer 2 must refuse.
  */
-let dynamo: LocalDynamo;
-type ProxyHandler = Handler<ReturnType<typeof proxyEvent>, APIGatewayProxyResult>;
-const handlers: Record<string, ProxyHandler> = {};
-
+let handlers: Handlers;
 beforeAll(async () => {
-  dynamo = await startDynalite('users-routes');
-  process.env.USERS_TABLE = 'users-routes';
-  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-  process.env.AWS_REGION = 'us-east-1';
-  for (const name of [
-    'get-me',
-    'list-users',
-    'get-user',
-    'create-user',
-    'update-user',
-    'delete-user',
-  ]) {
-    handlers[name] = (await import(`../../src/users/${name}.ts`)).handler as ProxyHandler;
-  }
+  handlers = await startHandlers('users-routes');
 });
 afterAll(async () => {
-  await dynamo.close();
+  await handlers.close();
 });
 
-const invoke = async (name: string, options: EventOptions) => {
-  const response = (await handlers[name]!(
-    proxyEvent(options),
-    lambdaContext(),
-    () => {},
-  )) as APIGatewayProxyResult;
-  return { ...response, json: response.body ? JSON.parse(response.body) : undefined };
-};
+const invoke = (name: RouteName, options: EventOptions) => handlers.invoke(name, options);
 
 const UNKNOWN_ID = '9b2f4c1e-0000-4000-8000-000000000000';
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
@@ -65,7 +41,7 @@ const patchUser = (userId: string, body: string, authorizer: Authorizer) =>
   });
 
 interface RouteCase {
-  readonly name: string;
+  readonly name: RouteName;
   readonly scope: string;
   readonly request: EventOptions;
 }

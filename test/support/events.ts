@@ -1,4 +1,8 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import {
+  proxyEvent as gatewayProxyEvent,
+  receivedAuthorizerContext,
+} from '../../local/api-gateway/proxy-event.ts';
 
 export interface EventOptions {
   readonly method?: string;
@@ -14,50 +18,28 @@ export interface EventOptions {
 }
 
 /**
- * A Lambda proxy event shaped like API Gateway REST sends it, including how the authorizer
- * context arrives: every value stringified, `principalId` and `integrationLatency` added.
+ * A Lambda proxy event as API Gateway REST hands it to a route (the builder the API Gateway
+ * model uses), with test defaults: a caller holding every scope, stage `dev`.
  */
 export function proxyEvent(o: EventOptions = {}): APIGatewayProxyEvent {
-  const headers = o.headers ?? {};
-  const authorizer =
-    o.authorizer === null
-      ? null
-      : {
-          ...Object.fromEntries(
-            Object.entries(o.authorizer ?? defaultContext()).map(([k, v]) => [k, String(v)]),
-          ),
-          principalId: String(o.authorizer?.sub ?? 'user-1'),
-          integrationLatency: 12,
-        };
-  return {
-    httpMethod: o.method ?? 'GET',
+  const context = o.authorizer === undefined ? defaultContext() : o.authorizer;
+  return gatewayProxyEvent({
+    method: o.method ?? 'GET',
     path: o.path ?? '/',
-    resource: o.resource ?? o.path ?? '/',
+    ...(o.resource ? { resource: o.resource } : {}),
     pathParameters: o.pathParameters ?? null,
-    queryStringParameters: o.query ?? null,
-    multiValueQueryStringParameters: o.query
-      ? Object.fromEntries(Object.entries(o.query).map(([k, v]) => [k, [v]]))
-      : null,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    query: o.query ?? null,
+    headers: o.headers ?? {},
     body: o.body ?? null,
     isBase64Encoded: o.isBase64Encoded ?? false,
-    stageVariables: null,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123defg',
-      authorizer: authorizer as APIGatewayProxyEvent['requestContext']['authorizer'],
-      httpMethod: o.method ?? 'GET',
-      identity: { sourceIp: '127.0.0.1' } as APIGatewayProxyEvent['requestContext']['identity'],
-      path: `/dev${o.path ?? '/'}`,
-      protocol: 'HTTP/1.1',
-      requestId: 'req-1',
-      requestTimeEpoch: Date.now(),
-      resourceId: 'res1',
-      resourcePath: o.resource ?? o.path ?? '/',
-      stage: 'dev',
-    },
-  };
+    authorizer:
+      context === null ? null : receivedAuthorizerContext(context, String(context.sub ?? ''), 12),
+    requestId: 'req-1',
+    stage: 'dev',
+    accountId: '123456789012',
+    apiId: 'abc123defg',
+    requestTimeEpoch: Date.now(),
+  });
 }
 
 export const defaultContext = (overrides: Record<string, string | number | boolean> = {}) => ({

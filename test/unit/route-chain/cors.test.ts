@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Handler } from 'aws-lambda';
-import route from '../../src/generated/routes/get-me.js';
-import { loadHttpConfig } from '../../src/route-chain/config.ts';
-import { json } from '../../src/route-chain/respond.ts';
-import { routeHandler } from '../../src/route-chain/route-handler.ts';
-import { ConfigError } from '../../src/shared/env.ts';
-import { silentLogger } from '../../src/shared/log.ts';
-import { lambdaContext, proxyEvent } from '../support/events.ts';
+import route from '../../../src/generated/routes/get-me.js';
+import { loadHttpConfig } from '../../../src/route-chain/config.ts';
+import { json } from '../../../src/route-chain/respond.ts';
+import { routeHandler } from '../../../src/route-chain/route-handler.ts';
+import { ConfigError } from '../../../src/shared/env.ts';
+import { silentLogger } from '../../../src/shared/log.ts';
+import { lambdaContext, proxyEvent } from '../../support/events.ts';
 
 /** CORS on every answer of the route chain, with the default `*` and with an allowlist. */
 type ProxyHandler = Handler<APIGatewayProxyEvent, APIGatewayProxyResult>;

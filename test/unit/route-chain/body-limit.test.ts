@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { bodyLimit, bodySize } from '../../src/route-chain/body-limit.ts';
-import { HttpProblem } from '../../src/route-chain/problem.ts';
-import { proxyEvent } from '../support/events.ts';
+import { bodyLimit, bodySize } from '../../../src/route-chain/body-limit.ts';
+import { HttpProblem } from '../../../src/route-chain/problem.ts';
+import { proxyEvent } from '../../support/events.ts';
 
 describe('body size', () => {
   it('is the UTF-8 byte length of a plain body', () => {

@@ -1,0 +1,53 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo.ts';
+import { lambdaContext, proxyEvent, type EventOptions } from './events.ts';
+
+/**
+ * The sample API's real handlers (middy chain and DynamoDB client) on dynalite, the same local
+ * DynamoDB `npm start` runs: the one fixture every suite that calls handlers directly uses.
+ */
+export const ROUTES = [
+  'get-me',
+  'list-users',
+  'get-user',
+  'create-user',
+  'update-user',
+  'delete-user',
+] as const;
+export type RouteName = (typeof ROUTES)[number];
+
+type Handler = (event: unknown, context: unknown) => Promise<APIGatewayProxyResult>;
+
+export interface Reply extends APIGatewayProxyResult {
+  /** The body parsed as JSON; undefined when empty. */
+  readonly json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read any field
+}
+
+export interface Handlers {
+  readonly dynamo: LocalDynamo;
+  /** Calls the route's handler with a proxy event built from `options`. */
+  invoke(route: RouteName, options: EventOptions): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts dynalite with a table of its own, points the handlers' configuration at it (read at
+ * import: each suite runs in its own module registry), and imports every handler.
+ */
+export async function startHandlers(table: string): Promise<Handlers> {
+  const dynamo = await startLocalDynamo(0, table);
+  process.env.USERS_TABLE = table;
+  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+  process.env.AWS_REGION = 'us-east-1';
+  const handlers = new Map<RouteName, Handler>();
+  for (const route of ROUTES)
+    handlers.set(route, (await import(`../../src/users/${route}.ts`)).handler as Handler);
+  return {
+    dynamo,
+    async invoke(route, options) {
+      const response = await handlers.get(route)!(proxyEvent(options), lambdaContext());
+      return { ...response, json: response.body ? JSON.parse(response.body) : undefined };
+    },
+    close: () => dynamo.close(),
+  };
+}
