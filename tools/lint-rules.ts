@@ -11,6 +11,11 @@ export const LINT_RULES = {
   scopes_missing: 'a schema file lists its scopes ("x-scopes", [] on purpose for any caller)',
   scopes_invalid: 'scopes are RFC 6749 scope tokens, each once',
   max_body_invalid: '"x-max-body-bytes" is a byte count Lambda accepts (1 to 6 MB)',
+  tags_invalid: '"x-tags" is a list of tag names',
+  responses_invalid: '"x-responses" maps statuses to { description, content, headers }',
+  success_response_missing: 'a route declares the success it answers (a 2xx in "x-responses")',
+  problem_status_undeclared:
+    'a route declares every problem status its chain can answer (401; 400, 403, 413, 415 where they apply; 500)',
   schema_invalid: 'a schema compiles in ajv strict mode (a typo in a keyword is an error)',
   body_object_unbounded: 'every object in a body is closed or bounded (no unbounded keys)',
   path_parameters_mismatch: 'the schema validates exactly the path parameters of its route',

@@ -14,3 +14,4 @@ export const DEFAULT_PORTS = {
 const LOCAL_HOST = '127.0.0.1';
 export const LOCAL_STAGE = 'dev';
 export const LOCAL_TOKEN_URL = `http://${LOCAL_HOST}:${DEFAULT_PORTS.issuer}/token`;
+export const LOCAL_API_URL = `http://${LOCAL_HOST}:${DEFAULT_PORTS.api}/${LOCAL_STAGE}`;

@@ -1,19 +1,29 @@
-import { PROBLEM_TYPE_PREFIX, PROBLEMS } from '../src/shared/problems.ts';
-import { pathParameterNames, type RouteSchema } from './schema-files.ts';
+import { PROBLEM_TYPE_PREFIX, PROBLEMS, type ProblemCode } from '../src/shared/problems.ts';
+import { LOCAL_API_URL } from './local-endpoints.ts';
 import type { RouteRow } from './route-table.ts';
+import {
+  OPENAPI_KEY,
+  pathParameterNames,
+  problemComponent,
+  type ApiDescription,
+  type ComponentSchema,
+  type ResponseSpec,
+  type RouteSchema,
+} from './schema-files.ts';
 
 /**
  * An OpenAPI 3.1 document generated from the route table and the schema files, so clients and
- * tools see exactly what the handlers enforce: paths and operations from the routes, parameters
- * and bodies from the event schemas (OpenAPI 3.1 schemas are JSON Schema 2020-12, the dialect of
- * the schema files), an `oauth2` client-credentials scheme with each operation's scopes.
+ * tools see exactly what the handlers enforce and answer: paths and operations from the routes,
+ * parameters and bodies from the event schemas, responses from `x-responses` (OpenAPI 3.1
+ * schemas are JSON Schema 2020-12, the dialect of the schema files), the shared schemas as named
+ * components, an `oauth2` client-credentials scheme with each operation's scopes, and on every
+ * operation the answers API Gateway gives on its own (401, 403, 429, 500, 502, 504).
  */
 export interface OpenApiOptions {
-  readonly title: string;
   readonly version: string;
-  readonly description?: string;
   /** The auth server's token endpoint (client credentials). */
   readonly tokenUrl: string;
+  readonly api: ApiDescription;
 }
 
 type Json = Record<string, unknown>;
@@ -21,18 +31,53 @@ type Json = Record<string, unknown>;
 // OpenAPI ignores header parameters with these names: they are described elsewhere
 // (security scheme, requestBody content type).
 const RESERVED_HEADERS = new Set(['authorization', 'content-type', 'accept']);
+const PROBLEM_JSON = 'application/problem+json';
 
-const PROBLEM_RESPONSE = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-});
+/**
+ * What API Gateway answers on its own for any operation, whatever the route declares: the
+ * gateway responses of serverless.yml (src/shared/problems.ts) and its throttling and
+ * integration failures, rendered by DEFAULT_4XX / DEFAULT_5XX as `gateway_error`.
+ */
+const GATEWAY_ANSWERS: Readonly<Record<string, { codes: ProblemCode[]; when: string }>> = {
+  '401': {
+    codes: ['invalid_token'],
+    when: 'the gateway refused the bearer token (missing, malformed or not valid: layer 1)',
+  },
+  '403': {
+    codes: ['access_denied'],
+    when: "the gateway refused the request: the authorizer's policy did not cover it",
+  },
+  '429': {
+    codes: ['gateway_error'],
+    when: 'throttled by the gateway (`responseType` THROTTLED or QUOTA_EXCEEDED); retry later',
+  },
+  '500': {
+    codes: ['authorizer_error'],
+    when: 'the token could not be checked right now (an auth server outage); retry shortly',
+  },
+  '502': {
+    codes: ['gateway_error'],
+    when: 'the function failed (`responseType` INTEGRATION_FAILURE)',
+  },
+  '504': {
+    codes: ['gateway_error'],
+    when: 'the function did not answer in time (`responseType` INTEGRATION_TIMEOUT)',
+  },
+};
 
 export function buildOpenApiDocument(
   routes: readonly RouteRow[],
   schemas: readonly RouteSchema[],
+  components: readonly ComponentSchema[],
   options: OpenApiOptions,
 ): Json {
   const schemaByFile = new Map(schemas.map((s) => [s.file, s]));
+  const examples = new Map(
+    [...components, problemComponent()].map((c) => [
+      c.name,
+      Array.isArray(c.schema.examples) ? c.schema.examples[0] : undefined,
+    ]),
+  );
   const allScopes = [...new Set(routes.flatMap((r) => r.scopes))].sort();
   const paths: Record<string, Json> = {};
   for (const route of routes) {
@@ -40,26 +85,25 @@ export function buildOpenApiDocument(
     if (!schema) continue;
     const path = openApiPath(route.path);
     paths[path] ??= {};
-    paths[path]![route.method.toLowerCase()] = operation(route, schema, routes);
+    paths[path]![route.method.toLowerCase()] = operation(route, schema, examples);
   }
   return {
     openapi: '3.1.0',
-    info: {
-      title: options.title,
-      version: options.version,
-      ...(options.description ? { description: options.description } : {}),
-    },
+    info: { ...options.api.info, version: options.version },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [
       {
         url: 'https://{apiId}.execute-api.{region}.amazonaws.com/{stage}',
+        description: 'Deployed with `sls deploy`',
         variables: {
           apiId: { default: 'abc123defg', description: 'The REST API id `sls deploy` prints' },
           region: { default: 'eu-west-1' },
           stage: { default: 'dev' },
         },
       },
+      { url: LOCAL_API_URL, description: 'The local stack (`npm start`)' },
     ],
+    tags: options.api.tags,
     security: [{ oauth2: [] }],
     paths,
     components: {
@@ -76,76 +120,42 @@ export function buildOpenApiDocument(
           },
         },
       },
-      schemas: { Problem: problemSchema() },
+      schemas: Object.fromEntries(
+        [...components, problemComponent()].map((c) => [c.name, published(c.schema)]),
+      ),
     },
   };
 }
 
-function operation(route: RouteRow, schema: RouteSchema, routes: readonly RouteRow[]): Json {
+function operation(
+  route: RouteRow,
+  schema: RouteSchema,
+  examples: ReadonlyMap<string, unknown>,
+): Json {
   const event = schema.schema;
   const properties = (event.properties ?? {}) as Record<string, Json>;
   const required = new Set((event.required as string[] | undefined) ?? []);
-  const pathNames = pathParameterNames(route.path);
+  const query = properties.queryStringParameters;
   const parameters = [
-    ...pathParameters(pathNames, properties.pathParameters),
-    ...parametersOf(properties.queryStringParameters, 'query'),
+    ...pathParameters(pathParameterNames(route.path), properties.pathParameters),
+    ...parametersOf(query, 'query'),
     ...parametersOf(properties.headers, 'header'),
   ];
   const body = properties.body;
-  const created = route.method === 'POST' ? createdItemPath(route, routes) : undefined;
-  const responses: Record<string, unknown> = {
-    [successStatus(route.method)]:
-      route.method === 'DELETE'
-        ? { description: 'Done; no content' }
-        : {
-            description: created ? 'Created' : 'Success',
-            ...(created
-              ? {
-                  headers: {
-                    Location: {
-                      description: `The created resource, ${created}`,
-                      schema: { type: 'string', format: 'uri-reference' },
-                    },
-                  },
-                }
-              : {}),
-            content: { 'application/json': { schema: {} } },
-          },
-    '400': PROBLEM_RESPONSE(
-      'The request does not match the route schema (invalid_request, malformed_json)',
-    ),
-    '401': PROBLEM_RESPONSE('No valid bearer token (invalid_token); WWW-Authenticate: Bearer'),
-    '403': PROBLEM_RESPONSE(
-      route.scopes.length
-        ? `The token lacks a required scope (insufficient_scope): ${route.scopes.join(', ')}`
-        : 'Refused by the gateway (access_denied)',
-    ),
-    // A route with a path parameter names one resource, which may not exist.
-    ...(pathNames.length
-      ? {
-          '404': PROBLEM_RESPONSE(
-            `No resource with this ${pathNames.map((n) => `{${n}}`).join(', ')} (not_found)`,
-          ),
-        }
-      : {}),
-    // API Gateway REST refuses a payload over 10 MB before any Lambda runs: REQUEST_TOO_LARGE,
-    // which our DEFAULT_4XX gateway response renders as gateway_error.
-    ...(body
-      ? {
-          '413': PROBLEM_RESPONSE(
-            'The body is over the 10 MB API Gateway accepts (gateway_error, responseType REQUEST_TOO_LARGE)',
-          ),
-          '415': PROBLEM_RESPONSE('The body is not application/json'),
-        }
-      : {}),
-    '500': PROBLEM_RESPONSE(
-      'Unexpected error, or the token could not be checked (authorizer_error)',
-    ),
-  };
+  const notes = [
+    typeof event.description === 'string' ? event.description : undefined,
+    route.scopes.length
+      ? `Needs the scope${route.scopes.length > 1 ? 's' : ''} ${route.scopes.map((s) => `\`${s}\``).join(', ')} (all of them).`
+      : 'Any authenticated caller.',
+    query?.additionalProperties === false
+      ? 'Unknown query parameters are refused (400 `invalid_request`).'
+      : undefined,
+  ].filter(Boolean);
   return {
     operationId: route.function,
     ...(typeof event.title === 'string' ? { summary: event.title } : {}),
-    ...(typeof event.description === 'string' ? { description: event.description } : {}),
+    description: notes.join(' '),
+    ...(schema.tags.length ? { tags: [...schema.tags] } : {}),
     'x-scopes': route.scopes,
     security: [{ oauth2: [...route.scopes] }],
     ...(parameters.length ? { parameters } : {}),
@@ -153,28 +163,138 @@ function operation(route: RouteRow, schema: RouteSchema, routes: readonly RouteR
       ? {
           requestBody: {
             required: required.has('body'),
-            content: { 'application/json': { schema: stripMeta(body) } },
+            content: {
+              'application/json': withExample({ schema: published(body) }, body, examples),
+            },
           },
         }
       : {}),
-    responses,
+    responses: responsesOf(route, schema, examples),
   };
 }
 
-/**
- * The rule for `Location` on a 201: a POST to a collection (`/users`) whose route table also has
- * `GET /users/{param}` creates an item it can be read back from, so the answer says where. The
- * handler must set it (src/users/create-user.ts does); the document only follows the routes.
- */
-function createdItemPath(route: RouteRow, routes: readonly RouteRow[]): string | undefined {
-  const prefix = route.path === '/' ? '/' : `${route.path}/`;
-  return routes.find(
-    (r) =>
-      r.method === 'GET' &&
-      r.path.startsWith(prefix) &&
-      /^\{[^}/+]+\}$/.test(r.path.slice(prefix.length)),
-  )?.path;
+/** The route's own answers (`x-responses`), with the gateway's on top. */
+function responsesOf(
+  route: RouteRow,
+  schema: RouteSchema,
+  examples: ReadonlyMap<string, unknown>,
+): Record<string, Json> {
+  const statuses = [
+    ...new Set([...Object.keys(schema.responses), ...Object.keys(GATEWAY_ANSWERS)]),
+  ];
+  return Object.fromEntries(
+    statuses
+      .sort()
+      .map((status) => [status, response(status, schema.responses[status], route, examples)]),
+  );
 }
+
+function response(
+  status: string,
+  spec: ResponseSpec | undefined,
+  route: RouteRow,
+  examples: ReadonlyMap<string, unknown>,
+): Json {
+  const gateway = GATEWAY_ANSWERS[status];
+  const isProblem = !spec || isProblemRef(spec.content);
+  if (!isProblem) {
+    const content = spec!.content;
+    const name = refName(content);
+    return {
+      description: spec!.description ?? (name ? `${name}` : `Success (${status})`),
+      ...(spec!.headers ? { headers: headersOf(spec!.headers) } : {}),
+      ...(content
+        ? {
+            content: {
+              'application/json': withExample({ schema: published(content) }, content, examples),
+            },
+          }
+        : {}),
+    };
+  }
+  const codes = [
+    ...(spec ? routeCodes(status, route) : []),
+    ...(gateway?.codes ?? []).filter((code) => !(spec && routeCodes(status, route).includes(code))),
+  ];
+  const parts = [
+    ...(spec ? routeCodes(status, route).map((code) => `\`${code}\`: ${PROBLEMS[code].when}`) : []),
+    ...(gateway ? [`${gateway.codes.map((c) => `\`${c}\``).join(', ')}: ${gateway.when}`] : []),
+  ];
+  return {
+    description: spec?.description ?? parts.join('. '),
+    ...(status === '401'
+      ? {
+          headers: {
+            'WWW-Authenticate': {
+              description:
+                'A Bearer challenge (RFC 6750). From a route, the gateway renames it X-Amzn-Remapped-WWW-Authenticate: read `error` in the body.',
+              schema: { type: 'string' },
+            },
+          },
+        }
+      : {}),
+    content: {
+      [PROBLEM_JSON]: {
+        schema: { $ref: '#/components/schemas/Problem' },
+        example: problemExample(Number(status), codes[0] ?? 'gateway_error'),
+      },
+    },
+  };
+}
+
+/** The catalogue codes this route's own chain (or function) answers with this status. */
+function routeCodes(status: string, route: RouteRow): ProblemCode[] {
+  const gatewayOnly: ProblemCode[] = ['access_denied', 'authorizer_error', 'gateway_error'];
+  return (Object.keys(PROBLEMS) as ProblemCode[]).filter(
+    (code) =>
+      String(PROBLEMS[code].status) === status &&
+      !gatewayOnly.includes(code) &&
+      !(code === 'insufficient_scope' && route.scopes.length === 0) &&
+      code !== 'bad_request',
+  );
+}
+
+function problemExample(status: number, code: ProblemCode): Json {
+  return {
+    type: `${PROBLEM_TYPE_PREFIX}${code}`,
+    title: PROBLEMS[code].title,
+    ...(PROBLEMS[code].status === undefined
+      ? { responseType: responseTypeOf(status) }
+      : { status }),
+    code,
+    detail: PROBLEMS[code].when.replace(/`/g, ''),
+    requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+  };
+}
+
+const responseTypeOf = (status: number) =>
+  status === 429 ? 'THROTTLED' : status === 504 ? 'INTEGRATION_TIMEOUT' : 'INTEGRATION_FAILURE';
+
+function headersOf(headers: NonNullable<ResponseSpec['headers']>): Json {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, header]) => [
+      name,
+      {
+        ...(header.description ? { description: header.description } : {}),
+        ...(header.required ? { required: true } : {}),
+        schema: header.schema ? published(header.schema) : { type: 'string' },
+      },
+    ]),
+  );
+}
+
+/** A media type object with the example of the component its schema names, if it has one. */
+function withExample(media: Json, schema: unknown, examples: ReadonlyMap<string, unknown>): Json {
+  const name = refName(schema);
+  const example = name ? examples.get(name) : undefined;
+  return example === undefined ? media : { ...media, example };
+}
+
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const refName = (schema: unknown) =>
+  isRecord(schema) && typeof schema.$ref === 'string' ? schema.$ref : undefined;
+const isProblemRef = (schema: unknown) => refName(schema) === 'Problem';
 
 /**
  * One parameter per `{name}` of the route's template: those are exactly what API Gateway sends
@@ -193,19 +313,23 @@ function parametersOf(container: Json | undefined, location: 'query' | 'header')
     .map(([name, schema]) => parameter(name, location, required.has(name), schema));
 }
 
-/** An OpenAPI parameter from one property of the event schema (its description lifted out). */
+/**
+ * An OpenAPI parameter from one property of the event schema: its description lifted out, and
+ * its `x-openapi` view when it has one (a string to API Gateway, an integer to a client).
+ */
 function parameter(
   name: string,
   location: 'path' | 'query' | 'header',
   required: boolean,
-  { description, ...schema }: Json,
+  { description, [OPENAPI_KEY]: view, ...schema }: Json,
 ): Json {
+  const described = typeof description === 'string' ? description : undefined;
   return {
     name,
     in: location,
     required,
-    ...(typeof description === 'string' ? { description } : {}),
-    schema: stripMeta(schema),
+    ...(described ? { description: described } : {}),
+    schema: published(isRecord(view) ? view : schema),
   };
 }
 
@@ -215,49 +339,32 @@ function parameter(
  */
 const openApiPath = (path: string) => path.replace(/\{([^}]+)\+\}/g, '{$1}');
 
-/** The route metadata keys belong to the schema file, not to the published schema. */
-function stripMeta(schema: Json): Json {
-  return Object.fromEntries(Object.entries(schema).filter(([key]) => !META_KEYS.has(key)));
+/**
+ * A schema as the document publishes it: `{ "$ref": "User" }` becomes a reference to the named
+ * component, and the schema file's own keys (`$schema`, `$id`, `x-…`) stay behind.
+ */
+function published(schema: unknown): Json {
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (!isRecord(value)) return value;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !META_KEYS.has(key) && !key.startsWith('x-'))
+        .map(([key, child]) => [
+          key,
+          key === '$ref' && typeof child === 'string' && !child.startsWith('#')
+            ? `#/components/schemas/${child}`
+            : key === 'examples' || key === 'default' || key === 'enum'
+              ? child
+              : walk(child),
+        ]),
+    );
+  };
+  return walk(schema) as Json;
 }
-const META_KEYS = new Set(['$schema', '$id', 'x-route', 'x-scopes']);
-
-const successStatus = (method: string) =>
-  method === 'POST' ? '201' : method === 'DELETE' ? '204' : '200';
+const META_KEYS = new Set(['$schema', '$id', '$comment']);
 
 function scopeDescription(scope: string, routes: readonly RouteRow[]): string {
   const using = routes.filter((r) => r.scopes.includes(scope)).map((r) => `${r.method} ${r.path}`);
   return `Required by ${using.join(', ')}`;
-}
-
-function problemSchema(): Json {
-  return {
-    type: 'object',
-    description: 'RFC 9457 problem details. Switch on `code` (or `type`), never on `title`.',
-    required: ['type', 'title', 'code'],
-    properties: {
-      type: { type: 'string', description: `${PROBLEM_TYPE_PREFIX}<code>` },
-      title: { type: 'string' },
-      status: { type: 'integer' },
-      code: {
-        type: 'string',
-        enum: Object.keys(PROBLEMS),
-      },
-      detail: { type: 'string' },
-      error: {
-        type: 'string',
-        enum: ['invalid_token', 'insufficient_scope'],
-        description: 'RFC 6750 error code (401, 403)',
-      },
-      scope: { type: 'string', description: 'RFC 6750: the scopes the route requires (403)' },
-      errors: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['path', 'message'],
-          properties: { path: { type: 'string' }, message: { type: 'string' } },
-        },
-      },
-      requestId: { type: 'string' },
-    },
-  };
 }

@@ -12,6 +12,7 @@ import { formatProblems } from './lint-rules.ts';
 import { LOCAL_TOKEN_URL } from './local-endpoints.ts';
 import { buildOpenApiDocument } from './openapi-document.ts';
 import { loadRouteTable } from './route-table.ts';
+import { readApiDescription } from './schema-files.ts';
 
 // The local auth server's token endpoint (`npm start`); set OPENAPI_TOKEN_URL for yours.
 export const DEFAULT_TOKEN_URL = LOCAL_TOKEN_URL;
@@ -19,16 +20,11 @@ export const DEFAULT_TOKEN_URL = LOCAL_TOKEN_URL;
 export async function openApiFor(root: string, tokenUrl = DEFAULT_TOKEN_URL) {
   const table = await loadRouteTable(root);
   if (table.problems.length) throw new Error(formatProblems(table.problems));
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-    name: string;
-    version: string;
-    description?: string;
-  };
-  return buildOpenApiDocument(table.routes, table.schemas, {
-    title: pkg.name,
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  return buildOpenApiDocument(table.routes, table.schemas, table.components, {
     version: pkg.version,
-    ...(pkg.description ? { description: pkg.description } : {}),
     tokenUrl,
+    api: readApiDescription(root),
   });
 }
 

@@ -1,6 +1,6 @@
 import type { LintRule, RouteProblem } from './lint-rules.ts';
-import { loadSchemas } from './schema-checks.ts';
-import { HTTP_METHODS, type RouteSchema } from './schema-files.ts';
+import { loadSchemasWithComponents } from './schema-checks.ts';
+import { HTTP_METHODS, type ComponentSchema, type RouteSchema } from './schema-files.ts';
 import {
   resolvedServiceConfig,
   ServerlessConfigError,
@@ -37,6 +37,8 @@ export interface RouteRow {
 export interface RouteTable {
   readonly routes: readonly RouteRow[];
   readonly schemas: readonly RouteSchema[];
+  /** The shared schemas of schemas/components/ the routes refer to. */
+  readonly components: readonly ComponentSchema[];
   readonly problems: readonly RouteProblem[];
   /** What Serverless resolved; undefined when it could not (a problem says why). */
   readonly config: ServiceConfig | undefined;
@@ -80,7 +82,7 @@ export async function loadRouteTable(
   options: PrintOptions = {},
 ): Promise<RouteTable> {
   const problems: RouteProblem[] = [];
-  const schemas = loadSchemas(root, problems);
+  const { schemas, components } = loadSchemasWithComponents(root, problems);
   let config: ServiceConfig;
   try {
     config = await resolvedServiceConfig(root, options);
@@ -91,14 +93,18 @@ export async function loadRouteTable(
       code: 'serverless_config_unreadable',
       message: `Serverless cannot resolve it: ${error.message}`,
     });
-    return { routes: [], schemas, problems, config: undefined };
+    return { routes: [], schemas, components, problems, config: undefined };
   }
-  const table = routeTableOf(config, schemas);
+  const table = routeTableOf(config, schemas, components);
   return { ...table, problems: [...problems, ...table.problems] };
 }
 
 /** The route table of a resolved configuration and its schema files. Problems are data. */
-export function routeTableOf(config: ServiceConfig, schemas: readonly RouteSchema[]): RouteTable {
+export function routeTableOf(
+  config: ServiceConfig,
+  schemas: readonly RouteSchema[],
+  components: readonly ComponentSchema[] = [],
+): RouteTable {
   const problems: RouteProblem[] = [];
   const bySchemaRoute = new Map<string, RouteSchema[]>();
   for (const schema of schemas) {
@@ -171,7 +177,7 @@ export function routeTableOf(config: ServiceConfig, schemas: readonly RouteSchem
         message: `"x-route": "${schema.method} ${schema.path}" matches no http event in ${SERVERLESS_YML}${nearMiss(schema, unmatchedEvents)}`,
       });
   routes.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
-  return { routes, schemas, problems, config };
+  return { routes, schemas, components, problems, config };
 }
 
 /** The settings of the authorizer the routes share (the lint pins that they agree). */

@@ -1,21 +1,28 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { isScopeToken } from '../src/shared/scopes.ts';
 import type { LintRule } from './lint-rules.ts';
+import { problemSchema } from './problem-schema.ts';
 
 /**
- * Route loading: the one place that reads `schemas/*.json`, checks the route metadata and
- * compiles the event schema. Build-time only (the validator generator, the route lint, the
- * OpenAPI writer and the contract tests use it); handlers import the generated validators.
+ * Route loading: the one place that reads `schemas/`, checks the route metadata and compiles the
+ * event schema. Build-time only (the validator generator, the route lint, the OpenAPI writer and
+ * the tests use it); handlers import the generated validators.
  *
- * A schema file is a JSON Schema (2020-12) of the API Gateway proxy event the route accepts,
- * with two metadata keys at its root:
+ * `schemas/<name>.json` is a JSON Schema (2020-12) of the API Gateway proxy event one route
+ * accepts, with the route's metadata at its root:
  * - `x-route`: `"METHOD /path/{param}"`, exactly as the http event in serverless.yml.
  * - `x-scopes`: the OAuth scopes a caller needs, all of them (all-of). Required: `[]` says on
  *   purpose that any authenticated caller may call the route; a missing key is an error, so a
  *   route is never public by accident.
+ * - `x-responses`: every answer the route gives, status → `{ description?, content?, headers? }`
+ *   (`content` the body's JSON Schema, usually `{ "$ref": "User" }` or `{ "$ref": "Problem" }`).
+ * - `x-tags`, `x-max-body-bytes`: its OpenAPI tags; the largest body it reads.
+ * `schemas/components/<Name>.json` are shared schemas (`"$id": "<Name>"`), referred to by name:
+ * `{ "$ref": "User" }`. `Problem` is built from the problem catalogue (problem-schema.ts).
+ * `schemas/api.json` describes the API as a whole (title, license, tags) for OpenAPI.
  */
 export interface RouteSchema {
   /** The file's base name without `.json`: also the generated module's name. */
@@ -25,10 +32,29 @@ export interface RouteSchema {
   readonly method: HttpMethod;
   readonly path: string;
   readonly scopes: readonly string[];
+  readonly tags: readonly string[];
+  /** Every status the route answers, with its body schema and headers. */
+  readonly responses: Readonly<Record<string, ResponseSpec>>;
   /** True when the schema describes a `body`: the chain then parses JSON before validating. */
   readonly hasBody: boolean;
   /** The largest body the route reads, in bytes (`x-max-body-bytes`, else the default). */
   readonly maxBodyBytes: number;
+  readonly schema: Record<string, unknown>;
+}
+
+export interface ResponseSpec {
+  readonly description?: string;
+  /** The body's JSON Schema; absent: no body. */
+  readonly content?: Record<string, unknown>;
+  readonly headers?: Readonly<
+    Record<string, { description?: string; required?: boolean; schema?: Record<string, unknown> }>
+  >;
+}
+
+/** A shared schema of `schemas/components/`, referred to as `{ "$ref": "<name>" }`. */
+export interface ComponentSchema {
+  readonly name: string;
+  readonly file: string;
   readonly schema: Record<string, unknown>;
 }
 
@@ -38,6 +64,10 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
 const ROUTE_KEY = 'x-route';
 const SCOPES_KEY = 'x-scopes';
 const MAX_BODY_KEY = 'x-max-body-bytes';
+const RESPONSES_KEY = 'x-responses';
+const TAGS_KEY = 'x-tags';
+/** An OpenAPI-only view of a string parameter (`limit` is a string to API Gateway, an integer to a client). */
+export const OPENAPI_KEY = 'x-openapi';
 
 // A user record is a few hundred bytes; 16 KiB leaves room for any reasonable JSON resource
 // while keeping parse and validation in the microseconds. A route that needs more says so.
@@ -58,6 +88,8 @@ export type RouteSchemaProblem = Extract<
   | 'scopes_missing'
   | 'scopes_invalid'
   | 'max_body_invalid'
+  | 'tags_invalid'
+  | 'responses_invalid'
 >;
 
 export class RouteSchemaError extends Error {
@@ -78,7 +110,10 @@ export class RouteSchemaError extends Error {
  * handler sees exactly what the client sent). `code` options make the result usable by
  * ajv's standalone code generator.
  */
-export function createSchemaCompiler({ useDefaults = false } = {}): Ajv2020 {
+export function createSchemaCompiler({
+  useDefaults = false,
+  components = [],
+}: { useDefaults?: boolean; components?: readonly ComponentSchema[] } = {}): Ajv2020 {
   const ajv = new Ajv2020({
     strict: true,
     allErrors: true,
@@ -91,8 +126,18 @@ export function createSchemaCompiler({ useDefaults = false } = {}): Ajv2020 {
   ajv.addKeyword({ keyword: ROUTE_KEY, schemaType: 'string' });
   ajv.addKeyword({ keyword: SCOPES_KEY, schemaType: 'array' });
   ajv.addKeyword({ keyword: MAX_BODY_KEY, schemaType: 'number' });
+  ajv.addKeyword({ keyword: TAGS_KEY, schemaType: 'array' });
+  ajv.addKeyword({ keyword: RESPONSES_KEY, schemaType: 'object' });
+  ajv.addKeyword({ keyword: OPENAPI_KEY, schemaType: 'object' });
+  for (const component of [...components, problemComponent()]) ajv.addSchema(component.schema);
   return ajv;
 }
+
+export const problemComponent = (): ComponentSchema => ({
+  name: 'Problem',
+  file: 'src/shared/problems.ts',
+  schema: problemSchema(),
+});
 
 /** Reads and checks one schema file's metadata. Compiling it is `createSchemaCompiler().compile`. */
 export function parseRouteSchema(path: string, root = process.cwd()): RouteSchema {
@@ -156,6 +201,10 @@ export function parseRouteSchema(path: string, root = process.cwd()): RouteSchem
       `"${MAX_BODY_KEY}" must be an integer from 1 to ${LAMBDA_PAYLOAD_BYTES} (Lambda's payload limit)`,
     );
 
+  const tags = record[TAGS_KEY] ?? [];
+  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string' && t !== ''))
+    throw new RouteSchemaError(file, 'tags_invalid', `"${TAGS_KEY}" must be an array of tag names`);
+
   const properties = record.properties as Record<string, unknown> | undefined;
   return {
     name: basename(path, '.json'),
@@ -163,11 +212,82 @@ export function parseRouteSchema(path: string, root = process.cwd()): RouteSchem
     method: match[1] as HttpMethod,
     path: match[2]!,
     scopes,
+    tags,
+    responses: parseResponses(file, record[RESPONSES_KEY]),
     hasBody: typeof properties === 'object' && properties !== null && 'body' in properties,
     maxBodyBytes: maxBody as number,
     schema: record,
   };
 }
+
+function parseResponses(file: string, value: unknown): Record<string, ResponseSpec> {
+  const invalid = (problem: string) =>
+    new RouteSchemaError(file, 'responses_invalid', `"${RESPONSES_KEY}" ${problem}`);
+  if (value === undefined)
+    throw invalid('is missing: declare every status the route answers, with its body schema');
+  if (!isRecord(value)) throw invalid('must map statuses to { description, content, headers }');
+  for (const [status, spec] of Object.entries(value)) {
+    if (!/^[1-5]\d\d$/.test(status)) throw invalid(`has "${status}", which is not an HTTP status`);
+    if (!isRecord(spec)) throw invalid(`"${status}" must be an object`);
+    for (const key of Object.keys(spec))
+      if (!['description', 'content', 'headers'].includes(key))
+        throw invalid(`"${status}" has "${key}"; only description, content and headers`);
+    if (spec.content !== undefined && !isRecord(spec.content))
+      throw invalid(`"${status}".content must be a JSON Schema`);
+    if (spec.headers !== undefined && !isRecord(spec.headers))
+      throw invalid(
+        `"${status}".headers must map header names to { description, required, schema }`,
+      );
+  }
+  return value as Record<string, ResponseSpec>;
+}
+
+/** `schemas/components/*.json`, each named by its file and its `$id` alike. Fails on the first bad file. */
+export function loadComponents(root: string): ComponentSchema[] {
+  const dir = join(root, 'schemas', 'components');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      const file = relative(root, join(dir, f));
+      let schema: unknown;
+      try {
+        schema = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      } catch (error) {
+        throw new RouteSchemaError(
+          file,
+          'invalid_json',
+          `is not valid JSON (${(error as Error).message})`,
+        );
+      }
+      const name = basename(f, '.json');
+      if (!isRecord(schema) || schema.$id !== name)
+        throw new RouteSchemaError(
+          file,
+          'not_an_object',
+          `must be a JSON Schema with "$id": "${name}"`,
+        );
+      return { name, file, schema };
+    });
+}
+
+/** `schemas/api.json`: the API as a whole, for its OpenAPI document. */
+export interface ApiDescription {
+  readonly info: { title: string; description?: string; license?: Record<string, string> };
+  readonly tags: readonly { name: string; description: string }[];
+}
+
+export function readApiDescription(root: string): ApiDescription {
+  const file = join(root, API_FILE);
+  if (!existsSync(file)) return { info: { title: basename(root) }, tags: [] };
+  return JSON.parse(readFileSync(file, 'utf8')) as ApiDescription;
+}
+
+const API_FILE = join('schemas', 'api.json');
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The parameter names of a path template, in order: `/files/{key+}/{v}` → `['key', 'v']`. API
@@ -177,13 +297,16 @@ export function pathParameterNames(path: string): string[] {
   return [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => m[1]!);
 }
 
-/** Every `*.json` under the schemas folder, sorted by name. Fails on the first bad file. */
+/** The route files of a schemas folder: every `*.json` but api.json, sorted by name. */
+export const routeFiles = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'api.json')
+    .sort();
+
+/** Every route schema, sorted by name. Fails on the first bad file. */
 export function loadRouteSchemas(
   dir = join(process.cwd(), 'schemas'),
   root = join(dir, '..'),
 ): RouteSchema[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => parseRouteSchema(join(dir, f), root));
+  return routeFiles(dir).map((f) => parseRouteSchema(join(dir, f), root));
 }

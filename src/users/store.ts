@@ -8,39 +8,19 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import type { Event as CreateUserEvent } from '../generated/routes/create-user.js';
-import type { Event as UpdateUserEvent } from '../generated/routes/update-user.js';
+import type { NewUser, Role, User, UserPage, UserPatch } from '../generated/components.ts';
 import { HttpProblem } from '../route-chain/problem.ts';
 import { configFromEnvironment } from '../shared/cold-start.ts';
 import { loadUsersConfig, type UsersConfig } from './config.ts';
 
-export interface User {
-  userId: string;
-  email: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-  updatedAt: string;
-  /** `sub` of the caller who created the user. */
-  createdBy: string;
-}
-
-/** A create request's body, as its schema (schemas/create-user.json) lets it through. */
-export type NewUser = CreateUserEvent['body'];
-export type Role = NewUser['role'];
-/** An update request's body (schemas/update-user.json): the fields to change, at least one. */
-export type UserChanges = UpdateUserEvent['body'];
+/** The types of the shared schemas (schemas/components/), generated: the one statement of a user. */
+export type { NewUser, Role, User, UserPage, UserPatch };
 
 export type UpdateResult =
   | { readonly outcome: 'updated'; readonly user: User }
   /** The stored user is an admin and the caller may not change admins. */
   | { readonly outcome: 'protected' }
   | { readonly outcome: 'not_found' };
-
-export interface UserPage {
-  items: User[];
-  nextCursor: string | null;
-}
 
 /** The users table (partition key `userId`), through the DynamoDB document client. */
 class UserStore {
@@ -101,7 +81,7 @@ class UserStore {
    */
   async update(
     userId: string,
-    changes: UserChanges,
+    changes: UserPatch,
     { protectAdmins }: { protectAdmins: boolean },
   ): Promise<UpdateResult> {
     const fields = Object.entries(changes).filter(([, v]) => v !== undefined);

@@ -29,6 +29,7 @@ import {
   type GatewayProblemType,
 } from '../../src/shared/problems.ts';
 import { SHAPES, type IssuerShape } from '../support/issuer-tokens.ts';
+import { checkedRoutes, expectDeclaredGatewayAnswer } from '../support/response-contract.ts';
 import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 import { json } from '../../src/route-chain/respond.ts';
 import { routeHandler } from '../../src/route-chain/route-handler.ts';
@@ -52,7 +53,8 @@ beforeAll(async () => {
   // The handlers' DynamoDB (their modules are imported by serviceRoutes, through the service).
   handlers = await startHandlers('contract-users');
   service = await loadServiceDefinition();
-  routes = await serviceRoutes(service);
+  // Every answer of every handler is held to its route's declared responses.
+  routes = checkedRoutes(await serviceRoutes(service));
 });
 afterAll(async () => {
   await issuer.close();
@@ -86,13 +88,25 @@ async function serviceModel(
     authorizer,
     ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
   });
-  return createGatewayModel({
+  const model = createGatewayModel({
     ...gateway,
     // The classic blueprint deploys no gateway responses: AWS's defaults answer.
     ...(options.defaultGatewayResponses ? { gatewayResponses: {} } : {}),
     ...(options.cacheFailures ? { cacheFailures: options.cacheFailures } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
+  if (options.defaultGatewayResponses) return model;
+  // With the gateway responses serverless.yml deploys, every answer of the gateway itself must be
+  // a problem of the catalogue too (the model's own 414 and 502 bodies are AWS's, undocumented).
+  return {
+    ...model,
+    request: async (request) => {
+      const response = await model.request(request);
+      if (response.answeredBy === 'gateway' && response.responseType)
+        expectDeclaredGatewayAnswer(response);
+      return response;
+    },
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RouteProblem } from '../../tools/lint-rules.ts';
 import { AUTHORIZER_HANDLER, routeTableOf, type RouteTable } from '../../tools/route-table.ts';
-import { loadSchemas } from '../../tools/schema-checks.ts';
+import { loadSchemasWithComponents } from '../../tools/schema-checks.ts';
 import type { FunctionConfig, ServiceConfig } from '../../tools/serverless-config.ts';
 
 /**
@@ -15,9 +15,23 @@ import type { FunctionConfig, ServiceConfig } from '../../tools/serverless-confi
  */
 export const AUTHORIZER = { name: 'authorizer', type: 'token', resultTtlInSeconds: 300 };
 
+const PROBLEM = { content: { $ref: 'Problem' } };
+/** A success body and every problem status a route's chain can answer. */
+export const responses = (success = '200', extra: Record<string, unknown> = {}) => ({
+  [success]: { content: { type: 'object', additionalProperties: false } },
+  '400': PROBLEM,
+  '401': PROBLEM,
+  '403': PROBLEM,
+  '413': PROBLEM,
+  '415': PROBLEM,
+  '500': PROBLEM,
+  ...extra,
+});
+
 export const GET_THING = {
   'x-route': 'GET /things/{id}',
   'x-scopes': ['things:read'],
+  'x-responses': responses(),
   type: 'object',
   properties: {
     pathParameters: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
@@ -50,14 +64,17 @@ afterAll(() => {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A project folder with these schema files (JSON values, or raw text) and, if given, a serverless.yml. */
+/**
+ * A project folder with these schema files (JSON values, or raw text; `components/<Name>.json`
+ * for shared ones) and, if given, a serverless.yml.
+ */
 export function projectDir(
   schemas: Record<string, unknown> = { 'get-thing.json': GET_THING },
   serverlessYml?: string,
 ): string {
   const dir = mkdtempSync(join(tmpdir(), 'route-lint-'));
   made.push(dir);
-  mkdirSync(join(dir, 'schemas'));
+  mkdirSync(join(dir, 'schemas', 'components'), { recursive: true });
   for (const [name, content] of Object.entries(schemas))
     writeFileSync(
       join(dir, 'schemas', name),
@@ -76,7 +93,8 @@ export interface Fixture {
 export function lint({ functions, schemas }: Fixture = {}): RouteTable {
   const dir = projectDir(schemas);
   const problems: RouteProblem[] = [];
-  const table = routeTableOf(service(functions), loadSchemas(dir, problems));
+  const { schemas: loaded, components } = loadSchemasWithComponents(dir, problems);
+  const table = routeTableOf(service(functions), loaded, components);
   return { ...table, problems: [...problems, ...table.problems] };
 }
 

@@ -1,9 +1,18 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { buildOpenApiDocument } from '../../tools/openapi-document.ts';
 import { DEFAULT_TOKEN_URL, openApiErrors, openApiFor } from '../../tools/openapi.ts';
-import { AUTHORIZER, fn, getThing, lint, projectDir, type Fixture } from './fixture-service.ts';
+import {
+  AUTHORIZER,
+  fn,
+  getThing,
+  lint,
+  projectDir,
+  responses,
+  type Fixture,
+} from './fixture-service.ts';
 
 /**
  * The OpenAPI document generated from the route table and the schema files: this project's,
@@ -21,10 +30,10 @@ type OpenApi = { paths: Record<string, Record<string, Operation>> };
 function documentOf(fixture: Fixture): OpenApi {
   const table = lint(fixture);
   expect(table.problems).toEqual([]);
-  return buildOpenApiDocument(table.routes, table.schemas, {
-    title: 'fixture',
+  return buildOpenApiDocument(table.routes, table.schemas, table.components, {
     version: '1.0.0',
     tokenUrl: 'https://auth.example/token',
+    api: { info: { title: 'fixture' }, tags: [] },
   }) as OpenApi;
 }
 
@@ -46,17 +55,17 @@ beforeAll(async () => {
 
 describe("this project's OpenAPI document", () => {
   it('generates an OpenAPI 3.1 document that a real OpenAPI validator accepts', async () => {
-    const document = await openApiFor(ROOT, 'https://auth.example/oauth2/token');
-    const result = await validate(structuredClone(document) as never);
+    const result = await validate(structuredClone(project) as never);
     if (!result.valid) throw new Error(compileErrors(result));
     expect(result.specification).toBe('OpenAPI');
-    expect(document).toMatchObject({ openapi: '3.1.0' });
+    expect(project).toMatchObject({ openapi: '3.1.0' });
   });
 
-  it("gives each operation its route's scopes, parameters and body", async () => {
+  it("gives each operation its route's scopes, parameters, body and responses by name", async () => {
     const document = (await openApiFor(ROOT, 'https://auth.example/oauth2/token')) as {
       paths: Record<string, Record<string, Record<string, unknown>>>;
       components: {
+        schemas: Record<string, unknown>;
         securitySchemes: {
           oauth2: {
             flows: { clientCredentials: { tokenUrl: string; scopes: Record<string, string> } };
@@ -76,12 +85,7 @@ describe("this project's OpenAPI document", () => {
         name: 'userId',
         in: 'path',
         required: true,
-        description: 'A user id as this API returns it (a lower-case UUID).',
-        schema: {
-          type: 'string',
-          format: 'uuid',
-          pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
-        },
+        schema: { $ref: '#/components/schemas/UserId' },
       },
     ]);
     const create = document.paths['/users']!.post!;
@@ -89,7 +93,8 @@ describe("this project's OpenAPI document", () => {
       required: true,
       content: {
         'application/json': {
-          schema: { required: ['email', 'name'], additionalProperties: false },
+          schema: { $ref: '#/components/schemas/NewUser' },
+          example: { email: 'ada@example.com', name: 'Ada Lovelace' },
         },
       },
     });
@@ -100,37 +105,121 @@ describe("this project's OpenAPI document", () => {
       '403',
       '413',
       '415',
+      '429',
       '500',
+      '502',
+      '504',
+    ]);
+    expect(Object.keys(document.components.schemas).sort()).toEqual([
+      'Email',
+      'Me',
+      'NewUser',
+      'Problem',
+      'Role',
+      'User',
+      'UserId',
+      'UserName',
+      'UserPage',
+      'UserPatch',
     ]);
   });
 
-  it('documents 404 on every route with a path parameter, and only there', () => {
-    const document = structuredClone(project);
-    for (const [path, operations] of Object.entries(document.paths))
+  it('names a schema for every success body, with an example', () => {
+    const bodies = Object.entries(project.paths).flatMap(([path, operations]) =>
+      Object.entries(operations).map(([method, operation]) => {
+        const success = Object.entries(operation.responses).find(([status]) =>
+          status.startsWith('2'),
+        )!;
+        const media = (
+          success[1] as { content?: Record<string, { schema: unknown; example: unknown }> }
+        ).content?.['application/json'];
+        return [`${method} ${path}`, success[0], media?.schema, media?.example !== undefined];
+      }),
+    );
+    expect(bodies).toEqual([
+      ['get /me', '200', { $ref: '#/components/schemas/Me' }, true],
+      ['get /users', '200', { $ref: '#/components/schemas/UserPage' }, true],
+      ['post /users', '201', { $ref: '#/components/schemas/User' }, true],
+      ['delete /users/{userId}', '204', undefined, false],
+      ['get /users/{userId}', '200', { $ref: '#/components/schemas/User' }, true],
+      ['patch /users/{userId}', '200', { $ref: '#/components/schemas/User' }, true],
+    ]);
+  });
+
+  it("documents the gateway's own answers on every operation, each a Problem with an example", () => {
+    for (const operations of Object.values(project.paths))
+      for (const operation of Object.values(operations))
+        for (const status of ['401', '403', '429', '500', '502', '504'])
+          expect(operation.responses[status]).toMatchObject({
+            content: {
+              'application/problem+json': {
+                schema: { $ref: '#/components/schemas/Problem' },
+                example: { code: expect.any(String) },
+              },
+            },
+          });
+    expect(JSON.stringify(project.paths['/me']!.get!.responses['429'])).toContain('THROTTLED');
+  });
+
+  it('types limit as the integer a client sends, and says unknown query parameters are refused', () => {
+    const list = project.paths['/users']!.get! as unknown as {
+      parameters: unknown[];
+      description: string;
+    };
+    expect(list.parameters[0]).toMatchObject({
+      name: 'limit',
+      schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+    });
+    expect(list.description).toContain(
+      'Unknown query parameters are refused (400 `invalid_request`)',
+    );
+  });
+
+  it('accepts as limit exactly the integers it documents (the string pattern API Gateway sees)', () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schemas', 'list-users.json'), 'utf8'));
+    const limit = schema.properties.queryStringParameters.properties.limit;
+    const pattern = new RegExp(limit.pattern);
+    const { minimum, maximum } = limit['x-openapi'];
+    for (let n = -5; n <= 200; n += 1)
+      expect([n, pattern.test(String(n))]).toEqual([n, n >= minimum && n <= maximum]);
+  });
+
+  it('has tags, a license, and the local stack beside the AWS server', () => {
+    const document = project as unknown as {
+      info: { license: unknown };
+      tags: { name: string; description: string }[];
+      servers: { url: string }[];
+    };
+    expect(document.info.license).toEqual({ name: 'MIT', identifier: 'MIT' });
+    expect(document.tags.map((t) => t.name)).toEqual(['Me', 'Users']);
+    expect(document.servers.map((s) => s.url)).toEqual([
+      'https://{apiId}.execute-api.{region}.amazonaws.com/{stage}',
+      'http://127.0.0.1:3000/dev',
+    ]);
+  });
+
+  it('documents 404 where the route declares it: every route with a path parameter', () => {
+    for (const [path, operations] of Object.entries(project.paths))
       for (const [method, operation] of Object.entries(operations))
         expect([`${method} ${path}`, '404' in operation.responses]).toEqual([
           `${method} ${path}`,
           path.includes('{'),
         ]);
-    expect(document.paths['/users/{userId}']!.delete!.responses['404']).toMatchObject({
-      description: 'No resource with this {userId} (not_found)',
-    });
   });
 
   it('documents 413 and 415 on every route that accepts a body, and only there', () => {
-    const document = structuredClone(project);
-    for (const operations of Object.values(document.paths))
+    for (const operations of Object.values(project.paths))
       for (const operation of Object.values(operations)) {
         expect('413' in operation.responses).toBe('requestBody' in operation);
         expect('415' in operation.responses).toBe('requestBody' in operation);
       }
-    expect(document.paths['/users/{userId}']!.patch!.responses['413']).toBeDefined();
   });
 
-  it('documents Location on the 201 of a POST whose collection has a GET item route', () => {
-    const document = structuredClone(project);
-    expect(document.paths['/users']!.post!.responses['201']).toMatchObject({
-      headers: { Location: { description: expect.stringContaining('/users/{userId}') } },
+  it('documents the Location a route declares on its 201, and none where it declares none', () => {
+    expect(project.paths['/users']!.post!.responses['201']).toMatchObject({
+      headers: {
+        Location: { required: true, description: expect.stringContaining('/users/{userId}') },
+      },
     });
     const created = documentOf({
       functions: {
@@ -141,10 +230,14 @@ describe("this project's OpenAPI document", () => {
         ),
       },
       schemas: {
-        'create-thing.json': { 'x-route': 'POST /things', 'x-scopes': [], type: 'object' },
+        'create-thing.json': {
+          'x-route': 'POST /things',
+          'x-scopes': [],
+          'x-responses': responses('201'),
+          type: 'object',
+        },
       },
     });
-    // No GET /things/{id} to read the created thing back from: no Location to promise.
     expect(created.paths['/things']!.post!.responses['201']).not.toHaveProperty('headers');
   });
 
@@ -154,6 +247,7 @@ describe("this project's OpenAPI document", () => {
       schemas: {
         'get-file.json': {
           'x-route': 'GET /files/{key+}',
+          'x-responses': responses(),
           'x-scopes': [],
           type: 'object',
           properties: {

@@ -10,6 +10,7 @@ import {
   GET_THING,
   getThing,
   lint,
+  responses,
   type Fixture,
 } from './fixture-service.ts';
 
@@ -22,7 +23,12 @@ import {
 const ROOT = join(import.meta.dirname, '..', '..');
 
 /** A second route, GET /things, with its schema: for checks across the routes of one authorizer. */
-const LIST_THINGS = { 'x-route': 'GET /things', 'x-scopes': ['things:read'], type: 'object' };
+const LIST_THINGS = {
+  'x-route': 'GET /things',
+  'x-scopes': ['things:read'],
+  'x-responses': responses(),
+  type: 'object',
+};
 const twoRoutes = (listAuthorizer: unknown): Fixture => ({
   functions: {
     getThing: getThing(),
@@ -117,10 +123,86 @@ describe('route lint', () => {
       /^schemas\/get-thing\.json: the object at \/properties\/body\/properties\/tags accepts any number of properties/,
     ],
     [
+      'a shared body schema with an object open to any number of keys',
+      {
+        schemas: {
+          'components/Thing.json': {
+            $id: 'Thing',
+            type: 'object',
+            additionalProperties: false,
+            properties: { labels: { type: 'object' } },
+          },
+          'get-thing.json': {
+            ...GET_THING,
+            properties: { ...GET_THING.properties, body: { $ref: 'Thing' } },
+          },
+        },
+      },
+      'body_object_unbounded',
+      /^schemas\/get-thing\.json: the object at Thing\/properties\/labels accepts any number of properties/,
+    ],
+    [
       'a body size limit that is not a byte count Lambda accepts',
       { schemas: { 'get-thing.json': { ...GET_THING, 'x-max-body-bytes': 10 * 1024 * 1024 } } },
       'max_body_invalid',
       /^schemas\/get-thing\.json: "x-max-body-bytes" must be an integer from 1 to 6291456/,
+    ],
+    [
+      'a route that declares no success response',
+      {
+        schemas: {
+          'get-thing.json': {
+            ...GET_THING,
+            'x-responses': { '401': { content: { $ref: 'Problem' } } },
+          },
+        },
+      },
+      'success_response_missing',
+      /^schemas\/get-thing\.json: "x-responses" declares no 2xx/,
+    ],
+    [
+      'a route that leaves out a problem status its chain answers',
+      {
+        schemas: {
+          'get-thing.json': {
+            ...GET_THING,
+            'x-responses': { '200': { content: { type: 'object', additionalProperties: false } } },
+          },
+        },
+      },
+      'problem_status_undeclared',
+      /^schemas\/get-thing\.json: "x-responses" leaves out 400, 401, 403, 500, which the route's chain answers/,
+    ],
+    [
+      'a route without x-responses at all',
+      { schemas: { 'get-thing.json': { ...GET_THING, 'x-responses': undefined } } },
+      'responses_invalid',
+      /"x-responses" is missing/,
+    ],
+    [
+      'a response that names a status that is not one',
+      { schemas: { 'get-thing.json': { ...GET_THING, 'x-responses': { '2xx': {} } } } },
+      'responses_invalid',
+      /has "2xx", which is not an HTTP status/,
+    ],
+    [
+      'a response body that refers to no schema',
+      {
+        schemas: {
+          'get-thing.json': {
+            ...GET_THING,
+            'x-responses': { ...GET_THING['x-responses'], '200': { content: { $ref: 'Nothing' } } },
+          },
+        },
+      },
+      'schema_invalid',
+      /can't resolve reference Nothing/,
+    ],
+    [
+      'tags that are not a list of names',
+      { schemas: { 'get-thing.json': { ...GET_THING, 'x-tags': 'Things' } } },
+      'tags_invalid',
+      /"x-tags" must be an array/,
     ],
     [
       'a schema that is not JSON',

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo.ts';
 import { lambdaContext, proxyEvent, type EventOptions } from './events.ts';
+import { expectDeclaredResponse } from './response-contract.ts';
 
 /**
  * The sample API's real handlers (middy chain and DynamoDB client) on dynalite, the same local
@@ -16,7 +17,10 @@ export const ROUTES = [
 ] as const;
 export type RouteName = (typeof ROUTES)[number];
 
-type Handler = (event: unknown, context: unknown) => Promise<APIGatewayProxyResult>;
+type Handler = ((event: unknown, context: unknown) => Promise<APIGatewayProxyResult>) & {
+  /** The route the handler enforces (routeHandler records it). */
+  readonly route: { readonly method: string; readonly path: string };
+};
 
 export interface Reply extends APIGatewayProxyResult {
   /** The body parsed as JSON; undefined when empty. */
@@ -45,7 +49,10 @@ export async function startHandlers(table: string): Promise<Handlers> {
   return {
     dynamo,
     async invoke(route, options) {
-      const response = await handlers.get(route)!(proxyEvent(options), lambdaContext());
+      const handler = handlers.get(route)!;
+      const response = await handler(proxyEvent(options), lambdaContext());
+      // Every answer a test sees must be one the route declares (schemas/, x-responses).
+      expectDeclaredResponse(`${handler.route.method} ${handler.route.path}`, response);
       return { ...response, json: response.body ? JSON.parse(response.body) : undefined };
     },
     close: () => dynamo.close(),
