@@ -10,6 +10,7 @@ export default tseslint.config(
       '.local/',
       'coverage/',
       'src/generated/',
+      'test/client/api.ts',
     ],
   },
   js.configs.recommended,
