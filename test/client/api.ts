@@ -122,7 +122,7 @@ export interface components {
             email: components["schemas"]["Email"];
             name: components["schemas"]["UserName"];
             /** @default member */
-            role: components["schemas"]["Role"];
+            role?: components["schemas"]["Role"];
         };
         /**
          * @description `admin` can only be granted, changed or taken away with the `users:admin` scope.

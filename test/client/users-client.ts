@@ -20,10 +20,15 @@ export interface Result<T> {
   readonly headers: Headers;
 }
 
-export function usersClient(baseUrl: string, token?: string) {
+export function usersClient(
+  baseUrl: string,
+  token?: string,
+  fetch?: (request: Request) => Promise<Response>,
+) {
   const client = createClient<paths>({
     baseUrl,
     ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}),
+    ...(fetch ? { fetch } : {}),
   });
   const result = async <T>(
     call: Promise<{ data?: T; error?: Problem; response: Response }>,
