@@ -23,6 +23,8 @@ export interface OpenApiOptions {
   readonly version: string;
   /** The auth server's token endpoint (client credentials). */
   readonly tokenUrl: string;
+  /** The local stack's API, listed beside the AWS template (default: `npm start`'s). */
+  readonly localApiUrl?: string;
   readonly api: ApiDescription;
 }
 
@@ -101,7 +103,7 @@ export function buildOpenApiDocument(
           stage: { default: 'dev' },
         },
       },
-      { url: LOCAL_API_URL, description: 'The local stack (`npm start`)' },
+      { url: options.localApiUrl ?? LOCAL_API_URL, description: 'The local stack (`npm start`)' },
     ],
     tags: options.api.tags,
     security: [{ oauth2: [] }],

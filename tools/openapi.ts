@@ -17,13 +17,23 @@ import { readApiDescription } from './schema-files.ts';
 // The local auth server's token endpoint (`npm start`); set OPENAPI_TOKEN_URL for yours.
 export const DEFAULT_TOKEN_URL = LOCAL_TOKEN_URL;
 
-export async function openApiFor(root: string, tokenUrl = DEFAULT_TOKEN_URL) {
+/** Where the local endpoints are when the stack runs on other ports than `npm start`'s defaults. */
+export interface LocalEndpoints {
+  readonly tokenUrl?: string;
+  readonly localApiUrl?: string;
+}
+
+export async function openApiFor(
+  root: string,
+  { tokenUrl = DEFAULT_TOKEN_URL, localApiUrl }: LocalEndpoints = {},
+) {
   const table = await loadRouteTable(root);
   if (table.problems.length) throw new Error(formatProblems(table.problems));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   return buildOpenApiDocument(table.routes, table.schemas, table.components, {
     version: pkg.version,
     tokenUrl,
+    ...(localApiUrl ? { localApiUrl } : {}),
     api: readApiDescription(root),
   });
 }
@@ -42,7 +52,8 @@ if (import.meta.main) {
   const outIndex = process.argv.indexOf('--out');
   const out = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
   try {
-    const document = await openApiFor(root, process.env.OPENAPI_TOKEN_URL || undefined);
+    const tokenUrl = process.env.OPENAPI_TOKEN_URL || undefined;
+    const document = await openApiFor(root, tokenUrl ? { tokenUrl } : {});
     const errors = await openApiErrors(document);
     if (errors) {
       process.stderr.write(`${errors}\nopenapi: the generated document is not valid OpenAPI\n`);

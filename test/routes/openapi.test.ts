@@ -62,7 +62,9 @@ describe("this project's OpenAPI document", () => {
   });
 
   it("gives each operation its route's scopes, parameters, body and responses by name", async () => {
-    const document = (await openApiFor(ROOT, 'https://auth.example/oauth2/token')) as {
+    const document = (await openApiFor(ROOT, {
+      tokenUrl: 'https://auth.example/oauth2/token',
+    })) as {
       paths: Record<string, Record<string, Record<string, unknown>>>;
       components: {
         schemas: Record<string, unknown>;
