@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { openApiFor, type LocalEndpoints } from '../tools/openapi.ts';
+import type { RouteTable } from '../tools/route-table.ts';
 import { referencePage } from '../tools/reference-page.ts';
 
 /**
@@ -19,8 +20,9 @@ export const REFERENCE_PATHS = { document: '/openapi.json', page: '/reference' }
 export async function buildReferenceSite(
   root: string,
   endpoints: LocalEndpoints = {},
+  table?: RouteTable,
 ): Promise<ReferenceSite> {
-  const document = await openApiFor(root, endpoints);
+  const document = await openApiFor(root, endpoints, table);
   const page = await referencePage(document);
   const documentText = `${JSON.stringify(document, null, 2)}\n`;
   const files: Record<string, { type: string; body: string }> = {

@@ -5,15 +5,29 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startAuthServer, type AuthServer } from './auth-server.ts';
 import { DEFAULT_PORTS as LOCAL_DEFAULT_PORTS, LOCAL_STAGE } from '../tools/local-endpoints.ts';
 import { startLocalDynamo, type LocalDynamo } from './dynamo.ts';
+import {
+  startGatewayFront,
+  type AuthorizerMode,
+  type GatewayFront,
+  type RequestLine,
+} from './api-gateway/front.ts';
+import type { GatewayStats } from './api-gateway/model.ts';
+import { loadServiceDefinition } from './api-gateway/service.ts';
+import { buildReferenceSite, REFERENCE_PATHS, type ReferenceSite } from './reference-site.ts';
 
 /**
- * The whole service on localhost: the OAuth server, dynalite with the users table, and
- * `sls offline` running the real authorizer and handlers against them. `npm start` and the
- * end-to-end tests both start it through here.
+ * The whole service on localhost: the OAuth servers, dynalite with the users table, `sls
+ * offline` running the real authorizer and handlers against them as a Lambda runtime, and in
+ * front the local API Gateway (local/api-gateway/front.ts) answering as the deployed REST API
+ * does. `npm start`, the end-to-end tests and the load run all start it through here.
  */
 export interface StackPorts {
+  /** The local API Gateway: the API, the OpenAPI document and the reference page. */
   readonly api: number;
+  /** serverless-offline's Lambda invoke endpoint, which the local gateway calls. */
   readonly lambda: number;
+  /** serverless-offline's own HTTP server (not the API: kept for comparisons). */
+  readonly offline: number;
   readonly issuer: number;
   /** The second auth server the API trusts at the same time. */
   readonly partner: number;
@@ -28,10 +42,30 @@ export interface StackOptions {
   readonly onOutput?: (chunk: string) => void;
   /** Extra environment for the functions (e.g. AUTH_* tuning). */
   readonly env?: Readonly<Record<string, string>>;
+  /** `sls --param key=value` for both `sls print` and `sls offline` (e.g. authorizerTtl: '0'). */
+  readonly params?: Readonly<Record<string, string>>;
+  /** `per-route`: the classic authorizer blueprint's Allow for `event.methodArn` only. */
+  readonly authorizer?: AuthorizerMode;
+  /** Called after each request the local gateway answers (`npm start -- --verbose`). */
+  readonly onRequest?: (line: RequestLine) => void;
+  /** Build and serve the reference page (about half a second; default true). */
+  readonly reference?: boolean;
+  /** More AUTH_ISSUERS entries beside the two local auth servers (tests). */
+  readonly extraIssuers?: readonly Readonly<Record<string, unknown>>[];
 }
 
 export interface LocalStack {
+  /** The stage's URL on the local API Gateway: `http://127.0.0.1:3000/dev`. */
   readonly apiUrl: string;
+  /** The same stage straight on serverless-offline's HTTP server (no gateway model). */
+  readonly offlineUrl: string;
+  /** The OpenAPI document and the reference page, when built. */
+  readonly documentUrl?: string;
+  readonly referenceUrl?: string;
+  /** The authorizer's TTL the local gateway caches with (serverless.yml, or --param). */
+  readonly authorizerTtl: number;
+  /** What the local gateway did so far: authorizer invocations, cache hits, handler calls. */
+  gatewayStats(): GatewayStats;
   /** oidc-provider, trusted as an RFC 9068 issuer. */
   readonly auth: AuthServer;
   /** A second oidc-provider with keys of its own, trusted at the same time (preset generic). */
@@ -77,18 +111,18 @@ async function assertPortsFree(ports: StackPorts): Promise<void> {
 /** Free loopback ports, for tests that run next to a developer's own `npm start`. */
 export async function freePorts(): Promise<StackPorts> {
   const servers = await Promise.all(
-    [0, 1, 2, 3, 4].map(
+    [0, 1, 2, 3, 4, 5].map(
       () =>
         new Promise<import('node:net').Server>((resolve) => {
           const server = createServer().listen(0, '127.0.0.1', () => resolve(server));
         }),
     ),
   );
-  const [api, lambda, issuer, partner, dynamo] = servers.map(
+  const [api, lambda, offline, issuer, partner, dynamo] = servers.map(
     (s) => (s.address() as import('node:net').AddressInfo).port,
-  ) as [number, number, number, number, number];
+  ) as [number, number, number, number, number, number];
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return { api, lambda, issuer, partner, dynamo };
+  return { api, lambda, offline, issuer, partner, dynamo };
 }
 
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
@@ -112,12 +146,18 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const dynamo: LocalDynamo = await startLocalDynamo(ports.dynamo, USERS_TABLE);
     cleanups.push(() => dynamo.close());
 
-    const apiUrl = `http://127.0.0.1:${ports.api}/${STAGE}`;
-    const offline = spawnOffline(ports, {
+    const params = options.params ?? {};
+    // `sls print` (about a second) runs while sls offline builds and starts.
+    const service = loadServiceDefinition(ROOT, { params, stage: STAGE });
+    service.catch(() => undefined);
+    const offline = spawnOffline(ports, params, {
       // Two issuers at once, each verified with its own keys and rules. No jwksUrl: the
       // authorizer reads jwks_uri from each issuer's discovery document, as it would for most
       // production auth servers. oidc-provider issues RFC 9068 access tokens (typ at+jwt).
-      AUTH_ISSUERS: JSON.stringify(localIssuers(auth, partner)),
+      AUTH_ISSUERS: JSON.stringify([
+        ...localIssuers(auth, partner),
+        ...(options.extraIssuers ?? []),
+      ]),
       // A rotated key is picked up within a second (the e2e tests rotate keys).
       AUTH_JWKS_COOLDOWN_SECONDS: '1',
       DYNAMODB_ENDPOINT: dynamo.endpoint,
@@ -125,10 +165,42 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     });
     cleanups.push(() => stopProcess(offline.child));
     offline.onOutput(options.onOutput);
-    await waitUntilReady(`${apiUrl}/me`, offline);
+    const offlineUrl = `http://127.0.0.1:${ports.offline}/${STAGE}`;
+    const apiOrigin = `http://127.0.0.1:${ports.api}`;
+    const site: Promise<ReferenceSite | undefined> =
+      options.reference === false
+        ? Promise.resolve(undefined)
+        : service.then((definition) =>
+            buildReferenceSite(
+              ROOT,
+              { tokenUrl: auth.tokenUrl, localApiUrl: `${apiOrigin}/${STAGE}` },
+              definition.table,
+            ),
+          );
+    site.catch(() => undefined);
+    await waitUntilReady(`${offlineUrl}/me`, offline);
+    const reference = await site;
+    const front: GatewayFront = await startGatewayFront({
+      port: ports.api,
+      service: await service,
+      lambdaUrl: `http://127.0.0.1:${ports.lambda}`,
+      ...(options.authorizer ? { authorizer: options.authorizer } : {}),
+      ...(reference ? { extra: reference.handle } : {}),
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    });
+    cleanups.push(() => front.close());
 
     return {
-      apiUrl,
+      apiUrl: front.url,
+      offlineUrl,
+      ...(reference
+        ? {
+            documentUrl: `${front.origin}${REFERENCE_PATHS.document}`,
+            referenceUrl: `${front.origin}${REFERENCE_PATHS.page}`,
+          }
+        : {}),
+      authorizerTtl: (await service).authorizer.resultTtlInSeconds,
+      gatewayStats: () => front.stats(),
       auth,
       partner,
       dynamoEndpoint: dynamo.endpoint,
@@ -153,7 +225,11 @@ interface Offline {
   onOutput(listener: ((chunk: string) => void) | undefined): void;
 }
 
-function spawnOffline(ports: StackPorts, env: Record<string, string>): Offline {
+function spawnOffline(
+  ports: StackPorts,
+  params: Readonly<Record<string, string>>,
+  env: Record<string, string>,
+): Offline {
   const child = spawn(
     join(ROOT, 'node_modules', '.bin', 'sls'),
     [
@@ -164,9 +240,10 @@ function spawnOffline(ports: StackPorts, env: Record<string, string>): Offline {
       '--host',
       '127.0.0.1',
       '--httpPort',
-      String(ports.api),
+      String(ports.offline),
       '--lambdaPort',
       String(ports.lambda),
+      ...Object.entries(params).flatMap(([key, value]) => ['--param', `${key}=${value}`]),
     ],
     {
       cwd: ROOT,

@@ -1,16 +1,22 @@
 /**
- * `npm start`: the OAuth server, dynalite and `sls offline` on localhost, then the two commands
- * a newcomer pastes (get a token, call GET /me). Ctrl-C stops everything. Ports come from
- * LOCAL_API_PORT, LOCAL_LAMBDA_PORT, LOCAL_ISSUER_PORT, LOCAL_DYNAMO_PORT.
+ * `npm start`: the OAuth servers, dynalite, `sls offline` and the local API Gateway on
+ * localhost, then the commands a newcomer pastes (get a token, call two routes). Ctrl-C stops
+ * everything. Flags: `--verbose` (request log), `--authorizer per-route` (the cache trap),
+ * `--param authorizerTtl=0` (any serverless.yml param). Ports come from LOCAL_API_PORT,
+ * LOCAL_LAMBDA_PORT, LOCAL_OFFLINE_PORT, LOCAL_ISSUER_PORT, LOCAL_PARTNER_ISSUER_PORT,
+ * LOCAL_DYNAMO_PORT.
  */
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { readInteger } from '../src/shared/env.ts';
+import type { AuthorizerMode } from './api-gateway/front.ts';
 import { DEFAULT_PORTS, PortInUseError, startLocalStack, type StackPorts } from './stack.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const PORT_VARIABLES: Record<keyof StackPorts, string> = {
   api: 'LOCAL_API_PORT',
   lambda: 'LOCAL_LAMBDA_PORT',
+  offline: 'LOCAL_OFFLINE_PORT',
   issuer: 'LOCAL_ISSUER_PORT',
   partner: 'LOCAL_PARTNER_ISSUER_PORT',
   dynamo: 'LOCAL_DYNAMO_PORT',
@@ -28,26 +34,69 @@ function portsFromEnv(): StackPorts {
   return Object.fromEntries(entries) as StackPorts;
 }
 
-const verbose = process.argv.includes('--verbose');
+let args: { verbose: boolean; authorizer: AuthorizerMode; params: Record<string, string> };
+try {
+  const { values } = parseArgs({
+    options: {
+      verbose: { type: 'boolean', default: false },
+      authorizer: { type: 'string', default: 'stage-wide' },
+      param: { type: 'string', multiple: true, default: [] },
+    },
+  });
+  if (values.authorizer !== 'stage-wide' && values.authorizer !== 'per-route')
+    throw new Error(`--authorizer is stage-wide (ours) or per-route, not "${values.authorizer}"`);
+  const params = Object.fromEntries(
+    values.param.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`--param takes key=value, not "${pair}"`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+  args = { verbose: values.verbose, authorizer: values.authorizer, params };
+} catch (error) {
+  process.stderr.write(
+    `npm start: ${(error as Error).message}\nusage: npm start [-- --verbose] [--authorizer stage-wide|per-route] [--param authorizerTtl=0]\n`,
+  );
+  process.exit(2);
+}
+
 const started = Date.now();
-process.stdout.write('Starting the OAuth server, dynalite and sls offline…\n');
+// sls offline's own start-up lines (its route table is not the API: the local gateway is) stay
+// hidden; once ready, --verbose shows what the functions log.
+let ready = false;
+process.stdout.write(
+  'Starting the OAuth servers, dynalite, sls offline and the local API Gateway…\n',
+);
 try {
   const ports = portsFromEnv();
   const stack = await startLocalStack({
     ports,
     keysDir: join(ROOT, '.local'),
-    // sls offline prints a line per request; --verbose shows them (the decision logs included).
+    params: args.params,
+    authorizer: args.authorizer,
+    // sls offline prints the functions' decision logs; --verbose shows them, and one line per
+    // request from the local gateway (status, authorizer cache hit or miss, TTL left).
     onOutput: (chunk) => {
-      if (verbose) process.stdout.write(chunk);
+      if (args.verbose && ready) process.stdout.write(chunk);
+    },
+    onRequest: (line) => {
+      if (args.verbose) process.stdout.write(`${JSON.stringify({ gateway: 'local', ...line })}\n`);
     },
   });
+  ready = true;
   const clients = stack.auth.clients
     .map((c) => `${c.id}/${c.secret} (${c.scope})`)
     .join(`\n${' '.repeat(15)}`);
+  const authorizer =
+    args.authorizer === 'per-route'
+      ? 'per-route: the classic blueprint, Allow for event.methodArn only (the trap)'
+      : 'stage-wide: Allow for the whole stage (ours)';
   process.stdout.write(`
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
 
   API          ${stack.apiUrl}   (GET /me, GET|POST /users, GET|PATCH|DELETE /users/{userId})
+  Authorizer   ${authorizer}, cached ${stack.authorizerTtl} s per token
+  Reference    ${stack.referenceUrl ?? '(not built)'}   (OpenAPI: ${stack.documentUrl ?? '-'})
   Auth server  ${stack.auth.issuer}   (discovery: /.well-known/openid-configuration)
   2nd server   ${stack.partner.issuer}   (trusted at the same time, keys of its own)
   DynamoDB     ${stack.dynamoEndpoint}   (dynalite, in memory)
@@ -57,11 +106,12 @@ Get a token (client credentials, the reader client):
 
   TOKEN=$(curl -s -u reader:reader-secret -d grant_type=client_credentials -d scope=users:read ${stack.auth.tokenUrl} | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')
 
-Call the API with it:
+Call two routes with it (the second answers from the authorizer cache):
 
-  curl -s -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/me
+  curl -s -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/me; echo
+  curl -s -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/users; echo
 
-Ctrl-C stops everything.${verbose ? '' : ' Run `npm start -- --verbose` to see the request log.'}
+Ctrl-C stops everything.${args.verbose ? '' : ' Run `npm start -- --verbose` to see the request log.'}
 `);
   let stopping = false;
   const stop = async (signal: string) => {

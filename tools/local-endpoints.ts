@@ -6,6 +6,7 @@
 export const DEFAULT_PORTS = {
   api: 3000,
   lambda: 3002,
+  offline: 3003,
   issuer: 4010,
   partner: 4011,
   dynamo: 4567,

@@ -11,7 +11,7 @@ import { compileErrors, validate } from '@readme/openapi-parser';
 import { formatProblems } from './lint-rules.ts';
 import { LOCAL_TOKEN_URL } from './local-endpoints.ts';
 import { buildOpenApiDocument } from './openapi-document.ts';
-import { loadRouteTable } from './route-table.ts';
+import { loadRouteTable, type RouteTable } from './route-table.ts';
 import { readApiDescription } from './schema-files.ts';
 
 // The local auth server's token endpoint (`npm start`); set OPENAPI_TOKEN_URL for yours.
@@ -26,8 +26,10 @@ export interface LocalEndpoints {
 export async function openApiFor(
   root: string,
   { tokenUrl = DEFAULT_TOKEN_URL, localApiUrl }: LocalEndpoints = {},
+  /** The route table, when the caller has already read it (`sls print` takes a second). */
+  loaded?: RouteTable,
 ) {
-  const table = await loadRouteTable(root);
+  const table = loaded ?? (await loadRouteTable(root));
   if (table.problems.length) throw new Error(formatProblems(table.problems));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   return buildOpenApiDocument(table.routes, table.schemas, table.components, {

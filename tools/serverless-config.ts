@@ -21,6 +21,8 @@ export interface ServiceConfig {
 }
 
 export interface FunctionConfig {
+  /** The deployed function name Serverless gives it: `<service>-<stage>-<key>`. */
+  readonly name?: string;
   readonly handler?: string;
   readonly timeout?: number;
   readonly url?: unknown;

@@ -17,8 +17,10 @@ import {
 /**
  * A model of API Gateway REST between client, TOKEN authorizer (with its result cache), policy
  * evaluation and Lambda proxy integration, written to `docs/api-gateway-authorizers.md` (its row ids are cited below).
- * serverless-offline never caches authorizer results, so the bug this service exists to prevent
- * (a cached per-route Allow answering 403 on the next route) only shows through a model like this.
+ * serverless-offline's HTTP server never caches authorizer results, so the bug this service exists
+ * to prevent (a cached per-route Allow answering 403 on the next route) only shows through a model
+ * like this: the contract tests run the service through it in process, and the local API Gateway
+ * (front.ts) puts it on the API port of `npm start`.
  *
  * Where AWS documents nothing the model takes the stricter reading and says so next to the code;
  * where no reading is stricter for every test (whether failures are cached), it is an option.
@@ -58,6 +60,8 @@ export type GatewayResponseType =
   | 'AUTHORIZER_CONFIGURATION_ERROR'
   | 'AUTHORIZER_FAILURE'
   | 'MISSING_AUTHENTICATION_TOKEN'
+  | 'REQUEST_TOO_LARGE'
+  | 'INTEGRATION_TIMEOUT'
   | 'DEFAULT_4XX'
   | 'DEFAULT_5XX';
 
@@ -74,6 +78,13 @@ export interface GatewayModelOptions {
   readonly routes: readonly ModelRoute[];
   readonly authorizer: ModelAuthorizer;
   readonly gatewayResponses?: Partial<Record<GatewayResponseType, GatewayResponseTemplate>>;
+  /**
+   * The CORS preflight of each resource that has one (`cors:` on its http events): the
+   * resource template → the headers its OPTIONS mock integration answers (G9).
+   */
+  readonly corsPreflight?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** How long the gateway waits for a route's function: 29 s by default (L6). */
+  readonly integrationTimeoutMs?: number;
   /**
    * Which response type an authorizer that throws (anything but "Unauthorized") or times out
    * produces. AWS does not say (G3); AUTHORIZER_CONFIGURATION_ERROR matches the
@@ -118,6 +129,8 @@ export interface GatewayResponse {
   readonly responseType?: GatewayResponseType;
   /** What the authorizer step did for this request. */
   readonly authorizer: 'invoked' | 'cached' | 'not-called';
+  /** How long the authorizer's answer stays cached for this token from now; undefined: not cached. */
+  readonly authorizerCacheTtlLeftMs?: number;
   /** The event the handler received, if it was called. */
   readonly event?: APIGatewayProxyEvent;
 }
@@ -135,6 +148,8 @@ export interface GatewayModel {
   methodArn(method: string, path: string): string;
   /** Entries currently in the authorizer cache (expired ones excluded). */
   cacheSize(): number;
+  /** A gateway response of this API, for what reaches API Gateway outside any route. */
+  answer(type: GatewayResponseType, message: string | null): GatewayResponse;
 }
 
 // L2: with authorization on, a methodArn longer than 1,600 bytes is answered 414.
@@ -142,6 +157,12 @@ const MAX_METHOD_ARN_BYTES = 1600;
 
 // C1: API Gateway's range for resultTtlInSeconds.
 const MAX_TTL_SECONDS = 3600;
+
+// L7: API Gateway REST refuses a payload over 10 MB with 413 before anything else runs.
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+// L6: the longest API Gateway REST waits for an integration.
+const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
 
 /** What one authorizer call decided: a valid policy, a 401, or a 500. */
 type Decision =
@@ -156,6 +177,13 @@ type Decision =
 interface CacheEntry {
   readonly decision: Decision;
   readonly expiresAt: number;
+}
+
+/** What the authorizer step did: its decision, whether it came from the cache, how long it stays. */
+interface Outcome {
+  readonly decision: Decision;
+  readonly step: 'invoked' | 'cached' | 'not-called';
+  readonly ttlLeftMs?: number;
 }
 
 interface Match {
@@ -175,6 +203,8 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     accountId = '123456789012',
     apiId = 'a1b2c3d4e5',
     cacheFailures = 'none',
+    corsPreflight = {},
+    integrationTimeoutMs = DEFAULT_INTEGRATION_TIMEOUT_MS,
   } = options;
   const ttl = authorizer.resultTtlInSeconds;
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_TTL_SECONDS)
@@ -202,20 +232,23 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     type: GatewayResponseType,
     message: string | null,
     requestId: string,
-    authorizerStep: GatewayResponse['authorizer'],
+    step: Pick<Outcome, 'step' | 'ttlLeftMs'> = { step: 'not-called' },
   ): GatewayResponse {
     const response = renderGatewayResponse(type, message, requestId, gatewayResponses);
-    return { ...response, answeredBy: 'gateway', responseType: type, authorizer: authorizerStep };
+    return {
+      ...response,
+      answeredBy: 'gateway',
+      responseType: type,
+      authorizer: step.step,
+      ...(step.ttlLeftMs === undefined ? {} : { authorizerCacheTtlLeftMs: step.ttlLeftMs }),
+    };
   }
 
-  async function authorize(
-    token: string,
-    arn: string,
-  ): Promise<{ decision: Decision; step: 'invoked' | 'cached' }> {
+  async function authorize(token: string, arn: string): Promise<Outcome> {
     const cached = cache.get(token);
     if (cached && cached.expiresAt > now()) {
       cacheHits += 1;
-      return { decision: cached.decision, step: 'cached' };
+      return { decision: cached.decision, step: 'cached', ttlLeftMs: cached.expiresAt - now() };
     }
     cache.delete(token);
     authorizerInvocations += 1;
@@ -226,8 +259,9 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
       decision.kind === 'policy' ||
       (decision.kind === 'unauthorized' && cacheFailures !== 'none') ||
       (decision.kind === 'error' && cacheFailures === 'all');
-    if (cacheable && ttl > 0) cache.set(token, { decision, expiresAt: now() + ttl * 1000 });
-    return { decision, step: 'invoked' };
+    if (!cacheable || ttl === 0) return { decision, step: 'invoked' };
+    cache.set(token, { decision, expiresAt: now() + ttl * 1000 });
+    return { decision, step: 'invoked', ttlLeftMs: ttl * 1000 };
   }
 
   async function invokeAuthorizer(token: string, arn: string): Promise<Decision> {
@@ -257,6 +291,13 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
 
   async function request(req: GatewayRequest): Promise<GatewayResponse> {
     const requestId = randomUUID();
+    // L7: the payload limit applies before routing or authorization.
+    if (req.body !== undefined && Buffer.byteLength(req.body) > MAX_PAYLOAD_BYTES)
+      return gatewayAnswer('REQUEST_TOO_LARGE', 'Request Too Large', requestId);
+    if (req.method.toUpperCase() === 'OPTIONS') {
+      const preflight = preflightFor(req.path);
+      if (preflight) return preflight;
+    }
     const match = matchRoute(routes, req.method, req.path);
     // REST answers an unknown resource or method with 403 "Missing Authentication Token", before
     // any authorizer runs.
@@ -265,7 +306,6 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
         'MISSING_AUTHENTICATION_TOKEN',
         'Missing Authentication Token',
         requestId,
-        'not-called',
       );
 
     const arn = methodArn(req.method, req.path);
@@ -274,17 +314,17 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     const token = headerValue(req.headers, identityHeader);
     // Absent, or (unknown, stricter) empty: 401 without invoking the authorizer (O2).
     if (token === undefined || token === '')
-      return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId, 'not-called');
+      return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId);
     if (identityPattern && !identityPattern.test(token))
-      return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId, 'not-called');
+      return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId);
 
     const started = now();
     const outcome = await authorize(token, arn);
     const { decision: answer } = outcome;
     if (answer.kind === 'unauthorized')
-      return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId, outcome.step);
+      return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId, outcome);
     if (answer.kind === 'error')
-      return gatewayAnswer(authorizerErrorType, null, requestId, outcome.step);
+      return gatewayAnswer(authorizerErrorType, null, requestId, outcome);
 
     // The cached policy is evaluated again against this request's methodArn (C5).
     const decision = evaluatePolicy(answer.statements, arn);
@@ -293,14 +333,14 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
         'ACCESS_DENIED',
         'User is not authorized to access this resource with an explicit deny',
         requestId,
-        outcome.step,
+        outcome,
       );
     if (decision === 'implicit-deny')
       return gatewayAnswer(
         'ACCESS_DENIED',
         'User is not authorized to access this resource',
         requestId,
-        outcome.step,
+        outcome,
       );
 
     // X3, X4: on a cache hit the latency is 0, as once observed.
@@ -323,22 +363,53 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
       apiId,
       requestTimeEpoch: now(),
     });
+    const step = {
+      authorizer: outcome.step,
+      ...(outcome.ttlLeftMs === undefined ? {} : { authorizerCacheTtlLeftMs: outcome.ttlLeftMs }),
+    };
     handlerInvocations += 1;
     let result: unknown;
     try {
-      result = await match.route.handler(event, lambdaContext(requestId, match.route.name));
-    } catch {
-      return integrationFailure(outcome.step, event);
+      result = await withTimeout(
+        match.route.handler(event, lambdaContext(requestId, match.route.name)),
+        integrationTimeoutMs,
+      );
+    } catch (error) {
+      if (error instanceof TimedOut)
+        return {
+          ...gatewayAnswer('INTEGRATION_TIMEOUT', 'Endpoint request timed out', requestId, outcome),
+          event,
+        };
+      return { ...integrationFailure(event), ...step };
     }
-    if (!isProxyResult(result)) return integrationFailure(outcome.step, event);
+    if (!isProxyResult(result)) return { ...integrationFailure(event), ...step };
     return {
       statusCode: result.statusCode,
       headers: integrationHeaders(result),
       body: result.body ?? '',
       json: parseJson(result.body),
       answeredBy: 'handler',
-      authorizer: outcome.step,
+      ...step,
       event,
+    };
+  }
+
+  /**
+   * G9: a resource with CORS on has an OPTIONS method of its own, a mock integration without
+   * authorization: it answers 200 with the configured headers and no body.
+   */
+  function preflightFor(path: string): GatewayResponse | undefined {
+    const resource = Object.keys(corsPreflight).find((template) =>
+      matchTemplate(segments(template), segments(path)),
+    );
+    if (resource === undefined) return undefined;
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', ...lowerCaseKeys(corsPreflight[resource]!) },
+      body: '',
+      json: undefined,
+      answeredBy: 'gateway',
+      authorizer: 'not-called',
     };
   }
 
@@ -347,6 +418,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     methodArn,
     stats: () => ({ authorizerInvocations, cacheHits, handlerInvocations }),
     cacheSize: () => [...cache.values()].filter((entry) => entry.expiresAt > now()).length,
+    answer: (type, message) => gatewayAnswer(type, message, randomUUID()),
   };
 }
 
@@ -364,10 +436,7 @@ function uriTooLong(requestId: string): GatewayResponse {
 }
 
 /** A Lambda proxy integration that throws or returns no statusCode: 502, the gateway's text. */
-function integrationFailure(
-  step: GatewayResponse['authorizer'],
-  event: APIGatewayProxyEvent,
-): GatewayResponse {
+function integrationFailure(event: APIGatewayProxyEvent): Omit<GatewayResponse, 'authorizer'> {
   const body = '{"message": "Internal server error"}';
   return {
     statusCode: 502,
@@ -375,10 +444,12 @@ function integrationFailure(
     body,
     json: JSON.parse(body),
     answeredBy: 'gateway',
-    authorizer: step,
     event,
   };
 }
+
+const lowerCaseKeys = (headers: Readonly<Record<string, string>>) =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 
 const DEFAULT_STATUS: Record<GatewayResponseType, number> = {
   UNAUTHORIZED: 401,
@@ -386,6 +457,8 @@ const DEFAULT_STATUS: Record<GatewayResponseType, number> = {
   AUTHORIZER_CONFIGURATION_ERROR: 500,
   AUTHORIZER_FAILURE: 500,
   MISSING_AUTHENTICATION_TOKEN: 403,
+  REQUEST_TOO_LARGE: 413,
+  INTEGRATION_TIMEOUT: 504,
   DEFAULT_4XX: 400,
   DEFAULT_5XX: 500,
 };
@@ -553,11 +626,15 @@ function parseJson(body: string | undefined): unknown {
   }
 }
 
+class TimedOut extends Error {
+  override readonly name = 'TimedOut';
+}
+
 async function withTimeout<T>(promise: Promise<T>, ms: number | undefined): Promise<T> {
   if (ms === undefined) return promise;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('Authorizer timed out')), ms);
+    timer = setTimeout(() => reject(new TimedOut(`timed out after ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatProblems } from '../../tools/lint-rules.ts';
-import { authorizerSettingsOf, loadRouteTable } from '../../tools/route-table.ts';
+import { authorizerSettingsOf, loadRouteTable, type RouteTable } from '../../tools/route-table.ts';
 import type { PrintOptions, ServiceConfig } from '../../tools/serverless-config.ts';
+import { corsPreflightOf } from './cors-preflight.ts';
 import type {
   GatewayModelOptions,
   GatewayResponseTemplate,
@@ -27,6 +28,8 @@ export interface ServiceDefinition {
   readonly authorizer: {
     /** The function's name in serverless.yml. */
     readonly name: string;
+    /** Its deployed name, which the Lambda invoke API takes. */
+    readonly functionName: string;
     readonly resultTtlInSeconds: number;
     readonly identityValidationExpression?: string;
     /** The request header API Gateway reads the token from (`method.request.header.<name>`). */
@@ -35,12 +38,18 @@ export interface ServiceDefinition {
     readonly timeoutMs: number;
   };
   readonly gatewayResponses: Partial<Record<GatewayResponseType, GatewayResponseTemplate>>;
+  /** The CORS preflight of each resource with `cors:` on its events. */
+  readonly corsPreflight: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly config: ServiceConfig;
+  /** The route table it was read from (routes, schemas, components). */
+  readonly table: RouteTable;
 }
 
 export interface ServiceRoute extends Pick<ModelRoute, 'method' | 'path'> {
   /** The serverless.yml function that serves the route. */
   readonly name: string;
+  /** Its deployed name (`two-layer-authz-dev-getMe`), which the Lambda invoke API takes. */
+  readonly functionName: string;
   /** e.g. `src/users/get-user.handler`. */
   readonly handlerReference: string;
 }
@@ -60,12 +69,14 @@ export async function loadServiceDefinition(
   return {
     routes: table.routes.map((route) => ({
       name: route.function,
+      functionName: config.functions[route.function]?.name ?? route.function,
       method: route.method,
       path: route.path,
       handlerReference: route.handler,
     })),
     authorizer: {
       name: first.authorizer,
+      functionName: config.functions[first.authorizer]?.name ?? first.authorizer,
       resultTtlInSeconds: first.authorizerTtl,
       ...(settings.identityValidationExpression
         ? { identityValidationExpression: settings.identityValidationExpression }
@@ -74,7 +85,9 @@ export async function loadServiceDefinition(
       timeoutMs: (config.functions[first.authorizer]?.timeout ?? 6) * 1000,
     },
     gatewayResponses: gatewayResponsesOf(config),
+    corsPreflight: corsPreflightOf(config),
     config,
+    table,
   };
 }
 
@@ -117,7 +130,7 @@ export async function serviceRoutes(
   root = ROOT,
 ): Promise<ModelRoute[]> {
   return Promise.all(
-    service.routes.map(async ({ handlerReference, ...route }) => ({
+    service.routes.map(async ({ handlerReference, functionName: _deployed, ...route }) => ({
       ...route,
       handler: await importHandler(handlerReference, root),
     })),
@@ -142,7 +155,7 @@ export function serviceGateway(
     /** Overrides the TTL serverless.yml sets, e.g. 0. */
     readonly ttl?: number;
   },
-): Pick<GatewayModelOptions, 'routes' | 'authorizer' | 'gatewayResponses'> {
+): Pick<GatewayModelOptions, 'routes' | 'authorizer' | 'gatewayResponses' | 'corsPreflight'> {
   return {
     routes,
     authorizer: {
@@ -151,12 +164,13 @@ export function serviceGateway(
       ...(options.ttl === undefined ? {} : { resultTtlInSeconds: options.ttl }),
     },
     gatewayResponses: service.gatewayResponses,
+    corsPreflight: service.corsPreflight,
   };
 }
 
 /** The deployed authorizer's settings, as the model takes them (its handler aside). */
 export function authorizerSettings({
-  authorizer: { name: _name, ...settings },
+  authorizer: { name: _name, functionName: _deployed, ...settings },
 }: ServiceDefinition): Omit<ModelAuthorizer, 'handler'> {
   return settings;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent } from 'aws-lambda';
 import {
   createGatewayModel,
+  MAX_PAYLOAD_BYTES,
   type CacheFailures,
   type GatewayModelOptions,
   type ModelRoute,
@@ -588,5 +589,94 @@ describe('the Lambda proxy integration', () => {
       502,
       { message: 'Internal server error' },
     ]);
+  });
+});
+
+describe('what API Gateway answers before any route runs', () => {
+  it('refuses a payload over 10 MB with 413 REQUEST_TOO_LARGE before matching or authorizing (L7)', async () => {
+    const { model, calls } = gateway(() => policy(STAGE_WIDE));
+    const answer = await model.request({
+      method: 'GET',
+      path: '/me',
+      headers: { Authorization: 'Bearer t1' },
+      body: 'x'.repeat(MAX_PAYLOAD_BYTES + 1),
+    });
+    expect([answer.statusCode, answer.responseType, answer.authorizer]).toEqual([
+      413,
+      'REQUEST_TOO_LARGE',
+      'not-called',
+    ]);
+    expect(calls).toHaveLength(0);
+    const atLimit = await model.request({
+      method: 'GET',
+      path: '/me',
+      headers: { Authorization: 'Bearer t1' },
+      body: 'x'.repeat(MAX_PAYLOAD_BYTES),
+    });
+    expect(atLimit.statusCode).toBe(200);
+  });
+
+  it('answers OPTIONS on a resource with CORS from its mock, without a token or the authorizer (G9)', async () => {
+    const preflight = {
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Methods': 'OPTIONS,GET',
+    };
+    const { model, calls } = gateway(() => policy(STAGE_WIDE), {
+      corsPreflight: { '/users/{userId}': preflight },
+    });
+    const answer = await model.request({ method: 'OPTIONS', path: '/users/42' });
+    expect(answer).toMatchObject({
+      statusCode: 200,
+      body: '',
+      authorizer: 'not-called',
+      headers: {
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'OPTIONS,GET',
+      },
+    });
+    expect(calls).toHaveLength(0);
+    // A resource without CORS has no OPTIONS method: an unknown method (O11).
+    const other = await model.request({ method: 'OPTIONS', path: '/me' });
+    expect([other.statusCode, other.responseType]).toEqual([403, 'MISSING_AUTHENTICATION_TOKEN']);
+  });
+
+  it('answers 504 INTEGRATION_TIMEOUT when a route function outlasts the integration timeout (L6)', async () => {
+    const slow: ModelRoute['handler'] = () => new Promise(() => undefined);
+    const { model } = gateway(() => policy(STAGE_WIDE), {
+      routes: [{ method: 'GET', path: '/me', handler: slow }],
+      integrationTimeoutMs: 20,
+    });
+    const answer = await model.request({
+      method: 'GET',
+      path: '/me',
+      headers: { Authorization: 'Bearer t1' },
+    });
+    expect([answer.statusCode, answer.responseType, answer.answeredBy]).toEqual([
+      504,
+      'INTEGRATION_TIMEOUT',
+      'gateway',
+    ]);
+  });
+
+  it('renders any gateway response on its own, for what reaches the API outside every route', () => {
+    const { model } = gateway(() => policy(STAGE_WIDE));
+    const answer = model.answer('MISSING_AUTHENTICATION_TOKEN', 'Missing Authentication Token');
+    expect([answer.statusCode, answer.json]).toEqual([
+      403,
+      { message: 'Missing Authentication Token' },
+    ]);
+  });
+});
+
+describe('how long a cached answer has left', () => {
+  it('reports the full TTL on a miss that is cached, what is left on a hit, and nothing when not cached', async () => {
+    const { call, advance } = gateway(() => policy(STAGE_WIDE), { ttl: 60 });
+    expect((await call('/me')).authorizerCacheTtlLeftMs).toBe(60_000);
+    advance(20);
+    expect((await call('/me')).authorizerCacheTtlLeftMs).toBe(40_000);
+    const off = gateway(() => policy(STAGE_WIDE), { ttl: 0 });
+    expect((await off.call('/me')).authorizerCacheTtlLeftMs).toBeUndefined();
+    const refused = gateway(() => new Error('Unauthorized'));
+    expect((await refused.call('/me')).authorizerCacheTtlLeftMs).toBeUndefined();
   });
 });

@@ -37,7 +37,8 @@ import { routeHandler } from '../../src/route-chain/route-handler.ts';
 /**
  * The real service (layer 1 authorizer, layer 2 handlers on dynalite, serverless.yml's routes,
  * TTL, identity expression and gateway responses) through the cache-faithful gateway model.
- * This is where the bug the service exists to prevent would show: serverless-offline never caches.
+ * This is where the bug the service exists to prevent would show, in process and under a fake clock
+ * (test/e2e/local-gateway.test.ts shows it over HTTP on the local API Gateway).
  */
 
 let issuer: TestIssuer;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { corsPreflightOf } from '../../local/api-gateway/cors-preflight.ts';
 import { loadRouteTable, type RouteTable } from '../../tools/route-table.ts';
 import { SHAPES } from '../support/issuer-tokens.ts';
 
@@ -97,6 +98,28 @@ describe('route contract (sls package output)', () => {
       expect(method.method).toBe('OPTIONS');
       expect((method.properties.Integration as { Type: string }).Type).toBe('MOCK');
     }
+  });
+
+  it('answers each CORS preflight locally with the headers of the OPTIONS mock it deploys', () => {
+    const deployed = Object.fromEntries(
+      deployedRoutes()
+        .filter((m) => m.method === 'OPTIONS')
+        .map((m) => {
+          const [response] = (
+            m.properties.Integration as {
+              IntegrationResponses: { ResponseParameters: Record<string, string> }[];
+            }
+          ).IntegrationResponses;
+          const headers = Object.entries(response!.ResponseParameters).map(([key, value]) => [
+            key.replace('method.response.header.', ''),
+            // A static value is quoted in CloudFormation (G5).
+            value.replace(/^'|'$/g, ''),
+          ]);
+          return [m.path, Object.fromEntries(headers)];
+        }),
+    );
+    expect(corsPreflightOf(table.config!)).toEqual(deployed);
+    expect(Object.keys(deployed).length).toBeGreaterThan(0);
   });
 
   it('sets the authorizer TTL explicitly (unset means 300 s on AWS), with the identity checks', () => {

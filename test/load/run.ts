@@ -1,29 +1,50 @@
 /**
  * `npm run load`: a bounded load run against the local stack `npm start` runs (started here on
  * free loopback ports, stopped at the end): valid, invalid-token and wrong-scope calls mixed,
- * every answer checked against the status it must have. Not part of `npm test`.
+ * every answer checked against the status it must have. The same load goes to three targets:
+ * serverless-offline's own HTTP server (no gateway model, the authorizer on every request), the
+ * local API Gateway with serverless.yml's TTL (the authorizer cache on), and the local API
+ * Gateway with the cache off (TTL 0, the authorizer on every request like sls offline: the
+ * fair measure of what the front adds). Then one request at a time, for latency without queues.
+ * Not part of `npm test`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { freePorts, startLocalStack } from '../../local/stack.ts';
+import { freePorts, startLocalStack, type LocalStack } from '../../local/stack.ts';
 
 const AMOUNT = Number(process.env.LOAD_REQUESTS ?? 6000);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 10);
+const SEQUENTIAL = Number(process.env.LOAD_SEQUENTIAL ?? 500);
 
-const keysDir = mkdtempSync(join(tmpdir(), 'load-keys-'));
-const stack = await startLocalStack({
-  ports: await freePorts(),
-  keysDir,
-});
-try {
+interface Kind {
+  readonly expected: number;
+  readonly method: string;
+  readonly path: string;
+  readonly token: string | undefined;
+  readonly body?: string;
+}
+
+interface Row {
+  target: string;
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  unexpected: Record<string, Record<number, number>>;
+  authorizerRuns?: number;
+  cacheHits?: number;
+}
+
+async function kindsFor(stack: LocalStack): Promise<Record<string, Kind>> {
   const [reader, writer, admin] = (await Promise.all(
     ['reader', 'writer', 'admin'].map((c) => stack.tokenFor(c)),
   )) as [string, string, string];
-  const base = new URL(stack.apiUrl);
   const id = '9b2f4c1e-0000-4000-8000-000000000000';
-  const kinds = {
+  return {
     'valid: GET /me (reader)': { expected: 200, method: 'GET', path: '/me', token: reader },
     'valid: GET /users (reader)': {
       expected: 200,
@@ -64,28 +85,27 @@ try {
       token: reader,
       body: JSON.stringify({ email: 'x@example.com', name: 'X' }),
     },
-  } as const;
-  const seen: Record<string, { total: number; unexpected: Record<number, number> }> = {};
-  const requests = Object.entries(kinds).map(([name, kind]) => {
-    seen[name] = { total: 0, unexpected: {} };
-    return {
-      method: kind.method,
-      path: `${base.pathname}${kind.path}`,
-      headers: {
-        ...(kind.token ? { authorization: `Bearer ${kind.token}` } : {}),
-        ...('body' in kind ? { 'content-type': 'application/json' } : {}),
-      },
-      ...('body' in kind ? { body: kind.body } : {}),
-      onResponse: (status: number) => {
-        const s = seen[name]!;
-        s.total += 1;
-        if (status !== kind.expected) s.unexpected[status] = (s.unexpected[status] ?? 0) + 1;
-      },
-    };
-  });
-  process.stderr.write(
-    `load: ${AMOUNT} requests, ${CONNECTIONS} connections, ${requests.length} kinds against ${stack.apiUrl}\n`,
-  );
+  };
+}
+
+async function loadRun(target: string, baseUrl: string, kinds: Record<string, Kind>): Promise<Row> {
+  const base = new URL(baseUrl);
+  const unexpected: Record<string, Record<number, number>> = {};
+  const requests = Object.entries(kinds).map(([name, kind]) => ({
+    method: kind.method,
+    path: `${base.pathname}${kind.path}`,
+    headers: {
+      ...(kind.token ? { authorization: `Bearer ${kind.token}` } : {}),
+      ...(kind.body ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(kind.body ? { body: kind.body } : {}),
+    onResponse: (status: number) => {
+      if (status === kind.expected) return;
+      const seen = (unexpected[name] ??= {});
+      seen[status] = (seen[status] ?? 0) + 1;
+    },
+  }));
+  process.stderr.write(`load: ${target}: ${AMOUNT} requests, ${CONNECTIONS} connections…\n`);
   const result = await autocannon({
     url: base.origin,
     connections: CONNECTIONS,
@@ -93,28 +113,116 @@ try {
     requests,
     timeout: 20,
   });
-  const unexpected = Object.values(seen).reduce(
-    (n, s) => n + Object.values(s.unexpected).reduce((a, b) => a + b, 0),
-    0,
-  );
-  const lines = [
-    `requests: ${result.requests.total} in ${result.duration} s, ${CONNECTIONS} connections`,
-    `throughput: ${result.requests.average.toFixed(0)} req/s average`,
-    `latency ms: p50 ${result.latency.p50}, p90 ${result.latency.p90}, p99 ${result.latency.p99}, max ${result.latency.max}`,
-    `errors: ${result.errors}, timeouts: ${result.timeouts}, 5xx: ${result['5xx']}`,
-    ...Object.entries(seen).map(
-      ([name, s]) =>
-        `  ${name.padEnd(40)} ${String(s.total).padStart(5)} × ${kinds[name as keyof typeof kinds].expected}${
-          Object.keys(s.unexpected).length ? `  UNEXPECTED ${JSON.stringify(s.unexpected)}` : ''
-        }`,
-    ),
-    unexpected === 0 && result.errors === 0
-      ? 'every answer had its expected status'
-      : `${unexpected} unexpected answers`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-  if (unexpected > 0 || result.errors > 0 || result.requests.total < AMOUNT) process.exitCode = 1;
-} finally {
-  await stack.stop();
-  rmSync(keysDir, { recursive: true, force: true });
+  if (result.errors) unexpected.errors = { 0: result.errors };
+  return {
+    target,
+    requests: result.requests.total,
+    seconds: result.duration,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    unexpected,
+  };
 }
+
+/** GET /me one request at a time: what each target adds, without queueing behind others. */
+async function sequential(baseUrl: string, token: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < SEQUENTIAL + 50; i += 1) {
+    const started = performance.now();
+    const response = await fetch(`${baseUrl}/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`GET /me answered ${response.status}`);
+    // The first 50 warm the sockets and the functions.
+    if (i >= 50) times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+async function withStack<T>(
+  params: Record<string, string>,
+  run: (stack: LocalStack) => Promise<T>,
+): Promise<T> {
+  const keysDir = mkdtempSync(join(tmpdir(), 'load-keys-'));
+  const stack = await startLocalStack({
+    ports: await freePorts(),
+    keysDir,
+    params,
+    reference: false,
+  });
+  try {
+    return await run(stack);
+  } finally {
+    await stack.stop();
+    rmSync(keysDir, { recursive: true, force: true });
+  }
+}
+
+const rows: Row[] = [];
+const latency: { target: string; times: number[] }[] = [];
+
+await withStack({}, async (stack) => {
+  const kinds = await kindsFor(stack);
+  const reader = kinds['valid: GET /me (reader)']!.token!;
+  latency.push({
+    target: 'sls offline directly',
+    times: await sequential(stack.offlineUrl, reader),
+  });
+  rows.push(await loadRun('sls offline directly', stack.offlineUrl, kinds));
+  const cached = `local gateway, TTL ${stack.authorizerTtl} s`;
+  latency.push({ target: cached, times: await sequential(stack.apiUrl, reader) });
+  const start = stack.gatewayStats();
+  const row = await loadRun(cached, stack.apiUrl, kinds);
+  const end = stack.gatewayStats();
+  rows.push({
+    ...row,
+    authorizerRuns: end.authorizerInvocations - start.authorizerInvocations,
+    cacheHits: end.cacheHits - start.cacheHits,
+  });
+});
+
+await withStack({ authorizerTtl: '0' }, async (stack) => {
+  const kinds = await kindsFor(stack);
+  const reader = kinds['valid: GET /me (reader)']!.token!;
+  latency.push({ target: 'local gateway, TTL 0', times: await sequential(stack.apiUrl, reader) });
+  const start = stack.gatewayStats();
+  const row = await loadRun('local gateway, TTL 0', stack.apiUrl, kinds);
+  const end = stack.gatewayStats();
+  rows.push({
+    ...row,
+    authorizerRuns: end.authorizerInvocations - start.authorizerInvocations,
+    cacheHits: end.cacheHits - start.cacheHits,
+  });
+});
+
+const pad = (value: string | number, width: number) => String(value).padStart(width);
+const lines = [
+  `Load: ${AMOUNT} requests per target, ${CONNECTIONS} connections, 8 kinds mixed (valid, invalid token, no token, wrong scope); latency in ms`,
+  '',
+  `${'target'.padEnd(26)}${pad('req/s', 7)}${pad('p50', 6)}${pad('p90', 6)}${pad('p99', 6)}${pad('authorizer runs', 17)}${pad('cache hits', 12)}  answers`,
+  ...rows.map(
+    (r) =>
+      `${r.target.padEnd(26)}${pad(r.rps, 7)}${pad(r.p50, 6)}${pad(r.p90, 6)}${pad(r.p99, 6)}${pad(r.authorizerRuns ?? '-', 17)}${pad(r.cacheHits ?? '-', 12)}  ${
+        Object.keys(r.unexpected).length
+          ? `UNEXPECTED ${JSON.stringify(r.unexpected)}`
+          : 'every one as expected'
+      }`,
+  ),
+  '',
+  `One request at a time (GET /me, ${SEQUENTIAL} after 50 to warm up), ms:`,
+  '',
+  `${'target'.padEnd(26)}${pad('p50', 7)}${pad('p90', 7)}${pad('p99', 7)}`,
+  ...latency.map(
+    ({ target, times }) =>
+      `${target.padEnd(26)}${[0.5, 0.9, 0.99].map((q) => pad(quantile(times, q).toFixed(2), 7)).join('')}`,
+  ),
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+const failed = rows.some((r) => Object.keys(r.unexpected).length > 0 || r.requests < AMOUNT);
+if (failed) process.exitCode = 1;

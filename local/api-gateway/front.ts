@@ -1,0 +1,213 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createGatewayModel,
+  MAX_PAYLOAD_BYTES,
+  type GatewayModel,
+  type GatewayResponse,
+  type GatewayStats,
+} from './model.ts';
+import { lambdaInvoker } from './lambda-invoke.ts';
+import { perRouteAuthorizer } from './per-route-authorizer.ts';
+import { serviceGateway, type ServiceDefinition } from './service.ts';
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+
+/**
+ * The local API Gateway: an HTTP server on the API port that answers as the deployed REST API
+ * does, by running the API Gateway model (the one the contract tests use) over the service as
+ * serverless.yml resolves it: the identity header and its validation expression, the
+ * authorizer cache with the configured TTL, IAM evaluation of the cached policy against each
+ * request's methodArn, the gateway responses, CORS preflights, unknown routes, the payload
+ * limit. The authorizer and the route functions are the real bundles, invoked through
+ * serverless-offline's Lambda endpoint (local/api-gateway/lambda-invoke.ts).
+ */
+export type AuthorizerMode = 'stage-wide' | 'per-route';
+
+export interface FrontOptions {
+  readonly port: number;
+  readonly service: ServiceDefinition;
+  /** serverless-offline's Lambda invoke endpoint, e.g. `http://127.0.0.1:3002`. */
+  readonly lambdaUrl: string;
+  /** `per-route`: the classic authorizer blueprint's policy, to show the cache trap. */
+  readonly authorizer?: AuthorizerMode;
+  /** Other things the port serves outside the stage (the reference page). */
+  readonly extra?: (request: IncomingMessage, response: ServerResponse) => boolean;
+  /** Called once per request, after the answer. */
+  readonly onRequest?: (line: RequestLine) => void;
+  /** The clock the cache runs on (tests). */
+  readonly now?: () => number;
+}
+
+/** One line of the request log (`npm start -- --verbose`). */
+export interface RequestLine {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly ms: number;
+  readonly answeredBy: GatewayResponse['answeredBy'];
+  readonly responseType?: string;
+  /** hit, miss (the authorizer ran) or not-called. */
+  readonly authorizerCache: 'hit' | 'miss' | 'not-called';
+  /** Seconds the token's cached answer has left; absent when nothing is cached. */
+  readonly ttlLeftSeconds?: number;
+}
+
+export interface GatewayFront {
+  /** The stage's base URL: `http://127.0.0.1:3000/dev`. */
+  readonly url: string;
+  readonly origin: string;
+  stats(): GatewayStats;
+  close(): Promise<void>;
+}
+
+/** A local-only header with what the authorizer cache did; API Gateway sends nothing like it. */
+export const CACHE_HEADER = 'x-local-authorizer-cache';
+
+// Kept past the limit so the model sees the body is too large, without buffering all of it.
+const READ_LIMIT = MAX_PAYLOAD_BYTES + 16;
+
+export async function startGatewayFront(options: FrontOptions): Promise<GatewayFront> {
+  const { service } = options;
+  const stage = service.config.provider.stage;
+  const lambda = lambdaInvoker(options.lambdaUrl);
+  const verify = lambda.invoke(service.authorizer.functionName) as (
+    event: APIGatewayTokenAuthorizerEvent,
+  ) => Promise<APIGatewayAuthorizerResult>;
+  const routes = service.routes.map((route) => ({
+    method: route.method,
+    path: route.path,
+    name: route.functionName,
+    handler: lambda.invoke(route.functionName),
+  }));
+  const model: GatewayModel = createGatewayModel({
+    ...serviceGateway(service, routes, {
+      authorizer: options.authorizer === 'per-route' ? perRouteAuthorizer(verify) : verify,
+    }),
+    stage,
+    region: service.config.provider.region,
+    ...(options.now ? { now: options.now } : {}),
+  });
+
+  const server = createServer((request, response) => {
+    if (options.extra?.(request, response)) return;
+    const started = performance.now();
+    void answer(request, model, stage).then(
+      (answered) => {
+        send(response, answered, request.method === 'HEAD');
+        options.onRequest?.(requestLine(request, answered, performance.now() - started));
+      },
+      () => {
+        // Only a bug in the front itself gets here: answer as API Gateway's own 500 would.
+        send(response, model.answer('DEFAULT_5XX', 'Internal server error'), false);
+      },
+    );
+  });
+  // A gateway keeps connections open between requests, as API Gateway does.
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: `${origin}/${stage}`,
+    origin,
+    stats: () => model.stats(),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      lambda.close();
+    },
+  };
+}
+
+async function answer(
+  request: IncomingMessage,
+  model: GatewayModel,
+  stage: string,
+): Promise<GatewayResponse> {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const prefix = `/${stage}`;
+  const body = await readBody(request);
+  // Outside the stage nothing is deployed: API Gateway answers as for an unknown route.
+  if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`))
+    return model.answer('MISSING_AUTHENTICATION_TOKEN', 'Missing Authentication Token');
+  return model.request({
+    method: request.method ?? 'GET',
+    path: url.pathname.slice(prefix.length) || '/',
+    headers: headersOf(request),
+    query: queryOf(url.searchParams),
+    ...(body === undefined ? {} : { body }),
+  });
+}
+
+/** The body as text, cut a little past API Gateway's limit (the model refuses it then). */
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    if (size >= READ_LIMIT) continue;
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  if (size === 0) return undefined;
+  return Buffer.concat(chunks).subarray(0, READ_LIMIT).toString('utf8');
+}
+
+/** Headers with the client's own spelling, as API Gateway passes them on; repeats joined. */
+function headersOf(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const raw = request.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    const existing = Object.keys(headers).find((key) => key.toLowerCase() === name.toLowerCase());
+    if (existing) headers[existing] = `${headers[existing]},${value}`;
+    else headers[name] = value;
+  }
+  return headers;
+}
+
+function queryOf(params: URLSearchParams): Record<string, string | string[]> | undefined {
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key);
+    query[key] = values.length === 1 ? values[0]! : values;
+  }
+  return Object.keys(query).length ? query : undefined;
+}
+
+function send(response: ServerResponse, answered: GatewayResponse, head: boolean): void {
+  const headers: Record<string, string | number> = { ...answered.headers };
+  const cache = cacheHeader(answered);
+  if (cache) headers[CACHE_HEADER] = cache;
+  headers['content-length'] = Buffer.byteLength(answered.body);
+  response.writeHead(answered.statusCode, headers);
+  response.end(head ? undefined : answered.body);
+}
+
+function cacheHeader(answered: GatewayResponse): string | undefined {
+  if (answered.authorizer === 'not-called') return undefined;
+  const state = answered.authorizer === 'cached' ? 'hit' : 'miss';
+  const left = answered.authorizerCacheTtlLeftMs;
+  return left === undefined ? `${state}; not cached` : `${state}; ttl=${Math.ceil(left / 1000)}`;
+}
+
+function requestLine(request: IncomingMessage, answered: GatewayResponse, ms: number): RequestLine {
+  const left = answered.authorizerCacheTtlLeftMs;
+  return {
+    method: request.method ?? 'GET',
+    path: new URL(request.url ?? '/', 'http://localhost').pathname,
+    status: answered.statusCode,
+    ms: Math.round(ms * 10) / 10,
+    answeredBy: answered.answeredBy,
+    ...(answered.responseType ? { responseType: answered.responseType } : {}),
+    authorizerCache:
+      answered.authorizer === 'cached'
+        ? 'hit'
+        : answered.authorizer === 'invoked'
+          ? 'miss'
+          : 'not-called',
+    ...(left === undefined ? {} : { ttlLeftSeconds: Math.ceil(left / 1000) }),
+  };
+}

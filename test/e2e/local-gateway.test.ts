@@ -1,0 +1,317 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startAuthServer, type AuthServer } from '../../local/auth-server.ts';
+import { CACHE_HEADER } from '../../local/api-gateway/front.ts';
+import type { GatewayResponseType } from '../../local/api-gateway/model.ts';
+import { loadServiceDefinition, type ServiceDefinition } from '../../local/api-gateway/service.ts';
+import {
+  freePorts,
+  requestToken,
+  startLocalStack,
+  type LocalStack,
+  type StackOptions,
+} from '../../local/stack.ts';
+
+/**
+ * `npm start` answers as the deployed REST API does: the local API Gateway in front of sls
+ * offline, over real HTTP. Every expected gateway answer is rendered here from serverless.yml's
+ * own GatewayResponse templates (as Serverless resolves them), not restated; the authorizer's
+ * invocations are counted twice, by the gateway and in sls offline's own log of the runs.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+let service: ServiceDefinition;
+let keysDir: string;
+
+beforeAll(async () => {
+  service = await loadServiceDefinition(ROOT);
+  keysDir = mkdtempSync(join(tmpdir(), 'gateway-keys-'));
+}, 60_000);
+afterAll(() => rmSync(keysDir, { recursive: true, force: true }));
+
+interface Running {
+  stack: LocalStack;
+  /**
+   * How many times sls offline ran the authorizer function (by its own log of each run), once
+   * its output has been quiet for a moment: it logs a run just after answering.
+   */
+  authorizerRuns(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function running(options: Partial<StackOptions> = {}): Promise<Running> {
+  let output = '';
+  let lastOutput = Date.now();
+  const stack = await startLocalStack({
+    ports: await freePorts(),
+    keysDir,
+    reference: false,
+    ...options,
+    onOutput: (chunk) => {
+      output += chunk;
+      lastOutput = Date.now();
+    },
+  });
+  return {
+    stack,
+    authorizerRuns: async () => {
+      const deadline = Date.now() + 2000;
+      do await sleep(100);
+      while (Date.now() - lastOutput < 150 && Date.now() < deadline);
+      // A run that returns logs its duration; one that throws (a refused token) its error.
+      return (
+        output.match(
+          /\(λ: authorizer\) RequestId|Lambda Error during invoke of '[\w-]+-authorizer'/g,
+        )?.length ?? 0
+      );
+    },
+    stop: () => stack.stop(),
+  };
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+async function get(url: string, token?: string, init: RequestInit = {}): Promise<Answer> {
+  const response = await fetch(url, {
+    ...init,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...init.headers },
+  });
+  return { status: response.status, headers: response.headers, body: await response.text() };
+}
+
+/**
+ * What API Gateway sends for a gateway response of serverless.yml: its status, its headers
+ * and its template with `$context` filled in (G4), falling back to DEFAULT_4XX/5XX (G2).
+ */
+function expectGatewayResponse(
+  answer: Answer,
+  type: GatewayResponseType,
+  message: string | null,
+  status: number,
+) {
+  const family = status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
+  const declared = service.gatewayResponses[type] ?? service.gatewayResponses[family]!;
+  const requestId = answer.headers.get('x-amzn-requestid')!;
+  expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+  const body = declared
+    .template!.replaceAll('$context.error.messageString', JSON.stringify(message))
+    .replaceAll('$context.error.responseType', type)
+    .replaceAll('$context.requestId', requestId);
+  expect({ status: answer.status, body: answer.body }).toEqual({
+    status: declared.statusCode ?? status,
+    body,
+  });
+  for (const [name, value] of Object.entries(declared.headers ?? {}))
+    expect([name, answer.headers.get(name)]).toEqual([name, value]);
+}
+
+/** A port nothing listens on: a JWKS URL there fails at once (connection refused). */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('the local API Gateway with our authorizer (stage-wide Allow, TTL from serverless.yml)', () => {
+  let gateway: Running;
+  let unreachable: AuthServer;
+  let reader: string;
+
+  beforeAll(async () => {
+    // A real auth server the API trusts, but whose keys it cannot fetch: layer 1 cannot
+    // decide about its tokens, which API Gateway answers with 500.
+    unreachable = await startAuthServer({ port: 0, keysFile: join(keysDir, 'unreachable.json') });
+    gateway = await running({
+      reference: true,
+      extraIssuers: [
+        {
+          issuer: unreachable.issuer,
+          preset: 'rfc9068',
+          audience: unreachable.audience,
+          jwksUrl: `http://127.0.0.1:${await closedPort()}/jwks`,
+        },
+      ],
+    });
+    reader = await gateway.stack.tokenFor('reader');
+  }, 120_000);
+  afterAll(async () => {
+    await gateway?.stop();
+    await unreachable?.close();
+  });
+
+  it('uses the TTL serverless.yml sets', () => {
+    expect(gateway.stack.authorizerTtl).toBe(service.authorizer.resultTtlInSeconds);
+    expect(gateway.stack.authorizerTtl).toBeGreaterThan(0);
+  });
+
+  it('answers a request without a token with the UNAUTHORIZED gateway response, without running the authorizer', async () => {
+    const runs = await gateway.authorizerRuns();
+    const answer = await get(`${gateway.stack.apiUrl}/me`);
+    expectGatewayResponse(answer, 'UNAUTHORIZED', 'Unauthorized', 401);
+    expect(answer.headers.get('x-amzn-errortype')).toBe('UnauthorizedException');
+    expect(answer.headers.get(CACHE_HEADER)).toBeNull();
+    expect(await gateway.authorizerRuns()).toBe(runs);
+  });
+
+  it('answers a token that fails the identity validation expression the same way, without running the authorizer', async () => {
+    const runs = await gateway.authorizerRuns();
+    const answer = await get(`${gateway.stack.apiUrl}/me`, `${reader}==`);
+    expectGatewayResponse(answer, 'UNAUTHORIZED', 'Unauthorized', 401);
+    expect(await gateway.authorizerRuns()).toBe(runs);
+  });
+
+  it('answers a token the authorizer refuses with the UNAUTHORIZED gateway response', async () => {
+    const [header, payload] = reader.split('.');
+    const forged = `${header}.${payload}.${'A'.repeat(86)}`;
+    const runs = await gateway.authorizerRuns();
+    const answer = await get(`${gateway.stack.apiUrl}/me`, forged);
+    expectGatewayResponse(answer, 'UNAUTHORIZED', 'Unauthorized', 401);
+    expect(answer.headers.get(CACHE_HEADER)).toBe('miss; not cached');
+    expect(await gateway.authorizerRuns()).toBe(runs + 1);
+  });
+
+  it('answers 500 with the AUTHORIZER_CONFIGURATION_ERROR gateway response when the authorizer cannot decide (its JWKS is unreachable)', async () => {
+    const token = await requestToken(unreachable, 'reader');
+    const answer = await get(`${gateway.stack.apiUrl}/me`, token);
+    expectGatewayResponse(answer, 'AUTHORIZER_CONFIGURATION_ERROR', null, 500);
+    expect(answer.headers.get('x-amzn-errortype')).toBe('AuthorizerConfigurationException');
+    expect(JSON.parse(answer.body)).toMatchObject({ code: 'authorizer_error' });
+  });
+
+  it('runs the authorizer once for many requests with one token inside the TTL, whatever the route', async () => {
+    const token = await gateway.stack.tokenFor('writer');
+    const before = { runs: await gateway.authorizerRuns(), stats: gateway.stack.gatewayStats() };
+    const paths = ['/me', '/users', '/users?limit=3', '/me', `/users/${crypto.randomUUID()}`];
+    const answers: Answer[] = [];
+    for (let i = 0; i < 20; i += 1)
+      answers.push(await get(`${gateway.stack.apiUrl}${paths[i % paths.length]}`, token));
+    expect(answers.map((a) => a.status)).toEqual(
+      Array.from({ length: 20 }, (_, i) => (i % paths.length === 4 ? 404 : 200)),
+    );
+    const after = gateway.stack.gatewayStats();
+    expect((await gateway.authorizerRuns()) - before.runs).toBe(1);
+    expect(after.authorizerInvocations - before.stats.authorizerInvocations).toBe(1);
+    expect(after.cacheHits - before.stats.cacheHits).toBe(19);
+    expect(answers[0]!.headers.get(CACHE_HEADER)).toBe(`miss; ttl=${gateway.stack.authorizerTtl}`);
+    for (const answer of answers.slice(1))
+      expect(answer.headers.get(CACHE_HEADER)).toMatch(/^hit; ttl=\d+$/);
+  });
+
+  it('answers an unknown route, or a path outside the stage, with 403 MISSING_AUTHENTICATION_TOKEN through DEFAULT_4XX', async () => {
+    for (const url of [
+      `${gateway.stack.apiUrl}/nope`,
+      `${gateway.stack.apiUrl}/me/extra`,
+      `${new URL(gateway.stack.apiUrl).origin}/prod/me`,
+    ]) {
+      const answer = await get(url, reader);
+      expectGatewayResponse(
+        answer,
+        'MISSING_AUTHENTICATION_TOKEN',
+        'Missing Authentication Token',
+        403,
+      );
+      expect(answer.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    }
+    const wrongMethod = await get(`${gateway.stack.apiUrl}/me`, reader, { method: 'PUT' });
+    expect(wrongMethod.status).toBe(403);
+  });
+
+  it('answers a CORS preflight with the OPTIONS mock serverless.yml deploys, without a token', async () => {
+    for (const [path, headers] of Object.entries(service.corsPreflight)) {
+      const sample = path.replace('{userId}', crypto.randomUUID());
+      const answer = await get(`${gateway.stack.apiUrl}${sample}`, undefined, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET' },
+      });
+      expect([path, answer.status, answer.body]).toEqual([path, 200, '']);
+      for (const [name, value] of Object.entries(headers))
+        expect([path, name, answer.headers.get(name)]).toEqual([path, name, value]);
+    }
+  });
+
+  it('refuses a body over 10 MB with 413 REQUEST_TOO_LARGE through DEFAULT_4XX, before the authorizer', async () => {
+    const runs = await gateway.authorizerRuns();
+    const answer = await get(`${gateway.stack.apiUrl}/users`, reader, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: 'x'.repeat(10 * 1024 * 1024 + 1),
+    });
+    expectGatewayResponse(answer, 'REQUEST_TOO_LARGE', 'Request Too Large', 413);
+    expect(await gateway.authorizerRuns()).toBe(runs);
+  });
+
+  it('serves the OpenAPI document, naming its own URL as the local server, and the reference page', async () => {
+    const document = await get(gateway.stack.documentUrl!);
+    expect(document.status).toBe(200);
+    const servers = (JSON.parse(document.body) as { servers: { url: string }[] }).servers;
+    expect(servers.map((s) => s.url)).toContain(gateway.stack.apiUrl);
+    const page = await get(gateway.stack.referenceUrl!);
+    expect([page.status, page.headers.get('content-type')]).toEqual([
+      200,
+      'text/html; charset=utf-8',
+    ]);
+    expect(page.body).toContain('__redoc_definition');
+  });
+});
+
+describe('the per-route Allow trap, reproduced locally (npm start -- --authorizer per-route)', () => {
+  let gateway: Running;
+  beforeAll(async () => {
+    gateway = await running({ authorizer: 'per-route' });
+  }, 120_000);
+  afterAll(() => gateway?.stop());
+
+  it('answers the first route, then 403 on the next route with the same token (the cached Allow covers only the first)', async () => {
+    const token = await gateway.stack.tokenFor('reader');
+    const first = await get(`${gateway.stack.apiUrl}/me`, token);
+    expect(first.status).toBe(200);
+    const second = await get(`${gateway.stack.apiUrl}/users`, token);
+    expectGatewayResponse(
+      second,
+      'ACCESS_DENIED',
+      'User is not authorized to access this resource',
+      403,
+    );
+    expect(second.headers.get('x-amzn-errortype')).toBe('AccessDeniedException');
+    expect(second.headers.get(CACHE_HEADER)).toMatch(/^hit; ttl=\d+$/);
+    // The route the Allow was written for still answers.
+    expect((await get(`${gateway.stack.apiUrl}/me`, token)).status).toBe(200);
+  });
+
+  it('answers the other route for a fresh token: the 403 comes from the cache, not the token', async () => {
+    const token = await gateway.stack.tokenFor('reader');
+    expect((await get(`${gateway.stack.apiUrl}/users`, token)).status).toBe(200);
+    expect((await get(`${gateway.stack.apiUrl}/me`, token)).status).toBe(403);
+  });
+});
+
+describe('the cache turned off (npm start -- --param authorizerTtl=0)', () => {
+  let gateway: Running;
+  beforeAll(async () => {
+    gateway = await running({ authorizer: 'per-route', params: { authorizerTtl: '0' } });
+  }, 120_000);
+  afterAll(() => gateway?.stop());
+
+  it('runs the authorizer on every request, so even the per-route Allow answers every route', async () => {
+    expect(gateway.stack.authorizerTtl).toBe(0);
+    const token = await gateway.stack.tokenFor('reader');
+    const runs = await gateway.authorizerRuns();
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const answer = await get(`${gateway.stack.apiUrl}${i % 2 ? '/users' : '/me'}`, token);
+      statuses.push(answer.status);
+      expect(answer.headers.get(CACHE_HEADER)).toBe('miss; not cached');
+    }
+    expect(statuses).toEqual(Array(10).fill(200));
+    expect((await gateway.authorizerRuns()) - runs).toBe(10);
+  });
+});
