@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAuthServer, type AuthServer } from './auth-server.ts';
 import { DEFAULT_PORTS as LOCAL_DEFAULT_PORTS, LOCAL_STAGE } from '../tools/local-endpoints.ts';
-import { startLocalDynamo, type LocalDynamo } from './dynamo.ts';
+import { createTables, newNamespace, startDynamoLocal } from './dynamo.ts';
 import {
   startGatewayFront,
   type AuthorizerMode,
@@ -16,7 +16,7 @@ import { loadServiceDefinition } from './api-gateway/service.ts';
 import { buildReferenceSite, REFERENCE_PATHS, type ReferenceSite } from './reference-site.ts';
 
 /**
- * The whole service on localhost: the OAuth servers, dynalite with the users table, `sls
+ * The whole service on localhost: the OAuth servers, DynamoDB Local with the tables, `sls
  * offline` running the real authorizer and handlers against them as a Lambda runtime, and in
  * front the local API Gateway (local/api-gateway/front.ts) answering as the deployed REST API
  * does. `npm start`, the end-to-end tests and the load run all start it through here.
@@ -79,7 +79,8 @@ export interface LocalStack {
 export const DEFAULT_PORTS: StackPorts = LOCAL_DEFAULT_PORTS;
 const STAGE = LOCAL_STAGE;
 // The table name serverless.yml gives the stage (`${self:service}-${sls:stage}-users`).
-export const USERS_TABLE = `two-layer-authz-${STAGE}-users`;
+// The tables' names serverless.yml gives the stage (`${self:service}-${sls:stage}-users`, ...).
+const TABLE_PREFIX = `two-layer-authz-${STAGE}`;
 const ROOT = join(import.meta.dirname, '..');
 const READY_TIMEOUT_MS = 90_000;
 
@@ -143,8 +144,15 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       keysFile: join(options.keysDir, 'partner-jwks.json'),
     });
     cleanups.push(() => partner.close());
-    const dynamo: LocalDynamo = await startLocalDynamo(ports.dynamo, USERS_TABLE);
-    cleanups.push(() => dynamo.close());
+    // DynamoDB Local (a JVM, about 1.5 s) starts while sls offline does: the functions need the
+    // tables only when the first request comes. Under jest, the test run's shared instance.
+    const shared = process.env.TEST_DYNAMODB_ENDPOINT;
+    const dynamo = newNamespace(shared ?? `http://127.0.0.1:${ports.dynamo}`);
+    const server = shared ? undefined : startDynamoLocal(ports.dynamo);
+    server?.catch(() => undefined);
+    cleanups.push(async () => (await server?.catch(() => undefined))?.close());
+    const tables = (server ?? Promise.resolve()).then(() => createTables(dynamo, TABLE_PREFIX));
+    tables.catch(() => undefined);
 
     const params = options.params ?? {};
     // `sls print` (about a second) runs while sls offline builds and starts.
@@ -161,6 +169,9 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       // A rotated key is picked up within a second (the e2e tests rotate keys).
       AUTH_JWKS_COOLDOWN_SECONDS: '1',
       DYNAMODB_ENDPOINT: dynamo.endpoint,
+      // serverless-offline copies AWS_* into every function: the key selects the namespace.
+      AWS_ACCESS_KEY_ID: dynamo.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: dynamo.secretAccessKey,
       ...options.env,
     });
     cleanups.push(() => stopProcess(offline.child));
@@ -179,6 +190,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
           );
     site.catch(() => undefined);
     await waitUntilReady(`${offlineUrl}/me`, offline);
+    await tables;
     const reference = await site;
     const front: GatewayFront = await startGatewayFront({
       port: ports.api,
@@ -252,9 +264,6 @@ function spawnOffline(
       env: {
         ...process.env,
         ...env,
-        // Copied by serverless-offline into every function: dynalite accepts any credentials.
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
         FORCE_COLOR: '0',

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the OAuth servers, dynalite, `sls offline` and the local API Gateway on
+ * `npm start`: the OAuth servers, DynamoDB Local, `sls offline` and the local API Gateway on
  * localhost, then the commands a newcomer pastes (get a token, call two routes). Ctrl-C stops
  * everything. Flags: `--verbose` (request log), `--authorizer per-route` (the cache trap),
  * `--param authorizerTtl=0` (any serverless.yml param). Ports come from LOCAL_API_PORT,
@@ -65,7 +65,7 @@ const started = Date.now();
 // hidden; once ready, --verbose shows what the functions log.
 let ready = false;
 process.stdout.write(
-  'Starting the OAuth servers, dynalite, sls offline and the local API Gateway…\n',
+  'Starting the OAuth servers, DynamoDB Local, sls offline and the local API Gateway…\n',
 );
 try {
   const ports = portsFromEnv();
@@ -99,7 +99,7 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Reference    ${stack.referenceUrl ?? '(not built)'}   (OpenAPI: ${stack.documentUrl ?? '-'})
   Auth server  ${stack.auth.issuer}   (discovery: /.well-known/openid-configuration)
   2nd server   ${stack.partner.issuer}   (trusted at the same time, keys of its own)
-  DynamoDB     ${stack.dynamoEndpoint}   (dynalite, in memory)
+  DynamoDB     ${stack.dynamoEndpoint}   (DynamoDB Local, in memory)
   Clients      ${clients}
 
 Get a token (client credentials, the reader client):

@@ -43,6 +43,7 @@ export function decisionLog(
         code: problem?.code ?? 'internal_error',
         status,
         sub: clip(request.context.caller?.sub, 128),
+        ...problem?.log,
         ...(status >= 500 && cause instanceof Error
           ? { error: clip(`${cause.name}: ${cause.message}`, 300) }
           : {}),

@@ -40,20 +40,29 @@ export class HttpProblem extends Error {
   readonly status: number;
   readonly extra: Partial<ProblemBody>;
   readonly headers: Readonly<Record<string, string>>;
+  /** Fields for the decision log line only (never sent): e.g. which fault it was. */
+  readonly log: Readonly<Record<string, string>>;
   constructor(
     code: RouteProblemCode,
     detail?: string,
     {
       extra = {},
       headers = {},
+      log = {},
       cause,
-    }: { extra?: Partial<ProblemBody>; headers?: Record<string, string>; cause?: unknown } = {},
+    }: {
+      extra?: Partial<ProblemBody>;
+      headers?: Record<string, string>;
+      log?: Record<string, string>;
+      cause?: unknown;
+    } = {},
   ) {
     super(detail ?? PROBLEMS[code].title, { cause });
     this.code = code;
     this.status = PROBLEMS[code].status;
     this.extra = extra;
     this.headers = headers;
+    this.log = log;
   }
 
   body(requestId?: string): ProblemBody {

@@ -44,6 +44,21 @@ export const PROBLEMS = {
     when: 'from the gateway: the authorizer’s policy did not cover the request',
   },
   not_found: { status: 404, title: 'Not found', when: 'no such resource' },
+  conflict: {
+    status: 409,
+    title: 'Conflict',
+    when: 'a value that must be unique is taken (`errors` names the field), e.g. another user’s email',
+  },
+  request_in_progress: {
+    status: 409,
+    title: 'Request in progress',
+    when: 'a request with the same `Idempotency-Key` is still running after a few seconds; retry after `Retry-After`',
+  },
+  precondition_failed: {
+    status: 412,
+    title: 'Precondition failed',
+    when: 'the resource changed since the version `If-Match` names (its `ETag`); read it again',
+  },
   payload_too_large: {
     status: 413,
     title: 'Payload too large',
@@ -54,10 +69,20 @@ export const PROBLEMS = {
     title: 'Unsupported media type',
     when: 'a body route called without `application/json`',
   },
+  idempotency_key_reused: {
+    status: 422,
+    title: 'Idempotency key reused',
+    when: 'an `Idempotency-Key` already used with another request body',
+  },
   internal_error: {
     status: 500,
     title: 'Internal server error',
     when: 'unexpected; the detail is in the log only',
+  },
+  service_unavailable: {
+    status: 503,
+    title: 'Service unavailable',
+    when: 'the data store timed out, refused or throttled; retry after `Retry-After`',
   },
   authorizer_error: {
     status: 500,

@@ -1,14 +1,25 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   ScanCommand,
+  TransactWriteCommand,
   UpdateCommand,
+  type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { NewUser, Role, User, UserPage, UserPatch } from '../generated/components.ts';
+import { callOptions, dynamoClients, type DynamoClients } from '../resource/dynamo-client.ts';
+import { withFaults } from '../resource/faults.ts';
+import {
+  claim,
+  failedConditions,
+  lostToConcurrentTransaction,
+  release,
+  sameValue,
+  uniqueConflict,
+  type TransactItem,
+  type UniqueField,
+} from '../resource/unique-values.ts';
+import { VERSION_ATTRIBUTE, versionCondition, type IfMatch } from '../resource/versioning.ts';
 import { HttpProblem } from '../route-chain/problem.ts';
 import { configFromEnvironment } from '../shared/cold-start.ts';
 import { loadUsersConfig, type UsersConfig } from './config.ts';
@@ -16,130 +27,329 @@ import { loadUsersConfig, type UsersConfig } from './config.ts';
 /** The types of the shared schemas (schemas/components/), generated: the one statement of a user. */
 export type { NewUser, Role, User, UserPage, UserPatch };
 
+/** A user with the version its ETag publishes. */
+export interface VersionedUser {
+  readonly user: User;
+  readonly version: number;
+}
+
 export type UpdateResult =
-  | { readonly outcome: 'updated'; readonly user: User }
+  | { readonly outcome: 'updated'; readonly user: User; readonly version: number }
   /** The stored user is an admin and the caller may not change admins. */
   | { readonly outcome: 'protected' }
-  | { readonly outcome: 'not_found' };
+  | { readonly outcome: 'not_found' }
+  /** `If-Match` named another version. */
+  | { readonly outcome: 'precondition_failed' };
 
-/** The users table (partition key `userId`), through the DynamoDB document client. */
+export type DeleteResult = 'deleted' | 'not_found' | 'precondition_failed';
+
+/** Emails are unique, compared without regard to case. */
+export const EMAIL: UniqueField = { field: 'email', normalise: (email) => email.toLowerCase() };
+
+// A write that read the item first and found it changed before its own conditional write
+// (another writer in between) reads again; past this many tries it answers 503.
+const MAX_TRIES = 3;
+
+/** The item as stored: the user and its version. */
+type Item = User & { [VERSION_ATTRIBUTE]: number };
+
+/**
+ * A user with its fields in the schema's order: DynamoDB hands attributes back in no particular
+ * order, and a replayed answer (Idempotency-Key) must be the same bytes as the first.
+ */
+export const inSchemaOrder = (user: User): User => ({
+  userId: user.userId,
+  email: user.email,
+  name: user.name,
+  role: user.role,
+  createdAt: user.createdAt,
+  updatedAt: user.updatedAt,
+  createdBy: user.createdBy,
+});
+
+const split = (item: Item): VersionedUser => ({
+  user: inSchemaOrder(item),
+  version: item[VERSION_ATTRIBUTE] ?? 0,
+});
+
+/**
+ * The users table (partition key `userId`) and the emails taken (unique-values table), through
+ * the DynamoDB document client. Every call runs under the clients' time budget and turns a
+ * DynamoDB fault into 503 (src/resource/faults.ts).
+ */
 class UserStore {
   readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
+  readonly #tables: UsersConfig['tables'];
 
-  constructor(db: DynamoDBDocumentClient, tableName: string) {
-    this.#db = db;
-    this.#table = tableName;
+  constructor(clients: DynamoClients, tables: UsersConfig['tables']) {
+    this.#db = clients.doc;
+    this.#tables = tables;
   }
 
-  async create(input: NewUser, createdBy: string): Promise<User> {
+  /**
+   * Writes the user and its email claim in one transaction: a taken email answers 409 and
+   * nothing is written. `userId` is given on a keyed (idempotent) create: if an earlier attempt
+   * with the same key did commit, that user is this create's result.
+   */
+  async create(
+    input: NewUser,
+    createdBy: string,
+    userId: string = randomUUID(),
+  ): Promise<VersionedUser> {
     const now = new Date().toISOString();
-    const user: User = {
-      userId: randomUUID(),
+    const item: Item = {
+      userId,
       email: input.email,
       name: input.name,
       role: input.role,
       createdAt: now,
       updatedAt: now,
       createdBy,
+      [VERSION_ATTRIBUTE]: 1,
     };
-    await this.#db.send(
-      new PutCommand({
-        TableName: this.#table,
-        Item: user,
-        ConditionExpression: 'attribute_not_exists(userId)',
-      }),
-    );
-    return user;
+    const failed = await this.#transact([
+      {
+        Put: {
+          TableName: this.#tables.users,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(userId)',
+        },
+      },
+      claim(this.#tables.uniqueValues, EMAIL, input.email, userId),
+    ]);
+    if (!failed) return split(item);
+    if (failed.includes(0)) {
+      const earlier = await this.get(userId);
+      if (earlier && sameCreate(earlier.user, input, createdBy)) return earlier;
+    }
+    throw uniqueConflict(EMAIL, '/body/email');
   }
 
-  async get(userId: string): Promise<User | undefined> {
-    const { Item } = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: { userId }, ConsistentRead: true }),
+  async get(userId: string): Promise<VersionedUser | undefined> {
+    const { Item } = await withFaults(() =>
+      this.#db.send(
+        new GetCommand({ TableName: this.#tables.users, Key: { userId }, ConsistentRead: true }),
+        callOptions(),
+      ),
     );
-    return Item as User | undefined;
+    return Item ? split(Item as Item) : undefined;
   }
 
   async list(limit: number, cursor: string | undefined): Promise<UserPage> {
-    const { Items = [], LastEvaluatedKey } = await this.#db.send(
-      new ScanCommand({
-        TableName: this.#table,
-        Limit: limit,
-        ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor) } : {}),
-      }),
+    const { Items = [], LastEvaluatedKey } = await withFaults(() =>
+      this.#db.send(
+        new ScanCommand({
+          TableName: this.#tables.users,
+          Limit: limit,
+          ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor) } : {}),
+        }),
+        callOptions(),
+      ),
     );
     return {
-      items: Items as User[],
+      items: (Items as Item[]).map((item) => split(item).user),
       nextCursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : null,
     };
   }
 
   /**
-   * Applies the changes in one conditional UpdateItem. With `protectAdmins`, the write also
-   * requires that the stored role is not `admin` *at the moment of the write*: a check read
-   * earlier could be overtaken by a concurrent promotion.
+   * Applies the changes. With `protectAdmins`, the write also requires that the stored role is
+   * not `admin` *at the moment of the write*: a check read earlier could be overtaken by a
+   * concurrent promotion. With `ifMatch`, it requires the version named. Without an email
+   * change it is one conditional UpdateItem; with one, the new email is claimed and the old one
+   * released in the same transaction as the change.
    */
   async update(
     userId: string,
     changes: UserPatch,
-    { protectAdmins }: { protectAdmins: boolean },
+    options: { protectAdmins: boolean; ifMatch?: IfMatch | undefined },
   ): Promise<UpdateResult> {
-    const fields = Object.entries(changes).filter(([, v]) => v !== undefined);
-    const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
-    const values: Record<string, unknown> = { ':updatedAt': new Date().toISOString() };
-    const sets = ['#updatedAt = :updatedAt'];
-    for (const [key, value] of fields) {
-      names[`#${key}`] = key;
-      values[`:${key}`] = value;
-      sets.push(`#${key} = :${key}`);
+    if (changes.email === undefined) return this.#updateInPlace(userId, changes, options);
+    for (let tries = 0; tries < MAX_TRIES; tries += 1) {
+      const current = await this.get(userId);
+      const refused = refusal(current, options);
+      if (refused) return refused;
+      const { user, version } = current!;
+      const update = updateItem(this.#tables.users, userId, changes, {
+        condition: `#version = :read${options.protectAdmins ? ' AND #storedRole <> :admin' : ''}`,
+        names: {
+          '#version': VERSION_ATTRIBUTE,
+          ...(options.protectAdmins ? { '#storedRole': 'role' } : {}),
+        },
+        values: { ':read': version, ...(options.protectAdmins ? { ':admin': 'admin' } : {}) },
+      });
+      const moves = sameValue(EMAIL, user.email, changes.email)
+        ? []
+        : [
+            claim(this.#tables.uniqueValues, EMAIL, changes.email, userId),
+            release(this.#tables.uniqueValues, EMAIL, user.email, userId),
+          ];
+      const failed = await this.#transact([{ Update: update }, ...moves]);
+      if (!failed) return this.#updated(userId);
+      if (failed.includes(1)) throw uniqueConflict(EMAIL, '/body/email');
+      // The user changed after we read it: read again, and decide again.
     }
-    let condition = 'attribute_exists(userId)';
+    throw contention();
+  }
+
+  /**
+   * Deletes the user and releases its email in one transaction. `ifMatch`: only the version
+   * named.
+   */
+  async delete(
+    userId: string,
+    { ifMatch }: { ifMatch?: IfMatch | undefined } = {},
+  ): Promise<DeleteResult> {
+    for (let tries = 0; tries < MAX_TRIES; tries += 1) {
+      const current = await this.get(userId);
+      if (!current) return 'not_found';
+      if (!matches(ifMatch, current.version)) return 'precondition_failed';
+      const failed = await this.#transact([
+        {
+          Delete: {
+            TableName: this.#tables.users,
+            Key: { userId },
+            ConditionExpression: '#version = :read',
+            ExpressionAttributeNames: { '#version': VERSION_ATTRIBUTE },
+            ExpressionAttributeValues: { ':read': current.version },
+          },
+        },
+        release(this.#tables.uniqueValues, EMAIL, current.user.email, userId),
+      ]);
+      if (!failed) return 'deleted';
+    }
+    throw contention();
+  }
+
+  async #updateInPlace(
+    userId: string,
+    changes: UserPatch,
+    { protectAdmins, ifMatch }: { protectAdmins: boolean; ifMatch?: IfMatch | undefined },
+  ): Promise<UpdateResult> {
+    const version = versionCondition(ifMatch);
+    if (version.impossible) return refusal(await this.get(userId), { protectAdmins, ifMatch })!;
+    const conditions = ['attribute_exists(userId)'];
+    const names: Record<string, string> = { ...version.names };
+    const values: Record<string, unknown> = { ...version.values };
     if (protectAdmins) {
       names['#storedRole'] = 'role';
       values[':admin'] = 'admin';
-      condition += ' AND #storedRole <> :admin';
+      conditions.push('#storedRole <> :admin');
     }
+    if (version.condition) conditions.push(version.condition);
     try {
-      const { Attributes } = await this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: { userId },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
+      const { Attributes } = await withFaults(() =>
+        this.#db.send(
+          new UpdateCommand({
+            ...updateItem(this.#tables.users, userId, changes, {
+              condition: conditions.join(' AND '),
+              names,
+              values,
+            }),
+            ReturnValues: 'ALL_NEW',
+          }),
+          callOptions(),
+        ),
       );
-      return { outcome: 'updated', user: Attributes as User };
+      return { outcome: 'updated', ...split(Attributes as Item) };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Which half of the condition failed: read once, only on this refusal path, to answer 404
-      // or 403. (DynamoDB could return the item with the failure, ReturnValuesOnConditionCheckFailure,
-      // but not every DynamoDB implementation does, dynalite among them.)
-      return { outcome: (await this.get(userId)) ? 'protected' : 'not_found' };
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      // Which part of the condition failed: read once, only on this refusal path. In the
+      // order HTTP wants: a missing user is 404 and an admin 403 whatever If-Match says
+      // (RFC 9110 §13.2.1: preconditions count only where the answer would otherwise be 2xx).
+      const current = await this.get(userId);
+      return refusal(current, { protectAdmins, ifMatch }) ?? { outcome: 'precondition_failed' };
     }
   }
 
-  /** True when a user was deleted, false when there was none. */
-  async delete(userId: string): Promise<boolean> {
-    try {
-      await this.#db.send(
-        new DeleteCommand({
-          TableName: this.#table,
-          Key: { userId },
-          ConditionExpression: 'attribute_exists(userId)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+  async #updated(userId: string): Promise<UpdateResult> {
+    const current = await this.get(userId);
+    return current ? { outcome: 'updated', ...current } : { outcome: 'not_found' };
+  }
+
+  /** Runs a transaction; the indexes of the items whose condition failed, or undefined if it committed. */
+  async #transact(items: TransactItem[]): Promise<number[] | undefined> {
+    for (let tries = 0; ; tries += 1) {
+      try {
+        await withFaults(() =>
+          this.#db.send(new TransactWriteCommand({ TransactItems: items }), callOptions()),
+        );
+        return undefined;
+      } catch (error) {
+        // Two transactions on one item at once: DynamoDB cancels one of them. Run it again.
+        if (lostToConcurrentTransaction(error) && tries < MAX_TRIES) continue;
+        const failed = failedConditions(error);
+        if (failed?.length) return failed;
+        if (lostToConcurrentTransaction(error)) throw contention();
+        throw error;
+      }
     }
   }
 }
 
-// Keys are `randomUUID()`, which is lower case; the route schemas use the same pattern.
+/** The refusal a write gets on the user as read, in HTTP's order: 404, 403, then 412; or none. */
+function refusal(
+  current: VersionedUser | undefined,
+  { protectAdmins, ifMatch }: { protectAdmins: boolean; ifMatch?: IfMatch | undefined },
+): UpdateResult | undefined {
+  if (!current) return { outcome: 'not_found' };
+  if (protectAdmins && current.user.role === 'admin') return { outcome: 'protected' };
+  if (!matches(ifMatch, current.version)) return { outcome: 'precondition_failed' };
+  return undefined;
+}
+
+const matches = (ifMatch: IfMatch | undefined, version: number) =>
+  !ifMatch || 'any' in ifMatch || ifMatch.versions.includes(version);
+
+/** The UpdateItem of a change: the given fields, `updatedAt`, and the version bumped. */
+function updateItem(
+  table: string,
+  userId: string,
+  changes: UserPatch,
+  extra: { condition: string; names: Record<string, string>; values: Record<string, unknown> },
+) {
+  const names: Record<string, string> = {
+    ...extra.names,
+    '#updatedAt': 'updatedAt',
+    '#version': VERSION_ATTRIBUTE,
+  };
+  const values: Record<string, unknown> = {
+    ...extra.values,
+    ':updatedAt': new Date().toISOString(),
+    ':one': 1,
+    ':zero': 0,
+  };
+  const sets = ['#updatedAt = :updatedAt', '#version = if_not_exists(#version, :zero) + :one'];
+  for (const [key, value] of Object.entries(changes).filter(([, v]) => v !== undefined)) {
+    names[`#${key}`] = key;
+    values[`:${key}`] = value;
+    sets.push(`#${key} = :${key}`);
+  }
+  return {
+    TableName: table,
+    Key: { userId },
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: extra.condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** An earlier attempt of the same keyed create: same caller, same fields. */
+const sameCreate = (user: User, input: NewUser, createdBy: string) =>
+  user.createdBy === createdBy &&
+  user.email === input.email &&
+  user.name === input.name &&
+  user.role === input.role;
+
+const contention = () =>
+  new HttpProblem(
+    'service_unavailable',
+    'The user is being changed by other requests right now; retry shortly',
+    { headers: { 'Retry-After': '1' }, log: { fault: 'contention' } },
+  );
+
+// Keys are `randomUUID()` or idFor(), both lower case; the route schemas use the same pattern.
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // The cursor is DynamoDB's LastEvaluatedKey, made opaque. Decoding accepts only the key shape
@@ -172,22 +382,11 @@ function decodeCursor(cursor: string): Record<string, string> {
   return { userId };
 }
 
-function createUserStore(config: UsersConfig): UserStore {
-  const client = new DynamoDBClient({
-    region: config.region,
-    ...(config.endpoint
-      ? // dynalite accepts any credentials; fixed ones keep a developer's real AWS keys out of local runs.
-        {
-          endpoint: config.endpoint.href,
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {}),
-  });
-  return new UserStore(
-    DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
-    config.tableName,
-  );
-}
+let clients: DynamoClients | undefined;
+let config: UsersConfig | undefined;
+const usersConfig = () => (config ??= configFromEnvironment(loadUsersConfig));
+/** This container's DynamoDB clients (one connection pool for the store and the idempotency records). */
+export const usersDynamo = (): DynamoClients => (clients ??= dynamoClients(usersConfig()));
 
 let store: UserStore | undefined;
 /**
@@ -195,4 +394,6 @@ let store: UserStore | undefined;
  * and checked at cold start: a missing USERS_TABLE fails the init, not every request.
  */
 export const userStore = (): UserStore =>
-  (store ??= createUserStore(configFromEnvironment(loadUsersConfig)));
+  (store ??= new UserStore(usersDynamo(), usersConfig().tables));
+
+export { usersConfig };

@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Create a user
-         * @description Creates a user; `role: admin` also needs `users:admin`. Needs the scope `users:write` (all of them).
+         * @description Creates a user; `role: admin` also needs `users:admin`. Emails are unique (compared without case): a taken one answers 409. Send an `Idempotency-Key` to make the create safe to retry. Needs the scope `users:write` (all of them).
          */
         post: operations["createUser"];
         delete?: never;
@@ -60,14 +60,14 @@ export interface paths {
         post?: never;
         /**
          * Delete a user
-         * @description Deletes a user. Needs the scope `users:admin` (all of them).
+         * @description Deletes a user and frees its email. With `If-Match`, only the version it names (412 otherwise). Needs the scope `users:admin` (all of them).
          */
         delete: operations["deleteUser"];
         options?: never;
         head?: never;
         /**
          * Update a user
-         * @description Changes the given fields (at least one). Changing a role, or an admin account at all, also needs `users:admin`. Needs the scope `users:write` (all of them).
+         * @description Changes the given fields (at least one). Changing a role, or an admin account at all, also needs `users:admin`. With `If-Match`, only the version it names is changed (412 otherwise); a new email must be free (409). Needs the scope `users:write` (all of them).
          */
         patch: operations["updateUser"];
         trace?: never;
@@ -82,6 +82,16 @@ export interface components {
          * @example ada@example.com
          */
         Email: string;
+        /**
+         * @description Makes the create safe to retry: the same key with the same body within 24 h answers what the first request answered, without creating again; with another body, 422. A Structured Field string (`"…"`) or a bare token, at most 255 characters; a UUID is a good key.
+         * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+         */
+        IdempotencyKey: string;
+        /**
+         * @description Apply the change only to this version of the resource: an `ETag` it returned (or `*`). A stale one answers 412; without the header the change applies to the current version.
+         * @example "3"
+         */
+        IfMatch: string;
         /**
          * Me
          * @description Who the token says the caller is, as layer 1 verified it.
@@ -227,10 +237,10 @@ export interface components {
             title: string;
             status?: number;
             /**
-             * @description `invalid_request`: the request does not match the route schema; `errors` lists every problem; `malformed_json`: the body is not JSON (or has a `__proto__` key); `bad_request`: any other malformed request; `invalid_token`: no valid bearer token: from the gateway (layer 1 refused it), or from layer 2 (no authorizer context, `exp` passed); `insufficient_scope`: the token lacks a scope the route lists; `access_denied`: from the gateway: the authorizer’s policy did not cover the request; `not_found`: no such resource; `payload_too_large`: the body is larger than the route’s `x-max-body-bytes` (16 KiB by default); `unsupported_media_type`: a body route called without `application/json`; `internal_error`: unexpected; the detail is in the log only; `authorizer_error`: from the gateway: the authorizer could not decide (a JWKS outage); retry shortly; `gateway_error`: any other answer of the gateway itself (unknown route, throttling, integration timeout); `responseType` says which
+             * @description `invalid_request`: the request does not match the route schema; `errors` lists every problem; `malformed_json`: the body is not JSON (or has a `__proto__` key); `bad_request`: any other malformed request; `invalid_token`: no valid bearer token: from the gateway (layer 1 refused it), or from layer 2 (no authorizer context, `exp` passed); `insufficient_scope`: the token lacks a scope the route lists; `access_denied`: from the gateway: the authorizer’s policy did not cover the request; `not_found`: no such resource; `conflict`: a value that must be unique is taken (`errors` names the field), e.g. another user’s email; `request_in_progress`: a request with the same `Idempotency-Key` is still running after a few seconds; retry after `Retry-After`; `precondition_failed`: the resource changed since the version `If-Match` names (its `ETag`); read it again; `payload_too_large`: the body is larger than the route’s `x-max-body-bytes` (16 KiB by default); `unsupported_media_type`: a body route called without `application/json`; `idempotency_key_reused`: an `Idempotency-Key` already used with another request body; `internal_error`: unexpected; the detail is in the log only; `service_unavailable`: the data store timed out, refused or throttled; retry after `Retry-After`; `authorizer_error`: from the gateway: the authorizer could not decide (a JWKS outage); retry shortly; `gateway_error`: any other answer of the gateway itself (unknown route, throttling, integration timeout); `responseType` says which
              * @enum {string}
              */
-            code: "invalid_request" | "malformed_json" | "bad_request" | "invalid_token" | "insufficient_scope" | "access_denied" | "not_found" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "authorizer_error" | "gateway_error";
+            code: "invalid_request" | "malformed_json" | "bad_request" | "invalid_token" | "insufficient_scope" | "access_denied" | "not_found" | "conflict" | "request_in_progress" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "internal_error" | "service_unavailable" | "authorizer_error" | "gateway_error";
             detail?: string | null;
             /**
              * @description RFC 6750 error code (401 and 403 from a route)
@@ -560,6 +570,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The data store timed out, refused or throttled (`service_unavailable`); retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:two-layer-authz:problem:service_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "code": "service_unavailable",
+                     *       "detail": "the data store timed out, refused or throttled; retry after Retry-After",
+                     *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `gateway_error`: the function did not answer in time (`responseType` INTEGRATION_TIMEOUT) */
             504: {
                 headers: {
@@ -584,7 +613,9 @@ export interface operations {
     createUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -605,6 +636,8 @@ export interface operations {
                 headers: {
                     /** @description The created user: `/users/{userId}`. */
                     Location: string;
+                    /** @description The version of the user: send it back in `If-Match` to change or delete only this version. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -681,6 +714,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `conflict`: the email is taken (`errors` names `/body/email`); or `request_in_progress`: a request with this `Idempotency-Key` is still running. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:two-layer-authz:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "conflict",
+                     *       "detail": "a value that must be unique is taken (errors names the field), e.g. another user’s email",
+                     *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `payload_too_large`: the body is larger than the route’s `x-max-body-bytes` (16 KiB by default) */
             413: {
                 headers: {
@@ -713,6 +765,25 @@ export interface operations {
                      *       "status": 415,
                      *       "code": "unsupported_media_type",
                      *       "detail": "a body route called without application/json",
+                     *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reused`: the `Idempotency-Key` was used with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:two-layer-authz:problem:idempotency_key_reused",
+                     *       "title": "Idempotency key reused",
+                     *       "status": 422,
+                     *       "code": "idempotency_key_reused",
+                     *       "detail": "an Idempotency-Key already used with another request body",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -776,6 +847,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The data store timed out, refused or throttled (`service_unavailable`); retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:two-layer-authz:problem:service_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "code": "service_unavailable",
+                     *       "detail": "the data store timed out, refused or throttled; retry after Retry-After",
+                     *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `gateway_error`: the function did not answer in time (`responseType` INTEGRATION_TIMEOUT) */
             504: {
                 headers: {
@@ -811,6 +901,8 @@ export interface operations {
             /** @description User */
             200: {
                 headers: {
+                    /** @description The version of the user: send it back in `If-Match` to change or delete only this version. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -963,6 +1055,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The data store timed out, refused or throttled (`service_unavailable`); retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:two-layer-authz:problem:service_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "code": "service_unavailable",
+                     *       "detail": "the data store timed out, refused or throttled; retry after Retry-After",
+                     *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `gateway_error`: the function did not answer in time (`responseType` INTEGRATION_TIMEOUT) */
             504: {
                 headers: {
@@ -987,7 +1098,9 @@ export interface operations {
     deleteUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "if-match"?: components["schemas"]["IfMatch"];
+            };
             path: {
                 userId: components["schemas"]["UserId"];
             };
@@ -1080,6 +1193,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `precondition_failed`: the user changed since the `If-Match` version. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:two-layer-authz:problem:precondition_failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "code": "precondition_failed",
+                     *       "detail": "the resource changed since the version If-Match names (its ETag); read it again",
+                     *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `gateway_error`: throttled by the gateway (`responseType` THROTTLED or QUOTA_EXCEEDED); retry later */
             429: {
                 headers: {
@@ -1137,6 +1269,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The data store timed out, refused or throttled (`service_unavailable`); retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:two-layer-authz:problem:service_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "code": "service_unavailable",
+                     *       "detail": "the data store timed out, refused or throttled; retry after Retry-After",
+                     *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `gateway_error`: the function did not answer in time (`responseType` INTEGRATION_TIMEOUT) */
             504: {
                 headers: {
@@ -1161,7 +1312,9 @@ export interface operations {
     updateUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "if-match"?: components["schemas"]["IfMatch"];
+            };
             path: {
                 userId: components["schemas"]["UserId"];
             };
@@ -1181,6 +1334,8 @@ export interface operations {
             /** @description User */
             200: {
                 headers: {
+                    /** @description The version of the user: send it back in `If-Match` to change or delete only this version. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1276,6 +1431,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `conflict`: the new email is taken. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:two-layer-authz:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "conflict",
+                     *       "detail": "a value that must be unique is taken (errors names the field), e.g. another user’s email",
+                     *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `precondition_failed`: the user changed since the `If-Match` version. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:two-layer-authz:problem:precondition_failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "code": "precondition_failed",
+                     *       "detail": "the resource changed since the version If-Match names (its ETag); read it again",
+                     *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `payload_too_large`: the body is larger than the route’s `x-max-body-bytes` (16 KiB by default) */
             413: {
                 headers: {
@@ -1365,6 +1558,25 @@ export interface operations {
                      *       "responseType": "INTEGRATION_FAILURE",
                      *       "code": "gateway_error",
                      *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store timed out, refused or throttled (`service_unavailable`); retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:two-layer-authz:problem:service_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "code": "service_unavailable",
+                     *       "detail": "the data store timed out, refused or throttled; retry after Retry-After",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */

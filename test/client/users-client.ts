@@ -42,12 +42,36 @@ export function usersClient(
       result(client.GET('/users', { params: { query } })),
     getUser: (userId: string): Promise<Result<User>> =>
       result(client.GET('/users/{userId}', { params: { path: { userId } } })),
-    createUser: (body: Schemas['NewUser']): Promise<Result<User>> =>
-      result(client.POST('/users', { body })),
-    updateUser: (userId: string, body: Schemas['UserPatch']): Promise<Result<User>> =>
-      result(client.PATCH('/users/{userId}', { params: { path: { userId } }, body })),
-    deleteUser: (userId: string): Promise<Result<undefined>> =>
-      result(client.DELETE('/users/{userId}', { params: { path: { userId } } })),
+    createUser: (
+      body: Schemas['NewUser'],
+      { idempotencyKey }: { idempotencyKey?: string } = {},
+    ): Promise<Result<User>> =>
+      result(
+        client.POST('/users', {
+          body,
+          params: { header: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} },
+        }),
+      ),
+    updateUser: (
+      userId: string,
+      body: Schemas['UserPatch'],
+      { ifMatch }: { ifMatch?: string } = {},
+    ): Promise<Result<User>> =>
+      result(
+        client.PATCH('/users/{userId}', {
+          params: { path: { userId }, header: ifMatch ? { 'if-match': ifMatch } : {} },
+          body,
+        }),
+      ),
+    deleteUser: (
+      userId: string,
+      { ifMatch }: { ifMatch?: string } = {},
+    ): Promise<Result<undefined>> =>
+      result(
+        client.DELETE('/users/{userId}', {
+          params: { path: { userId }, header: ifMatch ? { 'if-match': ifMatch } : {} },
+        }),
+      ),
   };
 }
 

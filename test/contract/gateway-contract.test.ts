@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
@@ -35,7 +36,7 @@ import { json } from '../../src/route-chain/respond.ts';
 import { routeHandler } from '../../src/route-chain/route-handler.ts';
 
 /**
- * The real service (layer 1 authorizer, layer 2 handlers on dynalite, serverless.yml's routes,
+ * The real service (layer 1 authorizer, layer 2 handlers on DynamoDB Local, serverless.yml's routes,
  * TTL, identity expression and gateway responses) through the cache-faithful gateway model.
  * This is where the bug the service exists to prevent would show, in process and under a fake clock
  * (test/e2e/local-gateway.test.ts shows it over HTTP on the local API Gateway).
@@ -128,7 +129,8 @@ const REQUESTS: Record<string, (token: string) => GatewayRequest> = {
     method: 'POST',
     path: '/users',
     headers: { ...bearer(token), 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: 'ada@example.com', name: 'Ada Lovelace' }),
+    // Emails are unique: every create brings a new one.
+    body: JSON.stringify({ email: `ada-${randomUUID()}@example.com`, name: 'Ada Lovelace' }),
   }),
   updateUser: (token) => ({
     method: 'PATCH',

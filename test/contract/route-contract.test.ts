@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { corsPreflightOf } from '../../local/api-gateway/cors-preflight.ts';
+import { TABLES } from '../../local/dynamo.ts';
 import { loadRouteTable, type RouteTable } from '../../tools/route-table.ts';
 import { SHAPES } from '../support/issuer-tokens.ts';
 
@@ -165,6 +166,8 @@ describe('route contract (sls package output)', () => {
   it("builds each deployed function's handler for its own route, so it checks that route's scopes", async () => {
     // Importing a handler reads its configuration at cold start; no request is made.
     process.env.USERS_TABLE ??= 'route-contract';
+    process.env.UNIQUE_VALUES_TABLE ??= 'route-contract-unique';
+    process.env.IDEMPOTENCY_TABLE ??= 'route-contract-idempotency';
     for (const route of table.routes) {
       const dot = route.handler.lastIndexOf('.');
       const module = (await import(
@@ -177,40 +180,68 @@ describe('route contract (sls package output)', () => {
     }
   });
 
-  it('gives each function a role of its own with only the DynamoDB actions its route uses', () => {
-    const expected: Record<string, string[]> = {
-      authorizer: [],
-      getMe: [],
-      listUsers: ['dynamodb:Scan'],
-      getUser: ['dynamodb:GetItem'],
-      createUser: ['dynamodb:PutItem'],
-      // GetItem after a refused conditional update, to tell 404 from 403.
-      updateUser: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-      deleteUser: ['dynamodb:DeleteItem'],
+  it('gives each function a role of its own with only the DynamoDB actions its route uses, table by table', () => {
+    const expected: Record<string, Record<string, string[]>> = {
+      authorizer: {},
+      getMe: {},
+      listUsers: { UsersTable: ['dynamodb:Scan'] },
+      getUser: { UsersTable: ['dynamodb:GetItem'] },
+      // The user and its email claim in one transaction; GetItem for a retried keyed create;
+      // the idempotency records' lifecycle.
+      createUser: {
+        UsersTable: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        UniqueValuesTable: ['dynamodb:PutItem'],
+        IdempotencyTable: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
+      },
+      // GetItem for the version and email a change is conditional on; an email change moves
+      // the claim.
+      updateUser: {
+        UsersTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        UniqueValuesTable: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+      },
+      deleteUser: {
+        UsersTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem'],
+        UniqueValuesTable: ['dynamodb:DeleteItem'],
+      },
     };
     const functions = ofType('AWS::Lambda::Function');
-    const granted = Object.fromEntries(
+    const byFunction = Object.fromEntries(
       functions.map(([name, fn]) => {
         const role =
           resources[(fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
         const policies = (role.Properties.Policies ?? []) as {
-          PolicyDocument: { Statement: { Action: string[] }[] };
+          PolicyDocument: {
+            Statement: { Action: string[]; Resource: { 'Fn::GetAtt': [string, string] } }[];
+          };
         }[];
-        const actions = policies.flatMap((p) =>
-          p.PolicyDocument.Statement.flatMap((st) => st.Action),
-        );
-        return [name.replace(/LambdaFunction$/, ''), actions.sort()];
+        const grants: Record<string, string[]> = {};
+        for (const statement of policies.flatMap((p) => p.PolicyDocument.Statement)) {
+          const table = statement.Resource['Fn::GetAtt'][0];
+          grants[table] = [...(grants[table] ?? []), ...statement.Action].sort();
+        }
+        const key = name.replace(/LambdaFunction$/, '');
+        return [key[0]!.toLowerCase() + key.slice(1), grants];
       }),
-    );
-    const byFunction = Object.fromEntries(
-      Object.entries(granted).map(([name, actions]) => [
-        name[0]!.toLowerCase() + name.slice(1),
-        actions,
-      ]),
     );
     expect(byFunction).toEqual(expected);
     const roles = functions.map(([, fn]) => JSON.stringify(fn.Properties.Role));
     expect(new Set(roles).size).toBe(roles.length);
+  });
+
+  it('creates locally the tables serverless.yml deploys, with the same keys', () => {
+    const deployed = ofType('AWS::DynamoDB::Table').map(([, table]) => ({
+      name: String(table.Properties.TableName).replace(/^two-layer-authz-[^-]+-/, ''),
+      key: (table.Properties.KeySchema as { AttributeName: string }[])[0]!.AttributeName,
+    }));
+    const local = Object.values(TABLES).map((table) => ({ name: table.suffix, key: table.key }));
+    expect(local.sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      deployed.sort((a, b) => a.name.localeCompare(b.name)),
+    );
   });
 
   it("leaves room in Lambda's 4 KB of environment for the authorizer trusting five issuers", () => {

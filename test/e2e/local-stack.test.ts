@@ -15,7 +15,7 @@ import {
 } from '../support/response-contract.ts';
 
 /**
- * End to end over real HTTP: the stack `npm start` runs (oidc-provider, dynalite, sls offline
+ * End to end over real HTTP: the stack `npm start` runs (oidc-provider, DynamoDB Local, sls offline
  * with the real authorizer and handlers) on free ports, tokens from the real token endpoint.
  * Every request goes through Stoplight Prism's validation proxy, which holds each exchange to the
  * published OpenAPI document, and each answer is also held to its route's `x-responses`.
@@ -338,7 +338,7 @@ describe('what the authorizer refuses', () => {
   });
 });
 
-describe('the users resource, full cycle against dynalite', () => {
+describe('the users resource, full cycle against DynamoDB Local', () => {
   it('creates, reads, lists, updates and deletes a user through the typed client', async () => {
     const admin = client(tokens.admin!);
     const created = await admin.createUser(NEW_USER);
@@ -363,6 +363,31 @@ describe('the users resource, full cycle against dynalite', () => {
     expect([gone.status, gone.problem?.code]).toEqual([404, 'not_found']);
     const again = await admin.deleteUser(id);
     expect([again.status, again.problem?.code]).toEqual([404, 'not_found']);
+  });
+
+  it('keeps a resource reliable over HTTP: a retried keyed create, a taken email, a stale If-Match', async () => {
+    const writer = client(tokens.writer!);
+    const body = { email: `reliable-${Date.now()}@example.com`, name: 'Reliable' };
+    const idempotencyKey = `"${crypto.randomUUID()}"`;
+    const first = await writer.createUser(body, { idempotencyKey });
+    const retry = await writer.createUser(body, { idempotencyKey });
+    expect([first.status, retry.status, retry.data]).toEqual([201, 201, first.data]);
+    expect(retry.headers.get('location')).toBe(first.headers.get('location'));
+    const reused = await writer.createUser({ ...body, name: 'Other' }, { idempotencyKey });
+    expect([reused.status, reused.problem?.code]).toEqual([422, 'idempotency_key_reused']);
+    const taken = await writer.createUser({ ...body, email: body.email.toUpperCase() });
+    expect([taken.status, taken.problem?.code]).toEqual([409, 'conflict']);
+
+    const id = first.data!.userId;
+    const etag = (await writer.getUser(id)).headers.get('etag')!;
+    const changed = await writer.updateUser(id, { name: 'Changed' }, { ifMatch: etag });
+    expect(changed.status).toBe(200);
+    const stale = await writer.updateUser(id, { name: 'Lost update' }, { ifMatch: etag });
+    expect([stale.status, stale.problem?.code]).toEqual([412, 'precondition_failed']);
+    const admin = client(tokens.admin!);
+    expect((await admin.deleteUser(id, { ifMatch: etag })).status).toBe(412);
+    const current = changed.headers.get('etag')!;
+    expect((await admin.deleteUser(id, { ifMatch: current })).status).toBe(204);
   });
 
   it('pages through every user with limit and nextCursor, each exactly once', async () => {

@@ -4,7 +4,7 @@ import { defaultContext, type EventOptions } from '../support/events.ts';
 import { startHandlers, type Handlers, type RouteName } from '../support/handlers.ts';
 
 /**
- * Hostile requests through the real layer-2 handlers (middy chain + DynamoDB on dynalite). Each
+ * Hostile requests through the real layer-2 handlers (middy chain + DynamoDB Local). Each
  * must end in a 4xx problem+json, or a 2xx where the input is in fact valid (marked `accepted`),
  * never a 5xx, never a stack trace, and never a polluted prototype.
  */
@@ -27,6 +27,9 @@ interface Case {
 const ID = '6f1c2a9e-0000-4000-8000-000000000001';
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 const VALID = JSON.stringify({ email: 'ada@example.com', name: 'Ada' });
+// Emails are unique: each body that may be accepted brings its own.
+let accepted = 0;
+const validBody = () => JSON.stringify({ email: `ada${(accepted += 1)}@example.com`, name: 'Ada' });
 const cases: Case[] = [];
 const post = (
   name: string,
@@ -103,14 +106,19 @@ for (const type of [
 ])
   post(
     `Content-Type ${type.slice(0, 40)}`,
-    VALID,
+    validBody(),
     type.startsWith('application/json;') ? 'accepted' : 'refused',
     { 'Content-Type': type },
   );
 post('no Content-Type', VALID, 'refused', {});
-post('Content-Type in upper case (valid: media types are case-insensitive)', VALID, 'accepted', {
-  'CONTENT-TYPE': 'APPLICATION/JSON',
-});
+post(
+  'Content-Type in upper case (valid: media types are case-insensitive)',
+  validBody(),
+  'accepted',
+  {
+    'CONTENT-TYPE': 'APPLICATION/JSON',
+  },
+);
 post('no body at all', null, 'refused');
 
 // --- size and depth -----------------------------------------------------------------------------------

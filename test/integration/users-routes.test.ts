@@ -3,7 +3,7 @@ import { defaultContext, type EventOptions } from '../support/events.ts';
 import { startHandlers, type Handlers, type RouteName } from '../support/handlers.ts';
 
 /**
- * Every route of the sample API through its real handler (middy chain + DynamoDB on dynalite):
+ * Every route of the sample API through its real handler (middy chain + DynamoDB Local):
  * the allowed case and each way layer 2 must refuse.
  */
 let handlers: Handlers;
@@ -339,7 +339,7 @@ describe('request body size', () => {
   });
 });
 
-describe('the users resource against DynamoDB (dynalite)', () => {
+describe('the users resource against DynamoDB (DynamoDB Local)', () => {
   const ctx = defaultContext({ sub: 'creator-1' });
 
   it('creates, reads, updates, lists and deletes a user, then answers 404', async () => {

@@ -6,6 +6,7 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     onResponse?: (status: number, body: string) => void;
+    setupRequest?: (request: Request) => Request;
   }
   interface Options {
     url: string;

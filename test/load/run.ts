@@ -24,7 +24,11 @@ interface Kind {
   readonly path: string;
   readonly token: string | undefined;
   readonly body?: string;
+  /** A body per request (emails are unique: every create brings its own). */
+  readonly freshBody?: () => string;
 }
+
+let created = 0;
 
 interface Row {
   target: string;
@@ -57,7 +61,11 @@ async function kindsFor(stack: LocalStack): Promise<Record<string, Kind>> {
       method: 'POST',
       path: '/users',
       token: writer,
-      body: JSON.stringify({ email: 'load@example.com', name: 'Load' }),
+      freshBody: () =>
+        JSON.stringify({
+          email: `load-${process.pid}-${(created += 1)}@example.com`,
+          name: 'Load',
+        }),
     },
     'valid: GET /users/{id} unknown (admin)': {
       expected: 404,
@@ -96,9 +104,12 @@ async function loadRun(target: string, baseUrl: string, kinds: Record<string, Ki
     path: `${base.pathname}${kind.path}`,
     headers: {
       ...(kind.token ? { authorization: `Bearer ${kind.token}` } : {}),
-      ...(kind.body ? { 'content-type': 'application/json' } : {}),
+      ...(kind.body || kind.freshBody ? { 'content-type': 'application/json' } : {}),
     },
     ...(kind.body ? { body: kind.body } : {}),
+    ...(kind.freshBody
+      ? { setupRequest: (request: { path: string }) => ({ ...request, body: kind.freshBody!() }) }
+      : {}),
     onResponse: (status: number) => {
       if (status === kind.expected) return;
       const seen = (unexpected[name] ??= {});

@@ -105,15 +105,31 @@ describe("this project's OpenAPI document", () => {
       '400',
       '401',
       '403',
+      '409',
       '413',
       '415',
+      '422',
       '429',
       '500',
       '502',
+      '503',
       '504',
     ]);
+    // The reliability headers: a key that makes the create safe to retry, the ETag it returns.
+    expect(create.parameters).toContainEqual(
+      expect.objectContaining({
+        name: 'idempotency-key',
+        in: 'header',
+        schema: { $ref: '#/components/schemas/IdempotencyKey' },
+      }),
+    );
+    expect(
+      (create.responses as Record<string, { headers?: Record<string, unknown> }>)['201']!.headers,
+    ).toHaveProperty('ETag');
     expect(Object.keys(document.components.schemas).sort()).toEqual([
       'Email',
+      'IdempotencyKey',
+      'IfMatch',
       'Me',
       'NewUser',
       'Problem',

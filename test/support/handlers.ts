@@ -1,11 +1,17 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo.ts';
+import {
+  startLocalDynamo,
+  TABLE_VARIABLES,
+  tableNames,
+  type LocalDynamo,
+  type TableName,
+} from '../../local/dynamo.ts';
 import { lambdaContext, proxyEvent, type EventOptions } from './events.ts';
 import { expectDeclaredResponse } from './response-contract.ts';
 
 /**
- * The sample API's real handlers (middy chain and DynamoDB client) on dynalite, the same local
- * DynamoDB `npm start` runs: the one fixture every suite that calls handlers directly uses.
+ * The sample API's real handlers (middy chain and DynamoDB client) on DynamoDB Local, the same
+ * local DynamoDB `npm start` runs: the one fixture every suite that calls handlers directly uses.
  */
 export const ROUTES = [
   'get-me',
@@ -29,25 +35,42 @@ export interface Reply extends APIGatewayProxyResult {
 
 export interface Handlers {
   readonly dynamo: LocalDynamo;
+  /** The tables' names in this suite's namespace. */
+  readonly tables: Record<TableName, string>;
   /** Calls the route's handler with a proxy event built from `options`. */
   invoke(route: RouteName, options: EventOptions): Promise<Reply>;
   close(): Promise<void>;
 }
 
 /**
- * Starts dynalite with a table of its own, points the handlers' configuration at it (read at
- * import: each suite runs in its own module registry), and imports every handler.
+ * Gives the suite a DynamoDB Local namespace of its own with the service's tables under `prefix`,
+ * points the handlers' configuration at it (read at import: each suite runs in its own module
+ * registry), and imports every handler.
  */
-export async function startHandlers(table: string): Promise<Handlers> {
-  const dynamo = await startLocalDynamo(0, table);
-  process.env.USERS_TABLE = table;
-  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-  process.env.AWS_REGION = 'us-east-1';
+export async function startHandlers(
+  prefix: string,
+  {
+    endpointFor = (endpoint) => endpoint,
+  }: {
+    /** The endpoint the handlers call, given DynamoDB Local's (e.g. a faulty proxy in front). */
+    endpointFor?: (endpoint: string) => string | Promise<string>;
+  } = {},
+): Promise<Handlers> {
+  const dynamo = await startLocalDynamo(0, prefix);
+  const tables = tableNames(prefix);
+  for (const [table, variable] of Object.entries(TABLE_VARIABLES))
+    process.env[variable] = tables[table as TableName];
+  process.env.DYNAMODB_ENDPOINT = await endpointFor(dynamo.endpoint);
+  process.env.AWS_REGION = dynamo.region;
+  // The access key id selects the namespace on DynamoDB Local.
+  process.env.AWS_ACCESS_KEY_ID = dynamo.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = dynamo.secretAccessKey;
   const handlers = new Map<RouteName, Handler>();
   for (const route of ROUTES)
     handlers.set(route, (await import(`../../src/users/${route}.ts`)).handler as Handler);
   return {
     dynamo,
+    tables,
     async invoke(route, options) {
       const handler = handlers.get(route)!;
       const response = await handler(proxyEvent(options), lambdaContext());

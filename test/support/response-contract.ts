@@ -7,7 +7,7 @@ import {
 
 /**
  * Every response a test sees, held to what its route declares in schemas/ (x-responses). The
- * shared test helpers (handlers on dynalite, the gateway model's routes, the end-to-end calls)
+ * shared test helpers (handlers on DynamoDB Local, the gateway model's routes, the end-to-end calls)
  * call this on each answer, so a response outside the contract fails the test that saw it.
  */
 let contract: ResponseContract | undefined;

@@ -9,8 +9,14 @@ describe('configuration read at cold start', () => {
     const lines: LogEntry[] = [];
     const config = configFromEnvironment(loadUsersConfig, (l) => lines.push(l), {
       USERS_TABLE: 'users',
+      UNIQUE_VALUES_TABLE: 'unique',
+      IDEMPOTENCY_TABLE: 'idempotency',
     });
-    expect(config.tableName).toBe('users');
+    expect(config.tables).toEqual({
+      users: 'users',
+      uniqueValues: 'unique',
+      idempotency: 'idempotency',
+    });
     expect(lines).toEqual([]);
   });
 

@@ -2,7 +2,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { CompiledRoute } from '../../route-chain/compiled-route.ts';
 import type { References } from '../components.ts';
-type Schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Create a user","description":"Creates a user; `role: admin` also needs `users:admin`.","x-route":"POST /users","x-scopes":["users:write"],"x-tags":["Users"],"x-responses":{"201":{"content":{"$ref":"User"},"headers":{"Location":{"description":"The created user: `/users/{userId}`.","required":true,"schema":{"type":"string","format":"uri-reference"}}}},"400":{"content":{"$ref":"Problem"}},"401":{"content":{"$ref":"Problem"}},"403":{"content":{"$ref":"Problem"}},"413":{"content":{"$ref":"Problem"}},"415":{"content":{"$ref":"Problem"}},"500":{"content":{"$ref":"Problem"}}},"type":"object","required":["body"],"properties":{"body":{"$ref":"NewUser"}}};
+type Schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Create a user","description":"Creates a user; `role: admin` also needs `users:admin`. Emails are unique (compared without case): a taken one answers 409. Send an `Idempotency-Key` to make the create safe to retry.","x-route":"POST /users","x-scopes":["users:write"],"x-tags":["Users"],"x-responses":{"201":{"content":{"$ref":"User"},"headers":{"Location":{"description":"The created user: `/users/{userId}`.","required":true,"schema":{"type":"string","format":"uri-reference"}},"ETag":{"description":"The version of the user: send it back in `If-Match` to change or delete only this version.","required":true,"schema":{"type":"string","pattern":"^\"[0-9]+\"$"}}}},"400":{"content":{"$ref":"Problem"}},"401":{"content":{"$ref":"Problem"}},"403":{"content":{"$ref":"Problem"}},"409":{"description":"`conflict`: the email is taken (`errors` names `/body/email`); or `request_in_progress`: a request with this `Idempotency-Key` is still running.","content":{"$ref":"Problem"}},"413":{"content":{"$ref":"Problem"}},"415":{"content":{"$ref":"Problem"}},"422":{"description":"`idempotency_key_reused`: the `Idempotency-Key` was used with another body.","content":{"$ref":"Problem"}},"500":{"content":{"$ref":"Problem"}},"503":{"description":"The data store timed out, refused or throttled (`service_unavailable`); retry after `Retry-After`.","content":{"$ref":"Problem"},"headers":{"Retry-After":{"description":"Seconds to wait before retrying.","required":true,"schema":{"type":"string","pattern":"^[0-9]+$"}}}}},"type":"object","required":["body"],"properties":{"body":{"$ref":"NewUser"},"headers":{"type":["object","null"],"properties":{"idempotency-key":{"$ref":"IdempotencyKey"}}}}};
 /** The event the validator lets through, defaults filled in. */
 export type Event = FromSchema<Schema, { references: References }>;
 /** The body of each response the route declares, by status. */
@@ -11,9 +11,12 @@ export interface Responses {
   400: FromSchema<{"$ref":"Problem"}, { references: References }>;
   401: FromSchema<{"$ref":"Problem"}, { references: References }>;
   403: FromSchema<{"$ref":"Problem"}, { references: References }>;
+  409: FromSchema<{"$ref":"Problem"}, { references: References }>;
   413: FromSchema<{"$ref":"Problem"}, { references: References }>;
   415: FromSchema<{"$ref":"Problem"}, { references: References }>;
+  422: FromSchema<{"$ref":"Problem"}, { references: References }>;
   500: FromSchema<{"$ref":"Problem"}, { references: References }>;
+  503: FromSchema<{"$ref":"Problem"}, { references: References }>;
 }
 declare const route: CompiledRoute<Event>;
 export default route;

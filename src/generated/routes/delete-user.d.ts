@@ -2,7 +2,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { CompiledRoute } from '../../route-chain/compiled-route.ts';
 import type { References } from '../components.ts';
-type Schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Delete a user","description":"Deletes a user.","x-route":"DELETE /users/{userId}","x-scopes":["users:admin"],"x-tags":["Users"],"x-responses":{"204":{"description":"Deleted; no content."},"400":{"content":{"$ref":"Problem"}},"401":{"content":{"$ref":"Problem"}},"403":{"content":{"$ref":"Problem"}},"404":{"content":{"$ref":"Problem"}},"500":{"content":{"$ref":"Problem"}}},"type":"object","required":["pathParameters"],"properties":{"pathParameters":{"type":"object","required":["userId"],"properties":{"userId":{"$ref":"UserId"}}}}};
+type Schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Delete a user","description":"Deletes a user and frees its email. With `If-Match`, only the version it names (412 otherwise).","x-route":"DELETE /users/{userId}","x-scopes":["users:admin"],"x-tags":["Users"],"x-responses":{"204":{"description":"Deleted; no content."},"400":{"content":{"$ref":"Problem"}},"401":{"content":{"$ref":"Problem"}},"403":{"content":{"$ref":"Problem"}},"404":{"content":{"$ref":"Problem"}},"412":{"description":"`precondition_failed`: the user changed since the `If-Match` version.","content":{"$ref":"Problem"}},"500":{"content":{"$ref":"Problem"}},"503":{"description":"The data store timed out, refused or throttled (`service_unavailable`); retry after `Retry-After`.","content":{"$ref":"Problem"},"headers":{"Retry-After":{"description":"Seconds to wait before retrying.","required":true,"schema":{"type":"string","pattern":"^[0-9]+$"}}}}},"type":"object","required":["pathParameters"],"properties":{"pathParameters":{"type":"object","required":["userId"],"properties":{"userId":{"$ref":"UserId"}}},"headers":{"type":["object","null"],"properties":{"if-match":{"$ref":"IfMatch"}}}}};
 /** The event the validator lets through, defaults filled in. */
 export type Event = FromSchema<Schema, { references: References }>;
 /** The body of each response the route declares, by status. */
@@ -12,7 +12,9 @@ export interface Responses {
   401: FromSchema<{"$ref":"Problem"}, { references: References }>;
   403: FromSchema<{"$ref":"Problem"}, { references: References }>;
   404: FromSchema<{"$ref":"Problem"}, { references: References }>;
+  412: FromSchema<{"$ref":"Problem"}, { references: References }>;
   500: FromSchema<{"$ref":"Problem"}, { references: References }>;
+  503: FromSchema<{"$ref":"Problem"}, { references: References }>;
 }
 declare const route: CompiledRoute<Event>;
 export default route;

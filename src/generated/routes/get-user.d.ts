@@ -2,7 +2,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { CompiledRoute } from '../../route-chain/compiled-route.ts';
 import type { References } from '../components.ts';
-type Schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Get a user","description":"One user, by id.","x-route":"GET /users/{userId}","x-scopes":["users:read"],"x-tags":["Users"],"x-responses":{"200":{"content":{"$ref":"User"}},"400":{"content":{"$ref":"Problem"}},"401":{"content":{"$ref":"Problem"}},"403":{"content":{"$ref":"Problem"}},"404":{"content":{"$ref":"Problem"}},"500":{"content":{"$ref":"Problem"}}},"type":"object","required":["pathParameters"],"properties":{"pathParameters":{"type":"object","required":["userId"],"properties":{"userId":{"$ref":"UserId"}}}}};
+type Schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Get a user","description":"One user, by id.","x-route":"GET /users/{userId}","x-scopes":["users:read"],"x-tags":["Users"],"x-responses":{"200":{"content":{"$ref":"User"},"headers":{"ETag":{"description":"The version of the user: send it back in `If-Match` to change or delete only this version.","required":true,"schema":{"type":"string","pattern":"^\"[0-9]+\"$"}}}},"400":{"content":{"$ref":"Problem"}},"401":{"content":{"$ref":"Problem"}},"403":{"content":{"$ref":"Problem"}},"404":{"content":{"$ref":"Problem"}},"500":{"content":{"$ref":"Problem"}},"503":{"description":"The data store timed out, refused or throttled (`service_unavailable`); retry after `Retry-After`.","content":{"$ref":"Problem"},"headers":{"Retry-After":{"description":"Seconds to wait before retrying.","required":true,"schema":{"type":"string","pattern":"^[0-9]+$"}}}}},"type":"object","required":["pathParameters"],"properties":{"pathParameters":{"type":"object","required":["userId"],"properties":{"userId":{"$ref":"UserId"}}}}};
 /** The event the validator lets through, defaults filled in. */
 export type Event = FromSchema<Schema, { references: References }>;
 /** The body of each response the route declares, by status. */
@@ -13,6 +13,7 @@ export interface Responses {
   403: FromSchema<{"$ref":"Problem"}, { references: References }>;
   404: FromSchema<{"$ref":"Problem"}, { references: References }>;
   500: FromSchema<{"$ref":"Problem"}, { references: References }>;
+  503: FromSchema<{"$ref":"Problem"}, { references: References }>;
 }
 declare const route: CompiledRoute<Event>;
 export default route;

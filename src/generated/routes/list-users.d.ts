@@ -2,7 +2,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { CompiledRoute } from '../../route-chain/compiled-route.ts';
 import type { References } from '../components.ts';
-type Schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"List users","description":"A page of users. Pass the returned `nextCursor` as `cursor` to get the next page.","x-route":"GET /users","x-scopes":["users:read"],"x-tags":["Users"],"x-responses":{"200":{"content":{"$ref":"UserPage"}},"400":{"content":{"$ref":"Problem"}},"401":{"content":{"$ref":"Problem"}},"403":{"content":{"$ref":"Problem"}},"500":{"content":{"$ref":"Problem"}}},"type":"object","properties":{"queryStringParameters":{"type":["object","null"],"additionalProperties":false,"properties":{"limit":{"description":"Page size, 1 to 100 (default 20).","type":"string","pattern":"^(100|[1-9][0-9]?)$","x-openapi":{"type":"integer","minimum":1,"maximum":100,"default":20}},"cursor":{"description":"Opaque cursor from a previous page's `nextCursor`.","type":"string","pattern":"^[A-Za-z0-9_-]{1,512}$"}}}}};
+type Schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"List users","description":"A page of users. Pass the returned `nextCursor` as `cursor` to get the next page.","x-route":"GET /users","x-scopes":["users:read"],"x-tags":["Users"],"x-responses":{"200":{"content":{"$ref":"UserPage"}},"400":{"content":{"$ref":"Problem"}},"401":{"content":{"$ref":"Problem"}},"403":{"content":{"$ref":"Problem"}},"500":{"content":{"$ref":"Problem"}},"503":{"description":"The data store timed out, refused or throttled (`service_unavailable`); retry after `Retry-After`.","content":{"$ref":"Problem"},"headers":{"Retry-After":{"description":"Seconds to wait before retrying.","required":true,"schema":{"type":"string","pattern":"^[0-9]+$"}}}}},"type":"object","properties":{"queryStringParameters":{"type":["object","null"],"additionalProperties":false,"properties":{"limit":{"description":"Page size, 1 to 100 (default 20).","type":"string","pattern":"^(100|[1-9][0-9]?)$","x-openapi":{"type":"integer","minimum":1,"maximum":100,"default":20}},"cursor":{"description":"Opaque cursor from a previous page's `nextCursor`.","type":"string","pattern":"^[A-Za-z0-9_-]{1,512}$"}}}}};
 /** The event the validator lets through, defaults filled in. */
 export type Event = FromSchema<Schema, { references: References }>;
 /** The body of each response the route declares, by status. */
@@ -12,6 +12,7 @@ export interface Responses {
   401: FromSchema<{"$ref":"Problem"}, { references: References }>;
   403: FromSchema<{"$ref":"Problem"}, { references: References }>;
   500: FromSchema<{"$ref":"Problem"}, { references: References }>;
+  503: FromSchema<{"$ref":"Problem"}, { references: References }>;
 }
 declare const route: CompiledRoute<Event>;
 export default route;

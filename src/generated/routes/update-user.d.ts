@@ -2,7 +2,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { CompiledRoute } from '../../route-chain/compiled-route.ts';
 import type { References } from '../components.ts';
-type Schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Update a user","description":"Changes the given fields (at least one). Changing a role, or an admin account at all, also needs `users:admin`.","x-route":"PATCH /users/{userId}","x-scopes":["users:write"],"x-tags":["Users"],"x-responses":{"200":{"content":{"$ref":"User"}},"400":{"content":{"$ref":"Problem"}},"401":{"content":{"$ref":"Problem"}},"403":{"content":{"$ref":"Problem"}},"404":{"content":{"$ref":"Problem"}},"413":{"content":{"$ref":"Problem"}},"415":{"content":{"$ref":"Problem"}},"500":{"content":{"$ref":"Problem"}}},"type":"object","required":["pathParameters","body"],"properties":{"pathParameters":{"type":"object","required":["userId"],"properties":{"userId":{"$ref":"UserId"}}},"body":{"$ref":"UserPatch"}}};
+type Schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Update a user","description":"Changes the given fields (at least one). Changing a role, or an admin account at all, also needs `users:admin`. With `If-Match`, only the version it names is changed (412 otherwise); a new email must be free (409).","x-route":"PATCH /users/{userId}","x-scopes":["users:write"],"x-tags":["Users"],"x-responses":{"200":{"content":{"$ref":"User"},"headers":{"ETag":{"description":"The version of the user: send it back in `If-Match` to change or delete only this version.","required":true,"schema":{"type":"string","pattern":"^\"[0-9]+\"$"}}}},"400":{"content":{"$ref":"Problem"}},"401":{"content":{"$ref":"Problem"}},"403":{"content":{"$ref":"Problem"}},"404":{"content":{"$ref":"Problem"}},"409":{"description":"`conflict`: the new email is taken.","content":{"$ref":"Problem"}},"412":{"description":"`precondition_failed`: the user changed since the `If-Match` version.","content":{"$ref":"Problem"}},"413":{"content":{"$ref":"Problem"}},"415":{"content":{"$ref":"Problem"}},"500":{"content":{"$ref":"Problem"}},"503":{"description":"The data store timed out, refused or throttled (`service_unavailable`); retry after `Retry-After`.","content":{"$ref":"Problem"},"headers":{"Retry-After":{"description":"Seconds to wait before retrying.","required":true,"schema":{"type":"string","pattern":"^[0-9]+$"}}}}},"type":"object","required":["pathParameters","body"],"properties":{"pathParameters":{"type":"object","required":["userId"],"properties":{"userId":{"$ref":"UserId"}}},"body":{"$ref":"UserPatch"},"headers":{"type":["object","null"],"properties":{"if-match":{"$ref":"IfMatch"}}}}};
 /** The event the validator lets through, defaults filled in. */
 export type Event = FromSchema<Schema, { references: References }>;
 /** The body of each response the route declares, by status. */
@@ -12,9 +12,12 @@ export interface Responses {
   401: FromSchema<{"$ref":"Problem"}, { references: References }>;
   403: FromSchema<{"$ref":"Problem"}, { references: References }>;
   404: FromSchema<{"$ref":"Problem"}, { references: References }>;
+  409: FromSchema<{"$ref":"Problem"}, { references: References }>;
+  412: FromSchema<{"$ref":"Problem"}, { references: References }>;
   413: FromSchema<{"$ref":"Problem"}, { references: References }>;
   415: FromSchema<{"$ref":"Problem"}, { references: References }>;
   500: FromSchema<{"$ref":"Problem"}, { references: References }>;
+  503: FromSchema<{"$ref":"Problem"}, { references: References }>;
 }
 declare const route: CompiledRoute<Event>;
 export default route;

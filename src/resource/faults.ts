@@ -1,0 +1,81 @@
+import { HttpProblem } from '../route-chain/problem.ts';
+
+/**
+ * DynamoDB misbehaving, told apart from our own bugs: a fault is answered 503
+ * `service_unavailable` with `Retry-After` (the client may retry; with an `Idempotency-Key` a
+ * create is safe to retry), anything else stays a 500. The kind names the fault in the log line.
+ */
+export type FaultKind = 'timeout' | 'unreachable' | 'throttled' | 'unavailable';
+
+// DynamoDB's own names for "too much, slow down" and "not now".
+const THROTTLED = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+]);
+const UNAVAILABLE = new Set(['InternalServerError', 'ServiceUnavailable', 'InternalFailure']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+/** Seconds a client should wait before retrying after a fault. */
+export const RETRY_AFTER_SECONDS = 1;
+
+interface ErrorLike {
+  readonly name?: unknown;
+  readonly code?: unknown;
+  readonly message?: unknown;
+  readonly cause?: unknown;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
+// The SDK's retry layer replaces a value that is not `instanceof Error` in its own realm (a
+// socket error crossing a VM context, as under jest) by `Error('AWS SDK error wrapper for
+// <error>')`: the code survives only in the message.
+const WRAPPED_NETWORK = new RegExp(
+  `^AWS SDK error wrapper for .*\\b(${[...NETWORK].join('|')})\\b`,
+);
+
+/** The fault behind an error, looking through its causes (libraries wrap SDK errors); or none. */
+export function dynamoFault(error: unknown): FaultKind | undefined {
+  let e = error as ErrorLike | undefined;
+  for (let depth = 0; typeof e === 'object' && e !== null && depth < 5; depth += 1) {
+    const { name, code, message } = e;
+    if (name === 'TimeoutError' || name === 'AbortError' || code === 'ETIMEDOUT') return 'timeout';
+    if (typeof code === 'string' && NETWORK.has(code)) return 'unreachable';
+    if (typeof message === 'string' && WRAPPED_NETWORK.test(message)) return 'unreachable';
+    if (typeof name === 'string' && THROTTLED.has(name)) return 'throttled';
+    if (typeof name === 'string' && UNAVAILABLE.has(name)) return 'unavailable';
+    const status = e.$metadata?.httpStatusCode;
+    if (status !== undefined && status >= 500) return 'unavailable';
+    e = e.cause as ErrorLike | undefined;
+  }
+  return undefined;
+}
+
+/** Runs a DynamoDB step, answering a fault with 503 and letting everything else through. */
+export async function withFaults<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof HttpProblem) throw error;
+    const fault = dynamoFault(error);
+    if (!fault) throw error;
+    throw new HttpProblem(
+      'service_unavailable',
+      'The data store did not answer in time; retry shortly',
+      {
+        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        log: { fault },
+        cause: error,
+      },
+    );
+  }
+}

@@ -1,0 +1,93 @@
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { HttpProblem } from '../route-chain/problem.ts';
+
+/**
+ * Values that must be unique across a resource (a user's email), enforced by DynamoDB itself:
+ * each taken value is an item of the unique-values table, keyed `<field>#<normalised value>` and
+ * naming its owner, written in the same TransactWriteItems as the owner's own item. Of two
+ * concurrent writes of one value, the transaction of one fails its `attribute_not_exists`
+ * condition, atomically with the owner item: there is never an owner without its claim, nor a
+ * claim half-written. Releasing a value (delete, change) is in the owner's transaction too.
+ */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export const UNIQUE_KEY_ATTRIBUTE = 'uniqueValue';
+
+export interface UniqueField {
+  /** The field's name, also the prefix of its claims: `email`. */
+  readonly field: string;
+  /** How values are compared: e.g. lower case for emails. */
+  readonly normalise: (value: string) => string;
+}
+
+export const claimKey = (unique: UniqueField, value: string) =>
+  `${unique.field}#${unique.normalise(value)}`;
+
+/** Takes `value` for `owner`; the transaction fails (ConditionalCheckFailed) if it is taken. */
+export function claim(
+  table: string,
+  unique: UniqueField,
+  value: string,
+  owner: string,
+): TransactItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: { [UNIQUE_KEY_ATTRIBUTE]: claimKey(unique, value), owner, field: unique.field },
+      ConditionExpression: 'attribute_not_exists(#key)',
+      ExpressionAttributeNames: { '#key': UNIQUE_KEY_ATTRIBUTE },
+    },
+  };
+}
+
+/**
+ * Gives `value` up. Only the owner's claim is removed; a missing claim (an item written before
+ * the field was unique) is no reason to fail the owner's write.
+ */
+export function release(
+  table: string,
+  unique: UniqueField,
+  value: string,
+  owner: string,
+): TransactItem {
+  return {
+    Delete: {
+      TableName: table,
+      Key: { [UNIQUE_KEY_ATTRIBUTE]: claimKey(unique, value) },
+      ConditionExpression: 'attribute_not_exists(#key) OR #owner = :owner',
+      ExpressionAttributeNames: { '#key': UNIQUE_KEY_ATTRIBUTE, '#owner': 'owner' },
+      ExpressionAttributeValues: { ':owner': owner },
+    },
+  };
+}
+
+/** Whether two values are the same for the field (a change of case keeps the claim). */
+export const sameValue = (unique: UniqueField, a: string, b: string) =>
+  unique.normalise(a) === unique.normalise(b);
+
+/**
+ * Which items of a cancelled transaction failed their condition, by index: DynamoDB lists a
+ * reason per item, `None` for the ones that were fine.
+ */
+export function failedConditions(error: unknown): number[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  const reasons =
+    (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.flatMap((reason, index) =>
+    reason.Code === 'ConditionalCheckFailed' ? [index] : [],
+  );
+}
+
+/** True when a cancelled transaction lost to a concurrent one on the same item: worth a retry. */
+export function lostToConcurrentTransaction(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
+  const reasons =
+    (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.some((reason) => reason.Code === 'TransactionConflict');
+}
+
+/** 409 naming the field whose value is taken (`path`: where it is in the request). */
+export const uniqueConflict = (unique: UniqueField, path: string) =>
+  new HttpProblem('conflict', `Another resource already has this ${unique.field}`, {
+    extra: { errors: [{ path, message: 'is already taken' }] },
+  });
