@@ -5,7 +5,8 @@ import { bearerToken } from './bearer.ts';
 import { claimsToContext } from './claims-to-context.ts';
 import type { AuthorizerConfig, IssuerConfig } from './config.ts';
 import { AuthorizerFailure, TokenRejected } from './errors.ts';
-import { keyResolverFor } from './keys/key-resolver.ts';
+import { keyResolverFor, type KeyResolver } from './keys/key-resolver.ts';
+import { prefetchWithin, type Prefetchable } from './keys/prefetch.ts';
 import { allowPolicy, stageWideResource } from './policy.ts';
 import { createTokenVerifier } from './verify-token.ts';
 
@@ -14,15 +15,21 @@ export interface AuthorizerDependencies {
   /**
    * The keys of each trusted issuer. Defaults to one remote JWKS resolver per issuer, so one
    * issuer's outage (and its backoff) never touches another's; tests and benchmarks may pass
-   * their own.
+   * their own (one without `prefetch` is simply not prefetched).
    */
-  readonly keysFor?: (issuer: IssuerConfig) => JWTVerifyGetKey;
+  readonly keysFor?: (issuer: IssuerConfig) => JWTVerifyGetKey | KeyResolver;
   readonly log?: Logger;
 }
 
-export type TokenAuthorizer = (
-  event: APIGatewayTokenAuthorizerEvent,
-) => Promise<APIGatewayAuthorizerResult>;
+export interface TokenAuthorizer {
+  (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult>;
+  /**
+   * Loads every issuer's keys now, all at once, and waits at most `withinMs` for them; logs one
+   * line per issuer saying how it went. Never rejects and decides nothing (handler.ts calls it
+   * during the Lambda init).
+   */
+  readonly prefetchKeys: (withinMs: number) => Promise<void>;
+}
 
 /**
  * Layer 1: authenticate, never authorize. Reads top to bottom as
@@ -38,9 +45,43 @@ export function createAuthorizer({
   keysFor = (issuer) => keyResolverFor(issuer, config),
   log = jsonLineLogger,
 }: AuthorizerDependencies): TokenAuthorizer {
-  const verifyToken = createTokenVerifier(config, keysFor);
+  const prefetchable: { issuer: IssuerConfig; resolver: Prefetchable }[] = [];
+  const verifyToken = createTokenVerifier(config, (issuer) => {
+    const getKey = keysFor(issuer);
+    if ('prefetch' in getKey) prefetchable.push({ issuer, resolver: getKey });
+    return getKey;
+  });
 
-  return async function authorize(event) {
+  async function prefetchKeys(withinMs: number): Promise<void> {
+    const reports = await prefetchWithin(
+      prefetchable.map(({ resolver }) => resolver),
+      withinMs,
+    );
+    reports.forEach((report, i) => {
+      const iss = clip(prefetchable[i]!.issuer.issuer, 128);
+      const latencyMs = report.elapsedMs;
+      if (report.status === 'failed')
+        log({
+          phase: 'init',
+          code: report.failure.code,
+          detail: report.failure.message,
+          cause: clip(causeMessage(report.failure), 200),
+          iss,
+          latencyMs,
+        });
+      else
+        log({
+          phase: 'init',
+          code: report.status === 'loaded' ? 'keys_prefetched' : 'keys_prefetch_pending',
+          iss,
+          latencyMs,
+        });
+    });
+  }
+
+  async function authorize(
+    event: APIGatewayTokenAuthorizerEvent,
+  ): Promise<APIGatewayAuthorizerResult> {
     const started = performance.now();
     const latencyMs = () => Math.round((performance.now() - started) * 1000) / 1000;
     try {
@@ -83,7 +124,9 @@ export function createAuthorizer({
       });
       throw new Error(`AuthorizerFailure: ${failure.code}`);
     }
-  };
+  }
+
+  return Object.assign(authorize, { prefetchKeys });
 }
 
 /**

@@ -7,7 +7,14 @@ import {
   packageService,
   type ColdStartResult,
 } from './cold-start.ts';
+import { PRESET_NAMES, PRESETS } from '../../src/authorizer/presets.ts';
 import { benchEconomics, projection } from './economics.ts';
+import {
+  AHEAD_WAIT_MS,
+  benchFirstDecision,
+  ISSUER_LATENCY_MS,
+  type FirstDecisionStats,
+} from './first-decision.ts';
 import { benchLayer1, VARIANTS as L1 } from './layer1.ts';
 import { benchLayer2, VARIANTS as L2 } from './layer2.ts';
 import { ms, pairedRatio, ratio, table, us, type Stats } from './measure.ts';
@@ -20,6 +27,8 @@ const QUICK = process.argv.includes('--quick');
 const L1_OPTIONS = QUICK ? { samples: 5, opsPerSample: 100 } : { samples: 41, opsPerSample: 200 };
 const L2_OPTIONS = QUICK ? { samples: 5, opsPerSample: 500 } : { samples: 21, opsPerSample: 2000 };
 const COLD_RUNS = QUICK ? 5 : 21;
+// Each round starts six processes and waits on the issuer's delay: about 1.5 s a round.
+const FIRST_DECISION_RUNS = QUICK ? 3 : 11;
 const OUT = join(import.meta.dirname, 'RESULTS.md');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -44,6 +53,8 @@ const cold: ColdStartResult[] = [
   benchColdStart('createUser', COLD_RUNS),
 ];
 const sdk = benchSdkImport(COLD_RUNS);
+log('cold start to first decision…');
+const firstDecision = await benchFirstDecision(cold[0]!.bundle, FIRST_DECISION_RUNS);
 log('cache economics…');
 const economics = await benchEconomics(100, 10);
 
@@ -193,6 +204,74 @@ summary.push(
     `${(dynamoCold.zipBytes / 1024).toFixed(1)} KB zipped`,
     `init ${ms(dynamoCold.importWall.median)} ms, of which SDK ${ms(sdk.median)} ms`,
     '',
+  ],
+);
+
+// Initialised ahead (provisioned concurrency, or any container whose init finished before its
+// first request): the first decision must not wait on the network, which a ratio to the second
+// decision of the same process shows whatever the machine's speed. On demand, a caller waits for
+// the init and the first decision: the network part of that must come down to one round trip
+// to the issuer (and the HTTP client's first use) where one round trip is all it takes.
+const AHEAD_GOAL = 2;
+const ON_DEMAND_GOAL_NS = (ISSUER_LATENCY_MS + 30) * 1e6;
+const fd = firstDecision.variants;
+const cell = (s: Stats) => `${ms(s.median)} (${ms(s.min)}–${ms(s.max)})`;
+const aheadRatio = (v: FirstDecisionStats) => pairedRatio(v.first, v.second);
+const aheadMet = [fd.jwksAhead, fd.discoveryAhead].every(
+  (v) => aheadRatio(v) <= AHEAD_GOAL && v.firstDecisionRequests === 0,
+);
+const onDemandMet = fd.jwksOnDemand.overImport.median <= ON_DEMAND_GOAL_NS;
+const http = firstDecision.httpClient;
+const knownJwks = PRESET_NAMES.filter((name) => PRESETS[name].jwksUrl !== undefined);
+sections.push(
+  `## Cold start to first decision (the authorizer bundle above; an issuer on loopback answering discovery and the JWKS after ${ISSUER_LATENCY_MS} ms; an RS256 token; ${firstDecision.runs} fresh processes per variant, interleaved)\n\n${table(
+    [
+      'variant',
+      'import ms',
+      'init ms',
+      'first decision ms',
+      'second decision ms',
+      'init + first decision − import, ms',
+      'requests in the first decision',
+    ],
+    Object.values(fd).map((v) => [
+      v.name,
+      cell(v.importTime),
+      cell(v.init),
+      cell(v.first),
+      cell(v.second),
+      cell(v.overImport),
+      String(v.firstDecisionRequests),
+    ]),
+  )}\n\nImport: loading and evaluating the bundle, up to its first network request; init: until the module's top-level ` +
+    `work is done (for the authorizer, its key prefetch, awaited at top level and bounded by \`AUTH_JWKS_TIMEOUT_MS\`). ` +
+    `Initialised ahead: the first decision comes ${AHEAD_WAIT_MS} ms after the init, as in a container initialised before ` +
+    `its first request (provisioned concurrency); on demand: right after it, as a caller waiting on a cold start sees it. ` +
+    `Node's HTTP client: the first fetch in a fresh process takes ${cell(http.first)} ms against loopback with no delay, ` +
+    `the next ${cell(http.second)} ms (Node loads its fetch implementation on first use). Discovery and jose's JWKS fetch ` +
+    `use that same global fetch, so the prefetch pays that load during the init, not the first decision.\n\n` +
+    `Goals: initialised ahead, the first decision within ${AHEAD_GOAL}× a warm one (the second, same process; median of ` +
+    `the per-process ratios) and without a request: known JWKS URL ${aheadRatio(fd.jwksAhead).toFixed(2)}×, discovery ` +
+    `${aheadRatio(fd.discoveryAhead).toFixed(2)}× (${goal(aheadMet)}). On demand, init + first decision at most one round ` +
+    `trip + 30 ms (${ISSUER_LATENCY_MS + 30} ms) over the import: known JWKS URL ${ms(fd.jwksOnDemand.overImport.median)} ms ` +
+    `(${goal(onDemandMet)}); discovery ${ms(fd.discoveryOnDemand.overImport.median)} ms, which cannot meet it: the discovery ` +
+    `document and then the JWKS are two round trips in a row. Only an issuer whose JWKS location is known avoids the ` +
+    `first: \`AUTH_JWKS_URL\`, an entry's \`jwksUrl\`, or a preset that documents it (${knownJwks.join(', ')}; ` +
+    `${PRESET_NAMES.filter((name) => !knownJwks.includes(name)).join(', ')} use discovery). Plain jose, which fetches at the first request: ` +
+    `${ms(fd.jose.overImport.median)} ms over its import.`,
+);
+summary.push(
+  [
+    'cold start: first decision, initialised ahead',
+    `${ms(fd.jwksAhead.first.median)} ms`,
+    `${aheadRatio(fd.jwksAhead).toFixed(2)}× the second decision (known JWKS URL), ${aheadRatio(fd.discoveryAhead).toFixed(2)}× (discovery); no request`,
+    goal(aheadMet),
+  ],
+  [
+    'cold start on demand: init + first decision − import',
+    `${ms(fd.jwksOnDemand.overImport.median)} ms`,
+    `known JWKS URL, ${ISSUER_LATENCY_MS} ms issuer (goal ≤ ${ISSUER_LATENCY_MS + 30} ms); discovery ${ms(fd.discoveryOnDemand.overImport.median)} ms (two round trips); plain jose ${ms(fd.jose.overImport.median)} ms`,
+    goal(onDemandMet),
   ],
 );
 

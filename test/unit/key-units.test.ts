@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 import { AuthorizerFailure } from '../../src/authorizer/errors.ts';
 import { createFailureBackoff } from '../../src/authorizer/keys/failure-backoff.ts';
 import { isFresh, keySetOf, servesWhileFailing } from '../../src/authorizer/keys/key-set.ts';
-import { isUsableKey } from '../../src/authorizer/keys/usable-key.ts';
+import { algorithmsFor, isUsableKey } from '../../src/authorizer/keys/usable-key.ts';
 
 /** The small units the key resolver is built from, each on its own. */
 describe('a key usable for verification', () => {
@@ -32,6 +32,15 @@ describe('a key usable for verification', () => {
 
   it('follows the allowlist: P-384 is usable once ES384 is allowed', () => {
     expect(isUsableKey({ ...P256, crv: 'P-384' }, ['ES384'])).toBe(true);
+  });
+
+  it.each([
+    ['an RSA key without alg: every allowed RSA algorithm', RSA, ['RS256', 'PS256']],
+    ['an RSA key for RS256: that one', { ...RSA, alg: 'RS256' }, ['RS256']],
+    ['an EC P-256 key: ES256', P256, ['ES256']],
+    ['an encryption key: none', { ...RSA, use: 'enc' }, []],
+  ])('serves the allowed algorithms it fits (what the prefetch warms): %s', (_name, key, algs) => {
+    expect(algorithmsFor(key as JWK, ['RS256', 'PS256', 'ES256'])).toEqual(algs);
   });
 });
 

@@ -4,7 +4,9 @@ import { AuthorizerFailure } from '../errors.ts';
 import { discoverJwksUri } from './discovery.ts';
 import { createFailureBackoff } from './failure-backoff.ts';
 import { isFresh, keySetOf, servesWhileFailing, type KeySet } from './key-set.ts';
+import type { Prefetchable, PrefetchOutcome } from './prefetch.ts';
 import { hasUsableKey } from './usable-key.ts';
+import { warmKeys } from './warm-keys.ts';
 
 export interface KeyResolverOptions {
   readonly issuer: string;
@@ -26,12 +28,15 @@ export interface KeyResolverOptions {
   readonly now?: () => number;
 }
 
+/** What jose asks for a token's key, and the init-time load of the keys (`prefetch`). */
+export type KeyResolver = JWTVerifyGetKey & Prefetchable;
+
 /** The key resolver of one trusted issuer, with the shared JWKS settings. */
 export const keyResolverFor = (
   issuer: Pick<IssuerConfig, 'issuer' | 'jwksUrl' | 'algorithms'>,
   { jwks }: Pick<AuthorizerConfig, 'jwks'>,
   overrides: Partial<KeyResolverOptions> = {},
-): JWTVerifyGetKey =>
+): KeyResolver =>
   createKeyResolver({
     issuer: issuer.issuer,
     jwksUrl: issuer.jwksUrl,
@@ -56,14 +61,19 @@ export const keyResolverFor = (
  *   `failureBackoffMs`;
  * - classification: anything that goes wrong while fetching becomes an `AuthorizerFailure` (API
  *   Gateway answers 500), never a token rejection: a 401 for a valid token, which API Gateway
- *   would keep for the TTL; and a set with no usable key is `jwks_invalid` (usable-key.ts).
+ *   would keep for the TTL; and a set with no usable key is `jwks_invalid` (usable-key.ts);
+ * - prefetch: the init loads the set (and reads discovery) before any request, so the first
+ *   request finds it fresh; a request that arrives while that load is still under way waits for
+ *   it instead of starting another.
  */
-export function createKeyResolver(options: KeyResolverOptions): JWTVerifyGetKey {
+export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   const now = options.now ?? Date.now;
   const backoff = createFailureBackoff(options.failureBackoffMs ?? 2000, now);
   let remote: ReturnType<typeof createRemoteJWKSet> | undefined;
   let current: KeySet | undefined;
   let lastFetchAt = -Infinity;
+  let prefetched: Promise<PrefetchOutcome> | undefined;
+  let prefetching: Promise<PrefetchOutcome> | undefined;
 
   async function remoteSet() {
     if (remote) return remote;
@@ -77,13 +87,17 @@ export function createKeyResolver(options: KeyResolverOptions): JWTVerifyGetKey 
     return remote;
   }
 
+  async function load(): Promise<KeySet> {
+    const set = await remoteSet();
+    await set.reload();
+    return keySetOf(set.jwks()!, now());
+  }
+
   /** Loads the set now; on failure records it and answers from the last set if it may. */
   async function refresh(): Promise<KeySet> {
     lastFetchAt = now();
     try {
-      const set = await remoteSet();
-      await set.reload();
-      current = keySetOf(set.jwks()!, now());
+      current = await load();
       backoff.clear();
       return current;
     } catch (error) {
@@ -106,7 +120,49 @@ export function createKeyResolver(options: KeyResolverOptions): JWTVerifyGetKey 
     }
   }
 
-  return async (...args) => {
+  /**
+   * The init's load of the set, once per container. It keeps only a set the first request could
+   * verify with; anything else leaves the resolver exactly as it was, so the first request fetches
+   * for itself as it would have without a prefetch.
+   *
+   * A failure is reported (the init logs it) but not recorded in the failure backoff. The backoff
+   * stands in for fetching while an issuer is known to be down, and would answer the first request
+   * with the init's failure, without trying: an issuer that blinked during the init, or came back
+   * in the seconds before the first request, would cost that request a 500. The backoff protects
+   * the issuer from a request per invocation; the prefetch adds one request per cold start at most,
+   * which it does not need protecting from.
+   */
+  async function prefetchOnce(): Promise<PrefetchOutcome> {
+    const startedAt = now();
+    try {
+      const set = await load();
+      if (!hasUsableKey(set.jwks, options.algorithms))
+        return {
+          status: 'failed',
+          failure: new AuthorizerFailure('jwks_invalid', 'JWKS has no key usable for verification'),
+        };
+      // A request that fetched meanwhile (one that came before the prefetch started) is newer.
+      if (!current || current.loadedAt <= set.loadedAt) current = set;
+      lastFetchAt = Math.max(lastFetchAt, startedAt);
+      backoff.clear();
+      await warmKeys(set, options.algorithms);
+      return { status: 'loaded' };
+    } catch (error) {
+      return { status: 'failed', failure: classifyFetchError(error) };
+    } finally {
+      prefetching = undefined;
+    }
+  }
+
+  const prefetch = (): Promise<PrefetchOutcome> => {
+    if (!prefetched) prefetched = prefetching = prefetchOnce();
+    return prefetched;
+  };
+
+  async function getKey(...args: Parameters<JWTVerifyGetKey>) {
+    // Joining the init's fetch costs less than starting another. Should it fail, the request
+    // goes on below as if there had been no prefetch (it left no backoff and no set behind).
+    if (prefetching) await prefetching;
     const failing = backoff.active();
     let set: KeySet;
     if (failing) {
@@ -127,7 +183,9 @@ export function createKeyResolver(options: KeyResolverOptions): JWTVerifyGetKey 
       // While the issuer cannot be reached, an unknown kid may be its new key: undecidable.
       throw backoff.active() ?? error;
     }
-  };
+  }
+
+  return Object.assign(getKey, { prefetch });
 }
 
 function classifyFetchError(error: unknown): AuthorizerFailure {

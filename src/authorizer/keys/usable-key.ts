@@ -21,12 +21,16 @@ const KEY_SHAPES: Readonly<Record<string, { kty: string; crv?: string }>> = {
  * meant for signatures (`use` absent or `sig`, `key_ops` absent or naming `verify`), for an
  * allowed algorithm (`alg` absent or on the list), of the type and curve that algorithm needs.
  */
-export function isUsableKey(key: JWK, algorithms: readonly string[]): boolean {
-  if (key.use !== undefined && key.use !== 'sig') return false;
+export const isUsableKey = (key: JWK, algorithms: readonly string[]): boolean =>
+  algorithmsFor(key, algorithms).length > 0;
+
+/** The allowed algorithms a token verified with this key may use (none: the key is unusable). */
+export function algorithmsFor(key: JWK, algorithms: readonly string[]): string[] {
+  if (key.use !== undefined && key.use !== 'sig') return [];
   if (key.key_ops !== undefined && !(Array.isArray(key.key_ops) && key.key_ops.includes('verify')))
-    return false;
-  if (key.alg !== undefined && !algorithms.includes(key.alg)) return false;
-  return (key.alg === undefined ? algorithms : [key.alg]).some((alg) => {
+    return [];
+  if (key.alg !== undefined && !algorithms.includes(key.alg)) return [];
+  return (key.alg === undefined ? algorithms : [key.alg]).filter((alg) => {
     const shape = KEY_SHAPES[alg];
     return shape !== undefined && key.kty === shape.kty && (!shape.crv || key.crv === shape.crv);
   });
