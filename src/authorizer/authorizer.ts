@@ -1,6 +1,11 @@
-import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayTokenAuthorizerEvent,
+  Context,
+} from 'aws-lambda';
 import { decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import { clip, jsonLineLogger, type Logger } from '../shared/log.ts';
+import { emfAuthorizerMetrics, type AuthorizerMetrics } from '../shared/metrics.ts';
 import { bearerToken } from './bearer.ts';
 import { claimsToContext } from './claims-to-context.ts';
 import type { AuthorizerConfig, IssuerConfig } from './config.ts';
@@ -19,10 +24,16 @@ export interface AuthorizerDependencies {
    */
   readonly keysFor?: (issuer: IssuerConfig) => JWTVerifyGetKey | KeyResolver;
   readonly log?: Logger;
+  /** The decisions and key set events as metrics (default: CloudWatch EMF on stdout). */
+  readonly metrics?: AuthorizerMetrics;
 }
 
 export interface TokenAuthorizer {
-  (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult>;
+  /** `context`: Lambda's, for its request id in the log line (a TOKEN event carries no other). */
+  (
+    event: APIGatewayTokenAuthorizerEvent,
+    context?: Pick<Context, 'awsRequestId'>,
+  ): Promise<APIGatewayAuthorizerResult>;
   /**
    * Loads every issuer's keys now, all at once, and waits at most `withinMs` for them; logs one
    * line per issuer saying how it went. Never rejects and decides nothing (handler.ts calls it
@@ -42,7 +53,9 @@ export interface TokenAuthorizer {
  */
 export function createAuthorizer({
   config,
-  keysFor = (issuer) => keyResolverFor(issuer, config),
+  metrics = emfAuthorizerMetrics(),
+  keysFor = (issuer) =>
+    keyResolverFor(issuer, config, { onEvent: (event) => metrics.keySet(event, issuer.issuer) }),
   log = jsonLineLogger,
 }: AuthorizerDependencies): TokenAuthorizer {
   const prefetchable: { issuer: IssuerConfig; resolver: Prefetchable }[] = [];
@@ -81,9 +94,11 @@ export function createAuthorizer({
 
   async function authorize(
     event: APIGatewayTokenAuthorizerEvent,
+    context?: Pick<Context, 'awsRequestId'>,
   ): Promise<APIGatewayAuthorizerResult> {
     const started = performance.now();
     const latencyMs = () => Math.round((performance.now() - started) * 1000) / 1000;
+    const lambdaRequestId = clip(context?.awsRequestId);
     try {
       const resource = stageWideResource(event.methodArn);
       const token = bearerToken(event.authorizationToken);
@@ -97,8 +112,10 @@ export function createAuthorizer({
         iss: clip(context.iss, 128),
         kid: clip(verified.header.kid),
         ...(scopesDropped ? { scopesDropped } : {}),
+        lambdaRequestId,
         latencyMs: latencyMs(),
       });
+      metrics.decision('allow', 'token_valid', latencyMs());
       return allowPolicy(context.sub, resource, context);
     } catch (error) {
       if (error instanceof TokenRejected) {
@@ -106,8 +123,10 @@ export function createAuthorizer({
           decision: 'deny',
           code: error.code,
           ...unverifiedOrigin(event.authorizationToken),
+          lambdaRequestId,
           latencyMs: latencyMs(),
         });
+        metrics.decision('deny', error.code, latencyMs());
         throw new Error('Unauthorized');
       }
       const failure =
@@ -120,8 +139,10 @@ export function createAuthorizer({
         detail: failure.message,
         cause: clip(causeMessage(failure), 200),
         ...unverifiedOrigin(event.authorizationToken),
+        lambdaRequestId,
         latencyMs: latencyMs(),
       });
+      metrics.decision('error', failure.code, latencyMs());
       throw new Error(`AuthorizerFailure: ${failure.code}`);
     }
   }

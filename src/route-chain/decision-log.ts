@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import { clip, type Logger } from '../shared/log.ts';
+import type { RouteMetrics } from '../shared/metrics.ts';
 import type { CompiledRoute } from './compiled-route.ts';
 import { PROBLEM_KEY } from './problem-details.ts';
 import type { HttpProblem } from './problem.ts';
@@ -9,46 +10,68 @@ const started = new WeakMap<object, number>();
 
 /**
  * One JSON line per request with the route, the outcome and a code (`ok` or the problem
- * code). Never the body, the headers or the token. Unexpected errors log their message here;
- * the client only ever sees the generic problem.
+ * code), the API Gateway and Lambda request ids; and the same decision as a metric. Never the
+ * body, the headers or the token. Unexpected errors log their message here; the client only
+ * ever sees the generic problem.
  */
 export function decisionLog(
   route: CompiledRoute,
   log: Logger,
-): MiddlewareObj<unknown, { statusCode?: number } | undefined, Error, RouteContext> {
+  metrics: RouteMetrics,
+): MiddlewareObj<
+  { requestContext?: { requestId?: unknown } } | null | undefined,
+  { statusCode?: number } | undefined,
+  Error,
+  RouteContext
+> {
   const name = `${route.method} ${route.path}`;
   const latencyMs = (request: object) =>
     Math.round((performance.now() - (started.get(request) ?? performance.now())) * 1000) / 1000;
+  const ids = (request: {
+    event: { requestContext?: { requestId?: unknown } } | null | undefined;
+    context: RouteContext;
+  }) => ({
+    requestId: clip(request.event?.requestContext?.requestId),
+    lambdaRequestId: clip(request.context?.awsRequestId),
+  });
   return {
     before: (request) => {
       started.set(request, performance.now());
     },
     after: (request) => {
+      const status = request.response?.statusCode ?? 200;
+      const ms = latencyMs(request);
       log({
         route: name,
         decision: 'allow',
         code: 'ok',
-        status: request.response?.statusCode ?? 200,
+        status,
         sub: clip(request.context.caller?.sub, 128),
-        latencyMs: latencyMs(request),
+        ...ids(request),
+        latencyMs: ms,
       });
+      metrics.response(name, 'ok', status, ms);
     },
     onError: (request) => {
       const problem = (request.error as Error & { [PROBLEM_KEY]?: HttpProblem })?.[PROBLEM_KEY];
       const status = request.response?.statusCode ?? problem?.status ?? 500;
       const cause = problem?.cause;
+      const code = problem?.code ?? 'internal_error';
+      const ms = latencyMs(request);
       log({
         route: name,
         decision: status === 401 || status === 403 ? 'deny' : status >= 500 ? 'error' : 'reject',
-        code: problem?.code ?? 'internal_error',
+        code,
         status,
         sub: clip(request.context.caller?.sub, 128),
         ...problem?.log,
         ...(status >= 500 && cause instanceof Error
           ? { error: clip(`${cause.name}: ${cause.message}`, 300) }
           : {}),
-        latencyMs: latencyMs(request),
+        ...ids(request),
+        latencyMs: ms,
       });
+      metrics.response(name, code, status, ms);
     },
   };
 }

@@ -7,6 +7,7 @@ import validator, { type Options as ValidatorOptions } from '@middy/validator';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { configFromEnvironment } from '../shared/cold-start.ts';
 import { jsonLineLogger, type Logger } from '../shared/log.ts';
+import { emfRouteMetrics, type RouteMetrics } from '../shared/metrics.ts';
 import { requireCaller } from './require-caller.ts';
 import { bodyLimit } from './body-limit.ts';
 import type { Caller } from './caller.ts';
@@ -33,11 +34,16 @@ export type RouteFunction<Event> = (
 
 export interface RouteHandlerOptions {
   readonly log?: Logger;
+  /** The responses as metrics (default: CloudWatch EMF on stdout). */
+  readonly metrics?: RouteMetrics;
   readonly config?: HttpConfig;
   readonly now?: () => number;
 }
 
 let defaultConfig: HttpConfig | undefined;
+let defaultMetrics: RouteMetrics | undefined;
+// One metrics writer per container, shared by its route (a function serves one route).
+const routeMetrics = () => (defaultMetrics ??= emfRouteMetrics());
 // Read when the first route of the container is built, which is at import (cold start).
 const httpConfig = () => (defaultConfig ??= configFromEnvironment(loadHttpConfig));
 
@@ -56,7 +62,7 @@ export function routeHandler<Event>(
 ) {
   const { corsOrigins } = options.config ?? httpConfig();
   const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, RouteContext>()
-    .use(decisionLog(route, options.log ?? jsonLineLogger))
+    .use(decisionLog(route, options.log ?? jsonLineLogger, options.metrics ?? routeMetrics()))
     .use(
       httpCors({
         origins: [...corsOrigins],

@@ -16,7 +16,8 @@ import { claimsToContext } from '../../src/authorizer/claims-to-context.ts';
 import { keyResolverFor } from '../../src/authorizer/keys/key-resolver.ts';
 import { allowPolicy, stageWideResource } from '../../src/authorizer/policy.ts';
 import { createTokenVerifier } from '../../src/authorizer/verify-token.ts';
-import { silentLogger, type Logger } from '../../src/shared/log.ts';
+import { jsonLineLogger, silentLogger, type Logger } from '../../src/shared/log.ts';
+import { emfAuthorizerMetrics, silentAuthorizerMetrics } from '../../src/shared/metrics.ts';
 import { SHAPES } from '../support/issuer-tokens.ts';
 import { methodArn, startTestIssuer, type Alg, type TestIssuer } from '../support/issuer.ts';
 import { compare, type Stats } from './measure.ts';
@@ -38,16 +39,17 @@ export const VARIANTS = {
   jose: 'jose.jwtVerify (prepared key)',
   joseResolver: 'jose.jwtVerify + our JWKS key resolver (kid lookup)',
   awsJwtVerify: 'aws-jwt-verify verifySync (cached JWKS)',
-  oursNoLog: 'our authorizer without its log line',
+  oursNoLog: 'our authorizer without its log line and metrics',
   ours: 'our authorizer: whole decision',
   oursFiveIssuers: 'our authorizer, five issuers configured (AUTH_ISSUERS)',
 } as const;
 
-// The log line is part of our decision: serialise it as the real logger does, but keep the
-// terminal out of the measurement.
-let lastLine = '';
-const serialisingLogger: Logger = (entry) => {
-  lastLine = JSON.stringify({ time: new Date().toISOString(), ...entry });
+// The log line and the metrics are part of our decision: the real logger and EMF writer run,
+// and run.ts drops their lines at stdout, keeping the terminal out of the measurement.
+let lastDecision: unknown;
+const decisionLogger: Logger = (entry) => {
+  lastDecision = entry.decision;
+  jsonLineLogger(entry);
 };
 
 export async function benchLayer1(
@@ -95,8 +97,12 @@ async function compareVerifiers(
     AUTH_AUDIENCE: issuer.audience,
     AUTH_JWKS_URL: issuer.jwksUrl.href,
   });
-  const authorize = createAuthorizer({ config, log: serialisingLogger });
-  const authorizeSilently = createAuthorizer({ config, log: silentLogger });
+  const authorize = createAuthorizer({ config, log: decisionLogger });
+  const authorizeSilently = createAuthorizer({
+    config,
+    log: silentLogger,
+    metrics: silentAuthorizerMetrics,
+  });
   // The test issuer last: the one the token names is found by its exact iss whatever its place.
   const fiveIssuers = loadAuthorizerConfig({
     AUTH_ISSUERS: JSON.stringify([
@@ -109,7 +115,7 @@ async function compareVerifiers(
       },
     ]),
   });
-  const authorizeFive = createAuthorizer({ config: fiveIssuers, log: serialisingLogger });
+  const authorizeFive = createAuthorizer({ config: fiveIssuers, log: decisionLogger });
   const resolver = keyResolverFor(config.issuers[0]!, config);
   const joseOptions = {
     issuer: issuer.issuer,
@@ -147,7 +153,7 @@ async function compareVerifiers(
   // Every variant must succeed on this token before its timing means anything (and the first
   // call of ours fetches the JWKS, so the measured calls are warm).
   for (const run of Object.values(variants)) await run();
-  if (!lastLine.includes('"decision":"allow"')) throw new Error('our authorizer did not allow');
+  if (lastDecision !== 'allow') throw new Error('our authorizer did not allow');
   return compare(variants, options);
 }
 
@@ -168,6 +174,7 @@ async function stepCosts(issuer: TestIssuer): Promise<Record<string, number>> {
     token,
   );
   const select = createIssuerSelection(config.issuers);
+  const stepMetrics = emfAuthorizerMetrics();
   const hot = (step: () => unknown) => {
     for (let i = 0; i < 20_000; i += 1) step();
     const started = process.hrtime.bigint();
@@ -183,8 +190,9 @@ async function stepCosts(issuer: TestIssuer): Promise<Record<string, number>> {
       const { context } = claimsToContext(verified);
       return allowPolicy(context.sub, 'arn', context);
     }),
+    'metrics (EMF document)': hot(() => stepMetrics.decision('allow', 'token_valid', 61.234)),
     'log line': hot(() =>
-      serialisingLogger({
+      decisionLogger({
         decision: 'allow',
         reason: 'token_valid',
         sub: verified.claims.sub,

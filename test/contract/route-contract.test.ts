@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { corsPreflightOf } from '../../local/api-gateway/cors-preflight.ts';
 import { TABLES } from '../../local/dynamo.ts';
+import { emfAuthorizerMetrics, type AuthorizerMetrics } from '../../src/shared/metrics.ts';
 import { loadRouteTable, type RouteTable } from '../../tools/route-table.ts';
 import { SHAPES } from '../support/issuer-tokens.ts';
 
@@ -54,6 +55,34 @@ beforeAll(async () => {
   table = await loadRouteTable(ROOT);
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface EmfDocument {
+  _aws: {
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+  };
+  [key: string]: unknown;
+}
+
+/** The EMF documents the real metrics writer produces for what `record` does. */
+async function emfDocuments(
+  namespace: string,
+  record: (metrics: AuthorizerMetrics) => void,
+): Promise<EmfDocument[]> {
+  const saved = process.env.POWERTOOLS_METRICS_NAMESPACE;
+  process.env.POWERTOOLS_METRICS_NAMESPACE = namespace;
+  const write = jest.spyOn(process.stdout, 'write');
+  try {
+    record(emfAuthorizerMetrics());
+    return write.mock.calls
+      .map(([chunk]) => String(chunk))
+      .filter((line) => line.startsWith('{"_aws"'))
+      .map((line) => JSON.parse(line) as EmfDocument);
+  } finally {
+    write.mockRestore();
+    if (saved === undefined) delete process.env.POWERTOOLS_METRICS_NAMESPACE;
+    else process.env.POWERTOOLS_METRICS_NAMESPACE = saved;
+  }
+}
 
 const ofType = (type: string) =>
   Object.entries(resources).filter(([, resource]) => resource.Type === type);
@@ -231,6 +260,71 @@ describe('route contract (sls package output)', () => {
     expect(byFunction).toEqual(expected);
     const roles = functions.map(([, fn]) => JSON.stringify(fn.Properties.Role));
     expect(new Set(roles).size).toBe(roles.length);
+  });
+
+  it('deploys alarms on the metrics the functions publish, with the stage parameters as thresholds', async () => {
+    const alarms = Object.fromEntries(
+      ofType('AWS::CloudWatch::Alarm').map(([name, alarm]) => [name, alarm.Properties]),
+    );
+    expect(Object.keys(alarms).sort()).toEqual([
+      'ApiErrorRateAlarm',
+      'AuthorizerFailuresAlarm',
+      'DenyRateAlarm',
+    ]);
+    const { params } = table.config as unknown as { params: { default: Record<string, unknown> } };
+    expect(alarms.AuthorizerFailuresAlarm!.Threshold).toBe(params.default.alarmAuthorizerFailures);
+    expect(alarms.ApiErrorRateAlarm!.Threshold).toBe(params.default.alarm5xxRate);
+    expect(alarms.DenyRateAlarm!.Threshold).toBe(params.default.alarmDenyRatePercent);
+
+    // What the authorizer really writes, as CloudWatch reads it: each alarm's metric must be one
+    // of its metrics under one of its dimension sets, in the namespace the functions are given.
+    const namespace = (
+      ofType('AWS::Lambda::Function')[0]![1].Properties.Environment as {
+        Variables: Record<string, string>;
+      }
+    ).Variables.POWERTOOLS_METRICS_NAMESPACE!;
+    const published = await emfDocuments(namespace, (metrics) => {
+      metrics.decision('allow', 'token_valid', 1);
+      metrics.decision('deny', 'token_expired', 1);
+      metrics.decision('error', 'jwks_unavailable', 1);
+    });
+    const isPublished = (metric: {
+      Namespace: string;
+      MetricName: string;
+      Dimensions: { Name: string; Value: string }[];
+    }) =>
+      published.some((doc) =>
+        doc._aws.CloudWatchMetrics.some(
+          (m) =>
+            m.Namespace === metric.Namespace &&
+            m.Metrics.some((x) => x.Name === metric.MetricName) &&
+            m.Dimensions.some(
+              (set) =>
+                set.length === metric.Dimensions.length &&
+                metric.Dimensions.every((d) => set.includes(d.Name) && doc[d.Name] === d.Value),
+            ),
+        ),
+      );
+    const failures = alarms.AuthorizerFailuresAlarm as unknown as Parameters<typeof isPublished>[0];
+    expect(isPublished(failures)).toBe(true);
+    const denyRate = (
+      alarms.DenyRateAlarm!.Metrics as {
+        MetricStat?: { Metric: Parameters<typeof isPublished>[0] };
+      }[]
+    ).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
+    expect(denyRate).toHaveLength(2);
+    for (const metric of denyRate) expect(isPublished(metric)).toBe(true);
+    // The 5xx alarm reads API Gateway's own metric for this API and stage.
+    expect(alarms.ApiErrorRateAlarm).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5XXError',
+      Dimensions: [
+        { Name: 'ApiName', Value: `${table.config!.service}-${table.config!.provider.stage}` },
+        { Name: 'Stage', Value: table.config!.provider.stage },
+      ],
+    });
+    const api = ofType('AWS::ApiGateway::RestApi')[0]![1];
+    expect(api.Properties.Name).toBe(`${table.config!.service}-${table.config!.provider.stage}`);
   });
 
   it('creates locally the tables serverless.yml deploys, with the same keys', () => {

@@ -74,7 +74,8 @@ async function underFault(route: RouteName, options: EventOptions) {
       .map(([chunk]) => String(chunk))
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogEntry)
-      .filter((entry) => entry.route !== undefined);
+      // The decision lines, not the metrics documents (EMF) beside them.
+      .filter((entry) => entry.route !== undefined && !('_aws' in entry));
     return { reply, ms, lines };
   } finally {
     write.mockRestore();

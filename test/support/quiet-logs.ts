@@ -1,10 +1,10 @@
-// The decision log writes JSON lines straight to stdout (what Lambda ships to CloudWatch). In
-// jest that is noise between test results; tests that assert on log lines inject their own
-// logger. Set SHOW_DECISION_LOGS=1 to see them.
+// The decision log and the metrics (EMF documents) write JSON lines straight to stdout (what
+// Lambda ships to CloudWatch). In jest that is noise between test results; tests that assert on
+// them inject their own or spy on stdout. Set SHOW_DECISION_LOGS=1 to see them.
 if (!process.env.SHOW_DECISION_LOGS) {
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
-    typeof chunk === 'string' && chunk.startsWith('{"time":')
+    typeof chunk === 'string' && (chunk.startsWith('{"time":') || chunk.startsWith('{"_aws":'))
       ? true
       : (write as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
 }
@@ -16,3 +16,6 @@ console.warn = (...args: unknown[]) => {
   if (typeof args[0] === 'string' && args[0].includes('development-only in-memory adapter')) return;
   warn(...args);
 };
+
+// serverless.yml gives every function its metrics namespace; tests build functions in process.
+process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'two-layer-authz-test';

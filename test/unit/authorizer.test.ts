@@ -170,6 +170,19 @@ describe('log lines', () => {
       expect(line).not.toContain(signature);
     }
   });
+
+  it("carries Lambda's request id on every decision, allowed or refused", async () => {
+    const event = async (token: string) => ({
+      type: 'TOKEN' as const,
+      authorizationToken: `Bearer ${token}`,
+      methodArn: ARN,
+    });
+    await outcomeOf(sut.authorize(await event(await issuer.sign()), { awsRequestId: 'req-allow' }));
+    expect(sut.lastLog()).toMatchObject({ decision: 'allow', lambdaRequestId: 'req-allow' });
+    const expired = await issuer.sign({ expiresIn: -5 });
+    await outcomeOf(sut.authorize(await event(expired), { awsRequestId: 'req-deny' }));
+    expect(sut.lastLog()).toMatchObject({ decision: 'deny', lambdaRequestId: 'req-deny' });
+  });
 });
 
 describe('token type (AUTH_TOKEN_TYPE, RFC 9068)', () => {

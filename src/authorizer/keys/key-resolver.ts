@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import type { KeySetEvent } from '../../shared/metrics.ts';
 import type { AuthorizerConfig, IssuerConfig } from '../config.ts';
 import { AuthorizerFailure } from '../errors.ts';
 import { discoverJwksUri } from './discovery.ts';
@@ -26,6 +27,8 @@ export interface KeyResolverOptions {
   /** How long after a failed fetch the network is left alone (default 2 s). */
   readonly failureBackoffMs?: number;
   readonly now?: () => number;
+  /** Told each fetch, failed fetch and answer from a stale set (the metrics). */
+  readonly onEvent?: (event: KeySetEvent) => void;
 }
 
 /** What jose asks for a token's key, and the init-time load of the keys (`prefetch`). */
@@ -68,6 +71,7 @@ export const keyResolverFor = (
  */
 export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   const now = options.now ?? Date.now;
+  const observe = options.onEvent ?? (() => {});
   const backoff = createFailureBackoff(options.failureBackoffMs ?? 2000, now);
   let remote: ReturnType<typeof createRemoteJWKSet> | undefined;
   let current: KeySet | undefined;
@@ -99,11 +103,16 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
     try {
       current = await load();
       backoff.clear();
+      observe('fetched');
       return current;
     } catch (error) {
       const failure = classifyFetchError(error);
       backoff.record(failure);
-      if (servesWhileFailing(current, options, now())) return current;
+      observe('fetch_failed');
+      if (servesWhileFailing(current, options, now())) {
+        observe('stale_served');
+        return current;
+      }
       throw failure;
     }
   }
@@ -145,9 +154,11 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
       if (!current || current.loadedAt <= set.loadedAt) current = set;
       lastFetchAt = Math.max(lastFetchAt, startedAt);
       backoff.clear();
+      observe('fetched');
       await warmKeys(set, options.algorithms);
       return { status: 'loaded' };
     } catch (error) {
+      observe('fetch_failed');
       return { status: 'failed', failure: classifyFetchError(error) };
     } finally {
       prefetching = undefined;
@@ -167,6 +178,7 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
     let set: KeySet;
     if (failing) {
       if (!servesWhileFailing(current, options, now())) throw failing;
+      observe('stale_served');
       set = current;
     } else {
       set = isFresh(current, options, now()) ? current! : await refresh();

@@ -8,12 +8,20 @@ import type { LogEntry } from '../../../src/shared/log.ts';
 
 /** One JSON line per request, with the route, the decision and its code; never the request. */
 const ROUTE = { method: 'POST', path: '/users' } as never;
+const recorded: { route: string; code: string; status: number }[] = [];
 function run(outcome: { response?: { statusCode: number }; problem?: HttpProblem; error?: Error }) {
   const logs: LogEntry[] = [];
-  const middleware = decisionLog(ROUTE, (entry) => logs.push(entry));
+  recorded.length = 0;
+  const middleware = decisionLog(ROUTE, (entry) => logs.push(entry), {
+    response: (route, code, status) => recorded.push({ route, code, status }),
+  });
   const request = {
-    event: { body: '{"password":"hunter2"}', headers: { Authorization: 'Bearer secret.token.x' } },
-    context: { caller: { sub: 'user-1' } },
+    event: {
+      body: '{"password":"hunter2"}',
+      headers: { Authorization: 'Bearer secret.token.x' },
+      requestContext: { requestId: 'apigw-1' },
+    },
+    context: { caller: { sub: 'user-1' }, awsRequestId: 'lambda-1' },
     response: outcome.response,
     error: outcome.problem
       ? Object.assign(new Error('rendered'), { [PROBLEM_KEY]: outcome.problem })
@@ -26,7 +34,7 @@ function run(outcome: { response?: { statusCode: number }; problem?: HttpProblem
 }
 
 describe('the decision log', () => {
-  it('writes one line for an answered request: allow, ok, the status and the caller', () => {
+  it('writes one line for an answered request: allow, ok, the status, the caller and both request ids', () => {
     expect(run({ response: { statusCode: 201 } })).toEqual([
       {
         route: 'POST /users',
@@ -34,9 +42,18 @@ describe('the decision log', () => {
         code: 'ok',
         status: 201,
         sub: 'user-1',
+        requestId: 'apigw-1',
+        lambdaRequestId: 'lambda-1',
         latencyMs: expect.any(Number),
       },
     ]);
+  });
+
+  it('records the same decision as a metric: the route, the code and the status', () => {
+    run({ response: { statusCode: 201 } });
+    expect(recorded).toEqual([{ route: 'POST /users', code: 'ok', status: 201 }]);
+    run({ problem: new HttpProblem('conflict') });
+    expect(recorded).toEqual([{ route: 'POST /users', code: 'conflict', status: 409 }]);
   });
 
   it('logs the cause of an unexpected error, which the client never sees', () => {
