@@ -78,7 +78,6 @@ export interface LocalStack {
 
 export const DEFAULT_PORTS: StackPorts = LOCAL_DEFAULT_PORTS;
 const STAGE = LOCAL_STAGE;
-// The table name serverless.yml gives the stage (`${self:service}-${sls:stage}-users`).
 // The tables' names serverless.yml gives the stage (`${self:service}-${sls:stage}-users`, ...).
 const TABLE_PREFIX = `two-layer-authz-${STAGE}`;
 const ROOT = join(import.meta.dirname, '..');

@@ -44,6 +44,7 @@ export function loadResponseContract(root: string): ResponseContract {
     name: routeName(s),
     method: s.method,
     pattern: new RegExp(`^${s.path.replace(/\{[^}]+\+\}/g, '.+').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+    parameters: (s.path.match(/\{/g) ?? []).length,
   }));
 
   return {
@@ -70,11 +71,11 @@ export function loadResponseContract(root: string): ResponseContract {
     },
     routeOf(method, path) {
       const upper = method.toUpperCase();
-      // The most specific template wins, as in API Gateway: fewer parameters first.
+      // The most specific template wins, as in API Gateway: fewer parameters first (a literal
+      // `/users/me` before `/users/{userId}`).
       return templates
         .filter((t) => t.method === upper && t.pattern.test(path))
-        .sort((a, b) => a.pattern.source.length - b.pattern.source.length)
-        .at(-1)?.name;
+        .sort((a, b) => a.parameters - b.parameters)[0]?.name;
     },
     gatewayViolations(response) {
       const type = String(lowerCase(response.headers)['content-type'] ?? '');

@@ -91,16 +91,18 @@ export async function startGatewayFront(options: FrontOptions): Promise<GatewayF
   const server = createServer((request, response) => {
     if (options.extra?.(request, response)) return;
     const started = performance.now();
-    void answer(request, model, stage).then(
-      (answered) => {
+    void answer(request, model, stage)
+      .then((answered) => {
         send(response, answered, request.method === 'HEAD');
         options.onRequest?.(requestLine(request, answered, performance.now() - started));
-      },
-      () => {
-        // Only a bug in the front itself gets here: answer as API Gateway's own 500 would.
-        send(response, model.answer('DEFAULT_5XX', 'Internal server error'), false);
-      },
-    );
+      })
+      .catch(() => {
+        // Only a bug in the front, or a function answering headers HTTP cannot carry, gets
+        // here: answer as API Gateway's own 500 would, if nothing was sent yet.
+        if (!response.headersSent)
+          send(response, model.answer('DEFAULT_5XX', 'Internal server error'), false);
+        else response.destroy();
+      });
   });
   // A gateway keeps connections open between requests, as API Gateway does.
   server.keepAliveTimeout = 60_000;
@@ -132,10 +134,12 @@ async function answer(
   // Outside the stage nothing is deployed: API Gateway answers as for an unknown route.
   if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`))
     return model.answer('MISSING_AUTHENTICATION_TOKEN', 'Missing Authentication Token');
+  const { headers, multiValueHeaders } = headersOf(request);
   return model.request({
     method: request.method ?? 'GET',
     path: url.pathname.slice(prefix.length) || '/',
-    headers: headersOf(request),
+    headers,
+    multiValueHeaders,
     query: queryOf(url.searchParams),
     ...(body === undefined ? {} : { body }),
   });
@@ -154,18 +158,25 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).subarray(0, READ_LIMIT).toString('utf8');
 }
 
-/** Headers with the client's own spelling, as API Gateway passes them on; repeats joined. */
-function headersOf(request: IncomingMessage): Record<string, string> {
+/**
+ * Headers with the client's own spelling, as API Gateway REST passes them on: a header sent more
+ * than once has its last value in `headers` and every value in `multiValueHeaders`.
+ */
+function headersOf(request: IncomingMessage): {
+  headers: Record<string, string>;
+  multiValueHeaders: Record<string, string[]>;
+} {
   const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
   const raw = request.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
     const value = raw[i + 1]!;
-    const existing = Object.keys(headers).find((key) => key.toLowerCase() === name.toLowerCase());
-    if (existing) headers[existing] = `${headers[existing]},${value}`;
-    else headers[name] = value;
+    const name =
+      Object.keys(headers).find((key) => key.toLowerCase() === raw[i]!.toLowerCase()) ?? raw[i]!;
+    headers[name] = value;
+    (multiValueHeaders[name] ??= []).push(value);
   }
-  return headers;
+  return { headers, multiValueHeaders };
 }
 
 function queryOf(params: URLSearchParams): Record<string, string | string[]> | undefined {

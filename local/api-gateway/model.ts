@@ -114,6 +114,8 @@ export interface GatewayRequest {
   /** The path as the client sends it after the stage, with its real values: `/users/42`. */
   readonly path: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Every value of a header sent more than once (API Gateway keeps the last in `headers`). */
+  readonly multiValueHeaders?: Readonly<Record<string, readonly string[]>>;
   readonly query?: Readonly<Record<string, string | readonly string[]>>;
   readonly body?: string;
 }
@@ -351,6 +353,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
       pathParameters: match.pathParameters,
       query: req.query ?? null,
       headers: req.headers ?? {},
+      ...(req.multiValueHeaders ? { multiValueHeaders: req.multiValueHeaders } : {}),
       body: req.body ?? null,
       authorizer: receivedAuthorizerContext(
         answer.output.context as Record<string, string | number | boolean> | undefined,

@@ -14,6 +14,8 @@ export interface ProxyEventInput {
   /** Query parameters; a repeated one as a list (the single-value map keeps the last). */
   readonly query?: Readonly<Record<string, string | readonly string[]>> | null;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Every value of each header, when one came more than once (default: `headers`' one). */
+  readonly multiValueHeaders?: Readonly<Record<string, readonly string[]>>;
   readonly body?: string | null;
   readonly isBase64Encoded?: boolean;
   /** The authorizer context as the handler receives it (see receivedAuthorizerContext); null: none. */
@@ -38,7 +40,9 @@ export function proxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
     path: input.path,
     httpMethod: method,
     headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    multiValueHeaders: Object.fromEntries(
+      Object.entries(headers).map(([k, v]) => [k, [...(input.multiValueHeaders?.[k] ?? [v])]]),
+    ),
     queryStringParameters: query.length
       ? Object.fromEntries(Object.entries(multiQuery).map(([k, v]) => [k, v.at(-1) ?? '']))
       : null,

@@ -27,6 +27,11 @@ const NETWORK = new Set([
 
 /** Seconds a client should wait before retrying after a fault. */
 export const RETRY_AFTER_SECONDS = 1;
+export const RETRY_AFTER = { 'Retry-After': String(RETRY_AFTER_SECONDS) };
+
+// A transaction cancelled because an item it touches was throttled answers
+// TransactionCanceledException (HTTP 400) with these reasons, not a throttling error.
+const THROTTLED_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
 
 interface ErrorLike {
   readonly name?: unknown;
@@ -38,10 +43,9 @@ interface ErrorLike {
 
 // The SDK's retry layer replaces a value that is not `instanceof Error` in its own realm (a
 // socket error crossing a VM context, as under jest) by `Error('AWS SDK error wrapper for
-// <error>')`: the code survives only in the message.
-const WRAPPED_NETWORK = new RegExp(
-  `^AWS SDK error wrapper for .*\\b(${[...NETWORK].join('|')})\\b`,
-);
+// <name>: <message>')`: the original's name and code survive only in the message.
+const WRAPPED = /^AWS SDK error wrapper for (\w+)?:?\s*(.*)$/s;
+const NETWORK_MESSAGE = new RegExp(`\\b(${[...NETWORK].join('|')})\\b|socket hang up`);
 
 /** The fault behind an error, looking through its causes (libraries wrap SDK errors); or none. */
 export function dynamoFault(error: unknown): FaultKind | undefined {
@@ -50,8 +54,14 @@ export function dynamoFault(error: unknown): FaultKind | undefined {
     const { name, code, message } = e;
     if (name === 'TimeoutError' || name === 'AbortError' || code === 'ETIMEDOUT') return 'timeout';
     if (typeof code === 'string' && NETWORK.has(code)) return 'unreachable';
-    if (typeof message === 'string' && WRAPPED_NETWORK.test(message)) return 'unreachable';
+    const wrapped = typeof message === 'string' ? WRAPPED.exec(message) : null;
+    if (wrapped) {
+      if (wrapped[1] === 'TimeoutError' || wrapped[1] === 'AbortError') return 'timeout';
+      if (NETWORK_MESSAGE.test(wrapped[2] ?? '')) return 'unreachable';
+    }
     if (typeof name === 'string' && THROTTLED.has(name)) return 'throttled';
+    const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+    if (reasons?.some((reason) => THROTTLED_REASONS.has(reason.Code ?? ''))) return 'throttled';
     if (typeof name === 'string' && UNAVAILABLE.has(name)) return 'unavailable';
     const status = e.$metadata?.httpStatusCode;
     if (status !== undefined && status >= 500) return 'unavailable';
@@ -72,7 +82,7 @@ export async function withFaults<T>(step: () => Promise<T>): Promise<T> {
       'service_unavailable',
       'The data store did not answer in time; retry shortly',
       {
-        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        headers: RETRY_AFTER,
         log: { fault },
         cause: error,
       },

@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpProblem } from '../route-chain/problem.ts';
+import { RETRY_AFTER } from './faults.ts';
 
 /**
  * Safe retries of a create, with the `Idempotency-Key` request header (IETF httpapi draft
@@ -26,12 +27,15 @@ import { HttpProblem } from '../route-chain/problem.ts';
  *   the first to finish (up to WAIT_FOR_FIRST_MS) and answer what it answered, so a client
  *   that retries early, or fires twice, gets one answer; past the wait, 409 with Retry-After;
  * - a failed first attempt keeps nothing (the next request with the key runs again);
- * - keys are per caller (`sub`): two clients never share one by accident.
+ * - keys are per caller (issuer and `sub`: a subject is unique only within its issuer, and the
+ *   service trusts several): two clients never share one by accident.
  */
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
 const WAIT_FOR_FIRST_MS = 3000;
 
 export interface IdempotentRequest<Body> {
+  /** The caller: its token's issuer and subject. */
+  readonly iss: string;
   readonly sub: string;
   readonly key: string;
   readonly body: Body;
@@ -53,7 +57,7 @@ export function idempotentOperation<Body, Result>(
   },
 ): IdempotentOperation<Body, Result> {
   const config = new IdempotencyConfig({
-    eventKeyJmesPath: '[sub, key]',
+    eventKeyJmesPath: '[iss, sub, key]',
     payloadValidationJmesPath: 'body',
     expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
   });
@@ -85,7 +89,7 @@ export function idempotentOperation<Body, Result>(
           throw new HttpProblem(
             'request_in_progress',
             'A request with this Idempotency-Key is still being processed; retry shortly',
-            { headers: { 'Retry-After': '1' }, cause: error },
+            { headers: RETRY_AFTER, cause: error },
           );
         await sleep(25 + Math.random() * 50);
       }
@@ -109,8 +113,13 @@ export function idempotencyKey(header: string | undefined): string | undefined {
  * retry after an attempt whose answer was lost (it did commit) finds that item instead of
  * making a second one. A UUID in form (RFC 9562 version 8, name-based by our own hash).
  */
-export function idFor(sub: string, key: string, operation: string): string {
-  const hash = createHash('sha256').update(`${operation}\n${sub}\n${key}`).digest();
+export function idFor(
+  { iss, sub, key }: Pick<IdempotentRequest<unknown>, 'iss' | 'sub' | 'key'>,
+  operation: string,
+): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([operation, iss, sub, key]))
+    .digest();
   hash[6] = (hash[6]! & 0x0f) | 0x80;
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');

@@ -65,27 +65,6 @@ export function release(
 export const sameValue = (unique: UniqueField, a: string, b: string) =>
   unique.normalise(a) === unique.normalise(b);
 
-/**
- * Which items of a cancelled transaction failed their condition, by index: DynamoDB lists a
- * reason per item, `None` for the ones that were fine.
- */
-export function failedConditions(error: unknown): number[] | undefined {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  const reasons =
-    (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.flatMap((reason, index) =>
-    reason.Code === 'ConditionalCheckFailed' ? [index] : [],
-  );
-}
-
-/** True when a cancelled transaction lost to a concurrent one on the same item: worth a retry. */
-export function lostToConcurrentTransaction(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
-  const reasons =
-    (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.some((reason) => reason.Code === 'TransactionConflict');
-}
-
 /** 409 naming the field whose value is taken (`path`: where it is in the request). */
 export const uniqueConflict = (unique: UniqueField, path: string) =>
   new HttpProblem('conflict', `Another resource already has this ${unique.field}`, {

@@ -26,13 +26,34 @@ export function parseIfMatch(header: string | undefined): IfMatch | undefined {
   const versions = [...header.matchAll(/(W\/)?"([^"]*)"/g)]
     .filter((tag) => !tag[1] && /^(0|[1-9][0-9]{0,14})$/.test(tag[2]!))
     .map((tag) => Number(tag[2]));
-  return { versions };
+  // The schema bounds the header (256 characters: at most about 60 tags), and DynamoDB takes up
+  // to 100 values in an IN: a list can never reach DynamoDB's limit.
+  return { versions: [...new Set(versions)] };
+}
+
+/** Whether the version `If-Match` asks for is this one (no header: any). */
+export const matchesVersion = (ifMatch: IfMatch | undefined, version: number) =>
+  !ifMatch || 'any' in ifMatch || ifMatch.versions.includes(version);
+
+/**
+ * The condition that the stored item is still at `version`. Version 0 is an item written before
+ * versions were kept: it has no `version` attribute at all, which an equality never matches.
+ */
+export function atVersion(version: number): {
+  condition: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+} {
+  const names = { '#version': VERSION_ATTRIBUTE };
+  return version === 0
+    ? { condition: 'attribute_not_exists(#version)', names, values: {} }
+    : { condition: '#version = :atVersion', names, values: { ':atVersion': version } };
 }
 
 /**
- * The condition that makes a write apply only to a version `If-Match` names (empty when no
- * header): `#version IN (:v0, :v1)`, or nothing to add for `*` (the item must exist anyway).
- * A list with no version of ours can never match: the write must not happen.
+ * The condition that makes a write apply only to a version `If-Match` names (nothing to add
+ * without the header, or for `*`: the item must exist anyway). A list with no version of ours
+ * can never match: the write must not happen.
  */
 export function versionCondition(ifMatch: IfMatch | undefined): {
   condition?: string;
@@ -42,9 +63,14 @@ export function versionCondition(ifMatch: IfMatch | undefined): {
 } {
   if (!ifMatch || 'any' in ifMatch) return { names: {}, values: {}, impossible: false };
   if (ifMatch.versions.length === 0) return { names: {}, values: {}, impossible: true };
-  const values = Object.fromEntries(ifMatch.versions.map((v, i) => [`:ifMatch${i}`, v]));
+  const stored = ifMatch.versions.filter((v) => v > 0);
+  const values = Object.fromEntries(stored.map((v, i) => [`:ifMatch${i}`, v]));
+  const alternatives = [
+    ...(stored.length ? [`#version IN (${Object.keys(values).join(', ')})`] : []),
+    ...(ifMatch.versions.includes(0) ? ['attribute_not_exists(#version)'] : []),
+  ];
   return {
-    condition: `#version IN (${Object.keys(values).join(', ')})`,
+    condition: `(${alternatives.join(' OR ')})`,
     names: { '#version': VERSION_ATTRIBUTE },
     values,
     impossible: false,

@@ -66,9 +66,11 @@ export function routeHandler<Event>(
     .use(
       httpCors({
         origins: [...corsOrigins],
-        headers: 'Authorization, Content-Type',
-        // Let browser clients read why they were refused.
-        exposeHeaders: 'WWW-Authenticate, X-Amzn-Remapped-WWW-Authenticate',
+        headers: 'Authorization, Content-Type, If-Match, Idempotency-Key',
+        // Let browser clients read why they were refused, the version to send back in
+        // If-Match, where a created resource is, and when to retry.
+        exposeHeaders:
+          'WWW-Authenticate, X-Amzn-Remapped-WWW-Authenticate, ETag, Location, Retry-After',
         // With an allowlist the answer depends on the request's Origin (allowed or not), so a
         // shared cache must key on it, also when this origin got no Access-Control-Allow-Origin.
         ...(corsOrigins.includes('*') ? {} : { vary: 'Origin' }),

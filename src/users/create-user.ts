@@ -16,7 +16,7 @@ const OPERATION = 'POST /users';
  * finds the user that attempt made.
  */
 const createOnce = idempotentOperation<NewUser, Awaited<ReturnType<typeof users.create>>>(
-  ({ sub, key, body }) => users.create(body, sub, idFor(sub, key, OPERATION)),
+  (request) => users.create(request.body, request.sub, idFor(request, OPERATION)),
   {
     tableName: usersConfig().tables.idempotency,
     client: usersDynamo().client,
@@ -33,7 +33,9 @@ export const handler = routeHandler(route, async (event, caller, context) => {
   const key = idempotencyKey(event.headers?.['idempotency-key']);
   const { user, version } = key
     ? // The idempotency records live in DynamoDB too: their faults are answered as the store's.
-      await withFaults(() => createOnce({ sub: caller.sub, key, body: event.body }, context))
+      await withFaults(() =>
+        createOnce({ iss: caller.iss, sub: caller.sub, key, body: event.body }, context),
+      )
     : await users.create(event.body, caller.sub);
   // A replayed result comes back from the idempotency record, field order lost.
   return json(201, inSchemaOrder(user), {

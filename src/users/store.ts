@@ -1,7 +1,6 @@
 import {
   GetCommand,
   ScanCommand,
-  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -9,17 +8,22 @@ import { randomUUID } from 'node:crypto';
 import type { NewUser, Role, User, UserPage, UserPatch } from '../generated/components.ts';
 import { callOptions, dynamoClients, type DynamoClients } from '../resource/dynamo-client.ts';
 import { withFaults } from '../resource/faults.ts';
+import { contention, transactWrite } from '../resource/transactions.ts';
 import {
   claim,
-  failedConditions,
-  lostToConcurrentTransaction,
   release,
   sameValue,
   uniqueConflict,
   type TransactItem,
   type UniqueField,
 } from '../resource/unique-values.ts';
-import { VERSION_ATTRIBUTE, versionCondition, type IfMatch } from '../resource/versioning.ts';
+import {
+  atVersion,
+  matchesVersion,
+  VERSION_ATTRIBUTE,
+  versionCondition,
+  type IfMatch,
+} from '../resource/versioning.ts';
 import { HttpProblem } from '../route-chain/problem.ts';
 import { configFromEnvironment } from '../shared/cold-start.ts';
 import { loadUsersConfig, type UsersConfig } from './config.ts';
@@ -107,7 +111,7 @@ class UserStore {
       createdBy,
       [VERSION_ATTRIBUTE]: 1,
     };
-    const failed = await this.#transact([
+    const failed = await transactWrite(this.#db, [
       {
         Put: {
           TableName: this.#tables.users,
@@ -119,8 +123,15 @@ class UserStore {
     ]);
     if (!failed) return split(item);
     if (failed.includes(0)) {
+      // The id is taken: only a keyed create (its id derived from the key) gets here. The user
+      // an earlier attempt with the same key made is this create's result; anything else is
+      // the key reused for another request.
       const earlier = await this.get(userId);
       if (earlier && sameCreate(earlier.user, input, createdBy)) return earlier;
+      throw new HttpProblem(
+        'idempotency_key_reused',
+        'This Idempotency-Key was used for another user; use a new key for a new request',
+      );
     }
     throw uniqueConflict(EMAIL, '/body/email');
   }
@@ -165,29 +176,38 @@ class UserStore {
     options: { protectAdmins: boolean; ifMatch?: IfMatch | undefined },
   ): Promise<UpdateResult> {
     if (changes.email === undefined) return this.#updateInPlace(userId, changes, options);
+    let releaseOld = true;
     for (let tries = 0; tries < MAX_TRIES; tries += 1) {
       const current = await this.get(userId);
       const refused = refusal(current, options);
       if (refused) return refused;
       const { user, version } = current!;
-      const update = updateItem(this.#tables.users, userId, changes, {
-        condition: `#version = :read${options.protectAdmins ? ' AND #storedRole <> :admin' : ''}`,
-        names: {
-          '#version': VERSION_ATTRIBUTE,
-          ...(options.protectAdmins ? { '#storedRole': 'role' } : {}),
-        },
-        values: { ':read': version, ...(options.protectAdmins ? { ':admin': 'admin' } : {}) },
+      const at = atVersion(version);
+      const now = new Date().toISOString();
+      const update = updateItem(this.#tables.users, userId, changes, now, {
+        condition: `${at.condition}${options.protectAdmins ? ' AND #storedRole <> :admin' : ''}`,
+        names: { ...at.names, ...(options.protectAdmins ? { '#storedRole': 'role' } : {}) },
+        values: { ...at.values, ...(options.protectAdmins ? { ':admin': 'admin' } : {}) },
       });
-      const moves = sameValue(EMAIL, user.email, changes.email)
-        ? []
-        : [
-            claim(this.#tables.uniqueValues, EMAIL, changes.email, userId),
-            release(this.#tables.uniqueValues, EMAIL, user.email, userId),
-          ];
-      const failed = await this.#transact([{ Update: update }, ...moves]);
-      if (!failed) return this.#updated(userId);
+      const moving = !sameValue(EMAIL, user.email, changes.email);
+      const items: TransactItem[] = [
+        { Update: update },
+        ...(moving ? [claim(this.#tables.uniqueValues, EMAIL, changes.email, userId)] : []),
+        ...(moving && releaseOld
+          ? [release(this.#tables.uniqueValues, EMAIL, user.email, userId)]
+          : []),
+      ];
+      const failed = await transactWrite(this.#db, items);
+      if (!failed) {
+        // What this write stored, not a later read: another writer may already be at work.
+        const written = inSchemaOrder({ ...user, ...definedFields(changes), updatedAt: now });
+        return { outcome: 'updated', user: written, version: version + 1 };
+      }
       if (failed.includes(1)) throw uniqueConflict(EMAIL, '/body/email');
-      // The user changed after we read it: read again, and decide again.
+      // The old email's claim is someone else's: the user predates unique emails and another
+      // user has taken its email since. Move on without releasing what is not ours.
+      if (failed.includes(2)) releaseOld = false;
+      // Else the user changed after we read it: read again, and decide again.
     }
     throw contention();
   }
@@ -200,23 +220,29 @@ class UserStore {
     userId: string,
     { ifMatch }: { ifMatch?: IfMatch | undefined } = {},
   ): Promise<DeleteResult> {
+    let releaseClaim = true;
     for (let tries = 0; tries < MAX_TRIES; tries += 1) {
       const current = await this.get(userId);
       if (!current) return 'not_found';
-      if (!matches(ifMatch, current.version)) return 'precondition_failed';
-      const failed = await this.#transact([
+      if (!matchesVersion(ifMatch, current.version)) return 'precondition_failed';
+      const at = atVersion(current.version);
+      const failed = await transactWrite(this.#db, [
         {
           Delete: {
             TableName: this.#tables.users,
             Key: { userId },
-            ConditionExpression: '#version = :read',
-            ExpressionAttributeNames: { '#version': VERSION_ATTRIBUTE },
-            ExpressionAttributeValues: { ':read': current.version },
+            ConditionExpression: at.condition,
+            ExpressionAttributeNames: at.names,
+            ...(Object.keys(at.values).length ? { ExpressionAttributeValues: at.values } : {}),
           },
         },
-        release(this.#tables.uniqueValues, EMAIL, current.user.email, userId),
+        ...(releaseClaim
+          ? [release(this.#tables.uniqueValues, EMAIL, current.user.email, userId)]
+          : []),
       ]);
       if (!failed) return 'deleted';
+      // The email's claim is someone else's (the user predates unique emails): not ours to free.
+      if (failed.includes(1)) releaseClaim = false;
     }
     throw contention();
   }
@@ -241,7 +267,7 @@ class UserStore {
       const { Attributes } = await withFaults(() =>
         this.#db.send(
           new UpdateCommand({
-            ...updateItem(this.#tables.users, userId, changes, {
+            ...updateItem(this.#tables.users, userId, changes, new Date().toISOString(), {
               condition: conditions.join(' AND '),
               names,
               values,
@@ -261,30 +287,6 @@ class UserStore {
       return refusal(current, { protectAdmins, ifMatch }) ?? { outcome: 'precondition_failed' };
     }
   }
-
-  async #updated(userId: string): Promise<UpdateResult> {
-    const current = await this.get(userId);
-    return current ? { outcome: 'updated', ...current } : { outcome: 'not_found' };
-  }
-
-  /** Runs a transaction; the indexes of the items whose condition failed, or undefined if it committed. */
-  async #transact(items: TransactItem[]): Promise<number[] | undefined> {
-    for (let tries = 0; ; tries += 1) {
-      try {
-        await withFaults(() =>
-          this.#db.send(new TransactWriteCommand({ TransactItems: items }), callOptions()),
-        );
-        return undefined;
-      } catch (error) {
-        // Two transactions on one item at once: DynamoDB cancels one of them. Run it again.
-        if (lostToConcurrentTransaction(error) && tries < MAX_TRIES) continue;
-        const failed = failedConditions(error);
-        if (failed?.length) return failed;
-        if (lostToConcurrentTransaction(error)) throw contention();
-        throw error;
-      }
-    }
-  }
 }
 
 /** The refusal a write gets on the user as read, in HTTP's order: 404, 403, then 412; or none. */
@@ -294,18 +296,16 @@ function refusal(
 ): UpdateResult | undefined {
   if (!current) return { outcome: 'not_found' };
   if (protectAdmins && current.user.role === 'admin') return { outcome: 'protected' };
-  if (!matches(ifMatch, current.version)) return { outcome: 'precondition_failed' };
+  if (!matchesVersion(ifMatch, current.version)) return { outcome: 'precondition_failed' };
   return undefined;
 }
-
-const matches = (ifMatch: IfMatch | undefined, version: number) =>
-  !ifMatch || 'any' in ifMatch || ifMatch.versions.includes(version);
 
 /** The UpdateItem of a change: the given fields, `updatedAt`, and the version bumped. */
 function updateItem(
   table: string,
   userId: string,
   changes: UserPatch,
+  now: string,
   extra: { condition: string; names: Record<string, string>; values: Record<string, unknown> },
 ) {
   const names: Record<string, string> = {
@@ -315,12 +315,12 @@ function updateItem(
   };
   const values: Record<string, unknown> = {
     ...extra.values,
-    ':updatedAt': new Date().toISOString(),
+    ':updatedAt': now,
     ':one': 1,
     ':zero': 0,
   };
   const sets = ['#updatedAt = :updatedAt', '#version = if_not_exists(#version, :zero) + :one'];
-  for (const [key, value] of Object.entries(changes).filter(([, v]) => v !== undefined)) {
+  for (const [key, value] of Object.entries(definedFields(changes))) {
     names[`#${key}`] = key;
     values[`:${key}`] = value;
     sets.push(`#${key} = :${key}`);
@@ -335,19 +335,15 @@ function updateItem(
   };
 }
 
+const definedFields = (changes: UserPatch): Partial<User> =>
+  Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+
 /** An earlier attempt of the same keyed create: same caller, same fields. */
 const sameCreate = (user: User, input: NewUser, createdBy: string) =>
   user.createdBy === createdBy &&
   user.email === input.email &&
   user.name === input.name &&
   user.role === input.role;
-
-const contention = () =>
-  new HttpProblem(
-    'service_unavailable',
-    'The user is being changed by other requests right now; retry shortly',
-    { headers: { 'Retry-After': '1' }, log: { fault: 'contention' } },
-  );
 
 // Keys are `randomUUID()` or idFor(), both lower case; the route schemas use the same pattern.
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

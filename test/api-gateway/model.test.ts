@@ -680,3 +680,18 @@ describe('how long a cached answer has left', () => {
     expect((await refused.call('/me')).authorizerCacheTtlLeftMs).toBeUndefined();
   });
 });
+
+describe('headers as the proxy event carries them', () => {
+  it('keeps the last value of a repeated header in headers and every value in multiValueHeaders', async () => {
+    const { model } = gateway(() => policy(STAGE_WIDE));
+    const answer = await model.request({
+      method: 'GET',
+      path: '/me',
+      headers: { Authorization: 'Bearer t1', 'If-Match': '"2"' },
+      multiValueHeaders: { Authorization: ['Bearer t1'], 'If-Match': ['"1"', '"2"'] },
+    });
+    expect(answer.event?.headers['If-Match']).toBe('"2"');
+    expect(answer.event?.multiValueHeaders['If-Match']).toEqual(['"1"', '"2"']);
+    expect(answer.event?.multiValueHeaders.Authorization).toEqual(['Bearer t1']);
+  });
+});

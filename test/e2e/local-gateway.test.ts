@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAuthServer, type AuthServer } from '../../local/auth-server.ts';
+import { freePort } from '../../local/ports.ts';
 import { CACHE_HEADER } from '../../local/api-gateway/front.ts';
 import type { GatewayResponseType } from '../../local/api-gateway/model.ts';
 import { loadServiceDefinition, type ServiceDefinition } from '../../local/api-gateway/service.ts';
@@ -35,38 +35,34 @@ afterAll(() => rmSync(keysDir, { recursive: true, force: true }));
 interface Running {
   stack: LocalStack;
   /**
-   * How many times sls offline ran the authorizer function (by its own log of each run), once
-   * its output has been quiet for a moment: it logs a run just after answering.
+   * How many times sls offline ran the authorizer function, by its own log of each run. It logs
+   * a run just after answering, so this waits (up to 5 s) until at least `atLeast` runs are
+   * logged, then a moment more for any late line, and counts.
    */
-  authorizerRuns(): Promise<number>;
+  authorizerRuns(atLeast?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
 async function running(options: Partial<StackOptions> = {}): Promise<Running> {
   let output = '';
-  let lastOutput = Date.now();
   const stack = await startLocalStack({
     ports: await freePorts(),
     keysDir,
     reference: false,
     ...options,
-    onOutput: (chunk) => {
-      output += chunk;
-      lastOutput = Date.now();
-    },
+    onOutput: (chunk) => (output += chunk),
   });
+  // A run that returns logs its duration; one that throws (a refused token) its error.
+  const logged = () =>
+    output.match(/\(λ: authorizer\) RequestId|Lambda Error during invoke of '[\w-]+-authorizer'/g)
+      ?.length ?? 0;
   return {
     stack,
-    authorizerRuns: async () => {
-      const deadline = Date.now() + 2000;
-      do await sleep(100);
-      while (Date.now() - lastOutput < 150 && Date.now() < deadline);
-      // A run that returns logs its duration; one that throws (a refused token) its error.
-      return (
-        output.match(
-          /\(λ: authorizer\) RequestId|Lambda Error during invoke of '[\w-]+-authorizer'/g,
-        )?.length ?? 0
-      );
+    authorizerRuns: async (atLeast = 0) => {
+      const deadline = Date.now() + 5000;
+      while (logged() < atLeast && Date.now() < deadline) await sleep(50);
+      await sleep(300);
+      return logged();
     },
     stop: () => stack.stop(),
   };
@@ -112,15 +108,6 @@ function expectGatewayResponse(
     expect([name, answer.headers.get(name)]).toEqual([name, value]);
 }
 
-/** A port nothing listens on: a JWKS URL there fails at once (connection refused). */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('the local API Gateway with our authorizer (stage-wide Allow, TTL from serverless.yml)', () => {
   let gateway: Running;
   let unreachable: AuthServer;
@@ -137,7 +124,8 @@ describe('the local API Gateway with our authorizer (stage-wide Allow, TTL from 
           issuer: unreachable.issuer,
           preset: 'rfc9068',
           audience: unreachable.audience,
-          jwksUrl: `http://127.0.0.1:${await closedPort()}/jwks`,
+          // Nothing listens there: the JWKS fetch is refused at once.
+          jwksUrl: `http://127.0.0.1:${await freePort()}/jwks`,
         },
       ],
     });
@@ -176,7 +164,7 @@ describe('the local API Gateway with our authorizer (stage-wide Allow, TTL from 
     const answer = await get(`${gateway.stack.apiUrl}/me`, forged);
     expectGatewayResponse(answer, 'UNAUTHORIZED', 'Unauthorized', 401);
     expect(answer.headers.get(CACHE_HEADER)).toBe('miss; not cached');
-    expect(await gateway.authorizerRuns()).toBe(runs + 1);
+    expect(await gateway.authorizerRuns(runs + 1)).toBe(runs + 1);
   });
 
   it('answers 500 with the AUTHORIZER_CONFIGURATION_ERROR gateway response when the authorizer cannot decide (its JWKS is unreachable)', async () => {
@@ -198,7 +186,7 @@ describe('the local API Gateway with our authorizer (stage-wide Allow, TTL from 
       Array.from({ length: 20 }, (_, i) => (i % paths.length === 4 ? 404 : 200)),
     );
     const after = gateway.stack.gatewayStats();
-    expect((await gateway.authorizerRuns()) - before.runs).toBe(1);
+    expect((await gateway.authorizerRuns(before.runs + 1)) - before.runs).toBe(1);
     expect(after.authorizerInvocations - before.stats.authorizerInvocations).toBe(1);
     expect(after.cacheHits - before.stats.cacheHits).toBe(19);
     expect(answers[0]!.headers.get(CACHE_HEADER)).toBe(`miss; ttl=${gateway.stack.authorizerTtl}`);
@@ -312,6 +300,6 @@ describe('the cache turned off (npm start -- --param authorizerTtl=0)', () => {
       expect(answer.headers.get(CACHE_HEADER)).toBe('miss; not cached');
     }
     expect(statuses).toEqual(Array(10).fill(200));
-    expect((await gateway.authorizerRuns()) - runs).toBe(10);
+    expect((await gateway.authorizerRuns(runs + 10)) - runs).toBe(10);
   });
 });

@@ -182,4 +182,54 @@ describe('a fault in the middle of a request', () => {
     expect(await count('users')).toBe(users + 1);
     expect((await handlers.invoke('create-user', keyed)).json).toEqual(retry.json);
   }, 15_000);
+
+  it('finds the user a keyed create made when its transaction committed but the answer was lost', async () => {
+    const keyed: EventOptions = {
+      method: 'POST',
+      path: '/users',
+      headers: { ...JSON_HEADERS, 'Idempotency-Key': someId() },
+      body: JSON.stringify({ email: `lost-${someId()}@example.com`, name: 'Lost' }),
+    };
+    const users = await count('users');
+    await dynamo.set({ mode: 'lose-answer', target: 'TransactWriteItems' });
+    const { reply } = await underFault('create-user', keyed);
+    expect([reply.statusCode, reply.json.code]).toEqual([503, 'service_unavailable']);
+    await dynamo.set({ mode: 'pass' });
+    // It did commit: the user and its claim are there, once.
+    expect(await count('users')).toBe(users + 1);
+    const retry = await handlers.invoke('create-user', keyed);
+    expect(retry.statusCode).toBe(201);
+    expect(await count('users')).toBe(users + 1);
+  }, 15_000);
+
+  it('answers a retried create without a key 409 when the lost attempt did commit (what the key is for)', async () => {
+    const unkeyed = requests['create-user']();
+    await dynamo.set({ mode: 'lose-answer', target: 'TransactWriteItems' });
+    expect((await underFault('create-user', unkeyed)).reply.statusCode).toBe(503);
+    await dynamo.set({ mode: 'pass' });
+    const retry = await handlers.invoke('create-user', unkeyed);
+    expect([retry.statusCode, retry.json.code]).toEqual([409, 'conflict']);
+  }, 15_000);
+
+  it('answers a retried PATCH with the same If-Match 412 when the lost attempt did commit', async () => {
+    const created = await handlers.invoke('create-user', requests['create-user']());
+    const userId = created.json.userId as string;
+    const patch: EventOptions = {
+      method: 'PATCH',
+      path: `/users/${userId}`,
+      pathParameters: { userId },
+      headers: { ...JSON_HEADERS, 'If-Match': '"1"' },
+      body: JSON.stringify({ name: 'Changed' }),
+    };
+    await dynamo.set({ mode: 'lose-answer', target: 'UpdateItem' });
+    expect((await underFault('update-user', patch)).reply.statusCode).toBe(503);
+    await dynamo.set({ mode: 'pass' });
+    const retry = await handlers.invoke('update-user', patch);
+    expect([retry.statusCode, retry.json.code]).toEqual([412, 'precondition_failed']);
+    const now = await handlers.invoke('get-user', {
+      path: `/users/${userId}`,
+      pathParameters: { userId },
+    });
+    expect([now.json.name, now.headers?.ETag]).toEqual(['Changed', '"2"']);
+  }, 15_000);
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DeleteItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { dynamoClient } from '../../local/dynamo.ts';
 import { defaultContext, type EventOptions } from '../support/events.ts';
@@ -18,19 +18,18 @@ beforeAll(async () => {
 afterAll(() => handlers.close());
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
-const as = (sub: string) => defaultContext({ sub });
 const email = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
 
 function create(
   body: Record<string, unknown>,
-  { key, sub = 'writer-1' }: { key?: string; sub?: string } = {},
+  { key, sub = 'writer-1', iss }: { key?: string; sub?: string; iss?: string } = {},
 ): Promise<Reply> {
   return handlers.invoke('create-user', {
     method: 'POST',
     path: '/users',
     headers: { ...JSON_HEADERS, ...(key === undefined ? {} : { 'Idempotency-Key': key }) },
     body: JSON.stringify(body),
-    authorizer: as(sub),
+    authorizer: defaultContext({ sub, ...(iss ? { iss } : {}) }),
   });
 }
 
@@ -69,6 +68,47 @@ async function scan(table: 'users' | 'uniqueValues' | 'idempotency') {
     client.destroy();
   }
 }
+async function dropIdempotencyRecords(): Promise<void> {
+  const client = dynamoClient(handlers.dynamo);
+  try {
+    for (const record of await scan('idempotency'))
+      await client.send(
+        new DeleteItemCommand({
+          TableName: handlers.tables.idempotency,
+          Key: { id: { S: String(record.id) } },
+        }),
+      );
+  } finally {
+    client.destroy();
+  }
+}
+
+/** A user as the store wrote it before versions and unique emails: no version, no claim. */
+async function legacyUser(address: string): Promise<string> {
+  const userId = randomUUID();
+  const client = dynamoClient(handlers.dynamo);
+  const now = new Date().toISOString();
+  try {
+    await client.send(
+      new PutItemCommand({
+        TableName: handlers.tables.users,
+        Item: marshall({
+          userId,
+          email: address,
+          name: 'Legacy',
+          role: 'member',
+          createdAt: now,
+          updatedAt: now,
+          createdBy: 'old',
+        }),
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+  return userId;
+}
+
 const usersWithEmail = async (address: string) =>
   (await scan('users')).filter((u) => String(u.email).toLowerCase() === address.toLowerCase());
 const claimsOf = async (address: string) =>
@@ -152,6 +192,30 @@ describe('idempotent creates (Idempotency-Key)', () => {
     expect([other.statusCode, other.json.code]).toEqual([422, 'idempotency_key_reused']);
   });
 
+  it('keeps keys per issuer too: the same subject and key from another auth server is another request', async () => {
+    const key = randomUUID();
+    const ours = await create(
+      { email: email('iss1'), name: 'A' },
+      { key, iss: 'https://a.example' },
+    );
+    const theirs = await create(
+      { email: email('iss2'), name: 'B' },
+      { key, iss: 'https://b.example' },
+    );
+    expect([ours.statusCode, theirs.statusCode]).toEqual([201, 201]);
+    expect(theirs.json.userId).not.toBe(ours.json.userId);
+  });
+
+  it('refuses a key whose user was changed since, once its record is gone, with 422 (not a 409 on a free email)', async () => {
+    const key = randomUUID();
+    const body = { email: email('changed'), name: 'Before' };
+    const first = await create(body, { key });
+    await patch(first.json.userId, { name: 'After' });
+    await dropIdempotencyRecords();
+    const retry = await create(body, { key });
+    expect([retry.statusCode, retry.json.code]).toEqual([422, 'idempotency_key_reused']);
+  });
+
   it('keeps keys per caller: the same key from another caller is another request', async () => {
     const key = randomUUID();
     const mine = await create({ email: email('mine'), name: 'Mine' }, { key, sub: 'writer-1' });
@@ -180,15 +244,7 @@ describe('idempotent creates (Idempotency-Key)', () => {
     const body = { email: email('lost'), name: 'Lost' };
     const first = await create(body, { key });
     // What a lost answer leaves behind: the user and its claim, but no completed record.
-    const client = dynamoClient(handlers.dynamo);
-    for (const record of await scan('idempotency'))
-      await client.send(
-        new DeleteItemCommand({
-          TableName: handlers.tables.idempotency,
-          Key: { id: { S: String(record.id) } },
-        }),
-      );
-    client.destroy();
+    await dropIdempotencyRecords();
     const retry = await create(body, { key });
     expect([retry.statusCode, retry.json]).toEqual([201, first.json]);
     expect(await usersWithEmail(body.email)).toHaveLength(1);
@@ -286,5 +342,31 @@ describe('no lost updates (ETag / If-Match)', () => {
       expect([one.statusCode, two.statusCode].sort()).toEqual([200, 412]);
       expect((await get(id)).headers?.ETag).toBe('"2"');
     }
+  });
+
+  it('treats a user written before versions were kept as version 0, for If-Match, email changes and deletes', async () => {
+    const address = email('legacy');
+    const id = await legacyUser(address);
+    expect((await get(id)).headers?.ETag).toBe('"0"');
+    expect((await patch(id, { name: 'x' }, '"1"')).statusCode).toBe(412);
+    const changed = await patch(id, { name: 'Renamed' }, '"0"');
+    expect([changed.statusCode, changed.headers?.ETag]).toEqual([200, '"1"']);
+    const moved = await patch(id, { email: email('legacy-moved') });
+    expect([moved.statusCode, moved.headers?.ETag]).toEqual([200, '"2"']);
+    expect((await remove(id, '"2"')).statusCode).toBe(204);
+  });
+
+  it("does not free another user's claim when a user written before unique emails changes its email or is deleted", async () => {
+    const address = email('shared');
+    const legacy = await legacyUser(address);
+    // Nothing held the legacy user's email, so another user took it.
+    const owner = (await create({ email: address, name: 'Owner' })).json.userId as string;
+    expect((await patch(legacy, { email: email('elsewhere') })).statusCode).toBe(200);
+    expect(await claimsOf(address)).toEqual([expect.objectContaining({ owner })]);
+    const another = await legacyUser(email('other'));
+    await patch(another, { name: 'x' });
+    const second = await legacyUser(address);
+    expect((await remove(second)).statusCode).toBe(204);
+    expect(await claimsOf(address)).toEqual([expect.objectContaining({ owner })]);
   });
 });

@@ -9,14 +9,17 @@ import type { AddressInfo, Socket } from 'node:net';
  * - `refuse`: stops listening (connection refused) and drops open connections;
  * - `throttle`: answers DynamoDB's own ProvisionedThroughputExceededException (HTTP 400);
  * - `fail` with a target (e.g. `TransactWriteItems`): forwards everything but that operation,
- *   which hangs; for "a fault in the middle of a request".
+ *   which hangs; for "a fault in the middle of a request";
+ * - `lose-answer` with a target: forwards that operation too, and DynamoDB carries it out, but
+ *   its answer never reaches the caller (the connection drops): an outcome the caller cannot know.
  */
 export type FaultMode =
   | { readonly mode: 'pass' }
   | { readonly mode: 'hang' }
   | { readonly mode: 'refuse' }
   | { readonly mode: 'throttle' }
-  | { readonly mode: 'fail'; readonly target: string };
+  | { readonly mode: 'fail'; readonly target: string }
+  | { readonly mode: 'lose-answer'; readonly target: string };
 
 export interface FaultyDynamo {
   readonly endpoint: string;
@@ -61,6 +64,11 @@ export async function faultyDynamo(upstream: string): Promise<FaultyDynamo> {
           headers: req.headers,
         },
         (answer) => {
+          if (current.mode === 'lose-answer' && current.target === operation) {
+            answer.resume();
+            answer.on('end', () => req.socket.destroy());
+            return;
+          }
           res.writeHead(answer.statusCode ?? 500, answer.headers);
           answer.pipe(res);
         },

@@ -145,11 +145,13 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
     const startedAt = now();
     try {
       const set = await load();
-      if (!hasUsableKey(set.jwks, options.algorithms))
+      if (!hasUsableKey(set.jwks, options.algorithms)) {
+        observe('fetch_failed');
         return {
           status: 'failed',
           failure: new AuthorizerFailure('jwks_invalid', 'JWKS has no key usable for verification'),
         };
+      }
       // A request that fetched meanwhile (one that came before the prefetch started) is newer.
       if (!current || current.loadedAt <= set.loadedAt) current = set;
       lastFetchAt = Math.max(lastFetchAt, startedAt);

@@ -47,6 +47,16 @@ describe('CORS on the route chain', () => {
     }
   });
 
+  it('lets a browser send the reliability headers and read the ones it needs back', async () => {
+    const { headers } = await call(any, 'https://app.example');
+    expect(headers['access-control-allow-headers']?.split(/,\s*/)).toEqual(
+      expect.arrayContaining(['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key']),
+    );
+    expect(headers['access-control-expose-headers']?.split(/,\s*/)).toEqual(
+      expect.arrayContaining(['ETag', 'Location', 'Retry-After']),
+    );
+  });
+
   it.each([
     ['an allowed origin', 'https://app.example', 'https://app.example'],
     ['an allowed wildcard subdomain', 'https://eu.partner.example', 'https://eu.partner.example'],
