@@ -2,11 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   authorizerFor,
   authorizerForIssuers,
-  outcomeOf,
+  decisionOf,
   type AuthorizerUnderTest,
 } from '../support/authorizer.ts';
 import {
-  generateSigningKey,
+  forgedToken,
   methodArn,
   startTestIssuer,
   type JwksBehaviour,
@@ -33,10 +33,8 @@ const TIMEOUT_MS = 300;
 const ARN = methodArn('GET', '/users/42');
 
 async function decide(sut: AuthorizerUnderTest, token: string) {
-  const outcome = await outcomeOf(
-    sut.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
-  );
-  return { kind: outcome.kind, code: sut.lastLog()?.code };
+  const { outcome, code } = await decisionOf(sut, token, ARN);
+  return { kind: outcome.kind, code };
 }
 
 /** A new container: the authorizer created, then its init's prefetch, as handler.ts does. */
@@ -47,8 +45,7 @@ async function initialised(behaviour: JwksBehaviour = { kind: 'keys' }) {
   return sut;
 }
 
-const forged = async (kid = issuer.keys[0]!.kid) =>
-  issuer.sign({ key: await generateSigningKey('RS256', kid) });
+const forged = (kid?: string) => forgedToken(issuer, kid);
 
 // The fault, the code a decision logs while it lasts, and what the init may log: a fault slower
 // than the bound leaves the prefetch pending when the init stops waiting.

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { authorizerFor, outcomeOf, type AuthorizerUnderTest } from '../support/authorizer.ts';
+import { authorizerFor, decisionOf, type AuthorizerUnderTest } from '../support/authorizer.ts';
 import {
+  forgedToken,
   generateSigningKey,
   methodArn,
   startTestIssuer,
@@ -27,18 +28,8 @@ afterEach(async () => {
 const FUNCTION_TIMEOUT_MS = 5000; // serverless.yml: functions.authorizer.timeout
 const ARN = methodArn('GET', '/users/42');
 
-async function decide(sut: AuthorizerUnderTest, token: string) {
-  const started = performance.now();
-  const outcome = await outcomeOf(
-    sut.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
-  );
-  return { outcome, elapsedMs: performance.now() - started, code: sut.lastLog()?.code };
-}
-
-async function forged(kid: string): Promise<string> {
-  const stranger: SigningKey = await generateSigningKey('RS256', kid);
-  return issuer.sign({ key: stranger });
-}
+const decide = (sut: AuthorizerUnderTest, token: string) => decisionOf(sut, token, ARN);
+const forged = (kid?: string) => forgedToken(issuer, kid);
 
 const FAULTS: [string, JwksBehaviour, string][] = [
   ['down (503)', { kind: 'status', status: 503 }, 'jwks_unavailable'],
@@ -59,7 +50,7 @@ describe('JWKS faults on a cold container', () => {
     async (_name, behaviour, reason) => {
       const sut = authorizerFor(issuer, { AUTH_JWKS_TIMEOUT_MS: '300' });
       issuer.setJwksBehaviour(behaviour);
-      for (const token of [await forged(issuer.keys[0]!.kid), await issuer.sign()]) {
+      for (const token of [await forged(), await issuer.sign()]) {
         const decision = await decide(sut, token);
         expect(decision.outcome.kind).toBe('error');
         expect(decision.code).toBe(reason);
@@ -81,7 +72,7 @@ describe('JWKS faults on a cold container', () => {
   it("answers an empty key set with 500 (jwks_invalid, the issuer's fault), not a 401 for every token", async () => {
     const sut = authorizerFor(issuer);
     issuer.setJwksBehaviour({ kind: 'body', body: '{"keys":[]}' });
-    for (const token of [await issuer.sign(), await forged(issuer.keys[0]!.kid)]) {
+    for (const token of [await issuer.sign(), await forged()]) {
       const decision = await decide(sut, token);
       expect([decision.outcome.kind, decision.code]).toEqual(['error', 'jwks_invalid']);
     }
@@ -99,7 +90,7 @@ describe('JWKS faults on a warm container', () => {
       expect((await decide(sut, await issuer.sign())).outcome.kind).toBe('allow');
       issuer.setJwksBehaviour(behaviour);
       expect((await decide(sut, await issuer.sign())).outcome.kind).toBe('allow');
-      const forgedDecision = await decide(sut, await forged(issuer.keys[0]!.kid));
+      const forgedDecision = await decide(sut, await forged());
       expect([forgedDecision.outcome.kind, forgedDecision.code]).toEqual([
         'unauthorized',
         'bad_signature',

@@ -51,3 +51,15 @@ export async function outcomeOf(promise: Promise<APIGatewayAuthorizerResult>): P
     return message === 'Unauthorized' ? { kind: 'unauthorized' } : { kind: 'error', message };
   }
 }
+
+/**
+ * One decision on `Bearer <token>` for this methodArn: what API Gateway would make of it, the
+ * code the decision logged, and how long it took.
+ */
+export async function decisionOf(sut: AuthorizerUnderTest, token: string, methodArn: string) {
+  const started = performance.now();
+  const outcome = await outcomeOf(
+    sut.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn }),
+  );
+  return { outcome, code: sut.lastLog()?.code, elapsedMs: performance.now() - started };
+}

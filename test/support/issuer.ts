@@ -159,3 +159,7 @@ export const methodArn = (
   account = '123456789012',
 ) =>
   `arn:aws:execute-api:eu-west-1:${account}:${apiId}/${stage}/${verb}/${path.replace(/^\//, '')}`;
+
+/** A token in `issuer`'s name under `kid`, signed with a key it never published (RS256). */
+export const forgedToken = async (issuer: TestIssuer, kid = issuer.keys[0]!.kid) =>
+  issuer.sign({ key: await generateSigningKey('RS256', kid) });

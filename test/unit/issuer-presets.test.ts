@@ -3,7 +3,7 @@ import type { RejectCode } from '../../src/authorizer/errors.ts';
 import { MAX_SCOPE_LENGTH } from '../../src/authorizer/claims-to-context.ts';
 import {
   authorizerForIssuers,
-  outcomeOf,
+  decisionOf,
   type AuthorizerUnderTest,
 } from '../support/authorizer.ts';
 import { OTHER_TENANT, SHAPES, TENANT, type IssuerShape } from '../support/issuer-tokens.ts';
@@ -37,12 +37,15 @@ async function decide(
   claims: Record<string, unknown>,
   issuer = keys,
 ) {
-  const token = await issuer.signExactly(header, claims);
-  const outcome = await outcomeOf(
-    sut.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
-  );
+  const { outcome } = await decisionOf(sut, await issuer.signExactly(header, claims), ARN);
   return { outcome, log: sut.lastLog() };
 }
+
+/** What API Gateway makes of a decision, and the code it logged. */
+const kindAndCode = async (sut: AuthorizerUnderTest, token: string) => {
+  const { outcome, code } = await decisionOf(sut, token, ARN);
+  return [outcome.kind, code];
+};
 
 const shapes = Object.values(SHAPES) as IssuerShape[];
 
@@ -262,9 +265,7 @@ describe('presets read roles and permissions as scopes', () => {
       permissions: roles,
       scope: 'openid',
     });
-    const outcome = await outcomeOf(
-      sut.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
-    );
+    const { outcome } = await decisionOf(sut, token, ARN);
     if (outcome.kind !== 'allow') throw new Error('not allowed');
     const scope = String(outcome.result.context?.scope);
     expect(scope.length).toBeLessThanOrEqual(MAX_SCOPE_LENGTH);
@@ -289,12 +290,7 @@ describe('several issuers at once', () => {
   afterAll(async () => {
     await Promise.all([a.close(), b.close()]);
   });
-  const call = async (token: string) => {
-    const outcome = await outcomeOf(
-      sut.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
-    );
-    return [outcome.kind, sut.lastLog()?.code];
-  };
+  const call = (token: string) => kindAndCode(sut, token);
 
   it('allows each issuer’s own tokens', async () => {
     expect(await call(await a.sign())).toEqual(['allow', 'token_valid']);
@@ -318,12 +314,7 @@ describe('several issuers at once', () => {
     const fresh = authorizerForIssuers(
       [a, b].map((t) => ({ issuer: t.issuer, audience: t.audience, jwksUrl: t.jwksUrl.href })),
     );
-    const decideWith = async (token: string) => {
-      const outcome = await outcomeOf(
-        fresh.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
-      );
-      return [outcome.kind, fresh.lastLog()?.code];
-    };
+    const decideWith = (token: string) => kindAndCode(fresh, token);
     expect(await decideWith(await a.sign({ key: ka }))).toEqual(['allow', 'token_valid']);
     expect(await decideWith(await b.sign({ key: kb }))).toEqual(['allow', 'token_valid']);
     // B's key, A's kid and iss: verified with A's key of that kid, which did not sign it.
@@ -340,12 +331,7 @@ describe('several issuers at once', () => {
     );
     a.setJwksBehaviour({ kind: 'status', status: 503 });
     try {
-      const decideWith = async (token: string) => {
-        const outcome = await outcomeOf(
-          down.authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: ARN }),
-        );
-        return [outcome.kind, down.lastLog()?.code];
-      };
+      const decideWith = (token: string) => kindAndCode(down, token);
       expect(await decideWith(await a.sign())).toEqual(['error', 'jwks_unavailable']);
       // A is now in its failure backoff; B has a resolver of its own.
       expect(await decideWith(await b.sign())).toEqual(['allow', 'token_valid']);
