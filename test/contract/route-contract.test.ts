@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { corsPreflightOf } from '../../local/api-gateway/cors-preflight.ts';
 import { TABLES } from '../../local/dynamo.ts';
 import { emfAuthorizerMetrics, type AuthorizerMetrics } from '../../src/shared/metrics.ts';
 import { loadRouteTable, type RouteTable } from '../../tools/route-table.ts';
+import { emfWrittenBy, type EmfDocument } from '../support/emf.ts';
 import { SHAPES } from '../support/issuer-tokens.ts';
 
 /**
@@ -56,13 +57,6 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-interface EmfDocument {
-  _aws: {
-    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
-  };
-  [key: string]: unknown;
-}
-
 /** The EMF documents the real metrics writer produces for what `record` does. */
 async function emfDocuments(
   namespace: string,
@@ -70,15 +64,9 @@ async function emfDocuments(
 ): Promise<EmfDocument[]> {
   const saved = process.env.POWERTOOLS_METRICS_NAMESPACE;
   process.env.POWERTOOLS_METRICS_NAMESPACE = namespace;
-  const write = jest.spyOn(process.stdout, 'write');
   try {
-    record(emfAuthorizerMetrics());
-    return write.mock.calls
-      .map(([chunk]) => String(chunk))
-      .filter((line) => line.startsWith('{"_aws"'))
-      .map((line) => JSON.parse(line) as EmfDocument);
+    return (await emfWrittenBy(() => record(emfAuthorizerMetrics()))).documents;
   } finally {
-    write.mockRestore();
     if (saved === undefined) delete process.env.POWERTOOLS_METRICS_NAMESPACE;
     else process.env.POWERTOOLS_METRICS_NAMESPACE = saved;
   }

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { projectDir } from './fixture-service.ts';
+import { unschemedProjectDir } from './fixture-service.ts';
 
 /**
  * One smoke test per command, through the CLI wrappers as npm runs them (Node 24 from
@@ -12,19 +12,6 @@ import { projectDir } from './fixture-service.ts';
  * The behaviour behind them is tested through the library functions in route-table.test.ts.
  */
 /** A service whose one route has no schema file. */
-const BROKEN = () =>
-  projectDir(
-    {},
-    `service: fixture
-provider: { name: aws, runtime: nodejs24.x }
-functions:
-  authorizer: { handler: src/authorizer/handler.handler }
-  getThing:
-    handler: src/things/get.handler
-    events:
-      - http: { method: get, path: 'things/{id}', authorizer: { name: authorizer, resultTtlInSeconds: 300 } }
-`,
-  );
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 
@@ -54,7 +41,7 @@ describe('route CLIs', () => {
     expect(ok).toMatchObject({ code: 0, stderr: '' });
     expect(ok.stdout).toMatch(/^lint:routes: 6 routes/);
 
-    const broken = await run('lint-routes.ts', [], BROKEN());
+    const broken = await run('lint-routes.ts', [], unschemedProjectDir());
     expect(broken.code).toBe(1);
     expect(broken.stderr.trimEnd().split('\n')).toEqual([
       expect.stringMatching(
@@ -95,7 +82,7 @@ describe('route CLIs', () => {
       expect(written.code).toBe(0);
       expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ openapi: '3.1.0' });
 
-      const refused = await run('openapi.ts', [], BROKEN());
+      const refused = await run('openapi.ts', [], unschemedProjectDir());
       expect(refused).toMatchObject({ code: 1, stdout: '' });
       expect(refused.stderr).toMatch(
         /\[route_without_schema\]\nopenapi: fix the route table first/,

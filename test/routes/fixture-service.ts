@@ -84,6 +84,24 @@ export function projectDir(
   return dir;
 }
 
+/**
+ * A project folder that cannot publish: its serverless.yml has a route, behind the authorizer,
+ * with no schema file (`route_without_schema`). Serverless resolves it; the lint refuses it.
+ */
+export const unschemedProjectDir = () =>
+  projectDir(
+    {},
+    `service: fixture
+provider: { name: aws, runtime: nodejs24.x }
+functions:
+  authorizer: { handler: src/authorizer/handler.handler }
+  getThing:
+    handler: src/things/get.handler
+    events:
+      - http: { method: get, path: 'things/{id}', authorizer: { name: authorizer, resultTtlInSeconds: 300 } }
+`,
+  );
+
 export interface Fixture {
   readonly functions?: Record<string, FunctionConfig>;
   readonly schemas?: Record<string, unknown>;

@@ -9,7 +9,7 @@ import {
   fn,
   getThing,
   lint,
-  projectDir,
+  unschemedProjectDir,
   responses,
   type Fixture,
 } from './fixture-service.ts';
@@ -36,17 +36,6 @@ function documentOf(fixture: Fixture): OpenApi {
     api: { info: { title: 'fixture' }, tags: [] },
   }) as OpenApi;
 }
-
-/** A serverless.yml whose route has no schema (the project folder gets none). */
-const FIXTURE_YML = `service: fixture
-provider: { name: aws, runtime: nodejs24.x }
-functions:
-  authorizer: { handler: src/authorizer/handler.handler }
-  getThing:
-    handler: src/things/get.handler
-    events:
-      - http: { method: get, path: 'things/{id}', authorizer: { name: authorizer, resultTtlInSeconds: 300 } }
-`;
 
 let project: OpenApi;
 beforeAll(async () => {
@@ -301,6 +290,6 @@ describe("this project's OpenAPI document", () => {
   });
 
   it('refuses to generate a document for a broken route table', async () => {
-    await expect(openApiFor(projectDir({}, FIXTURE_YML))).rejects.toThrow(/route_without_schema/);
+    await expect(openApiFor(unschemedProjectDir())).rejects.toThrow(/route_without_schema/);
   }, 30_000);
 });

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
 import { loadAuthorizerConfig } from '../../src/authorizer/config.ts';
 import { HttpProblem } from '../../src/route-chain/problem.ts';
 import { routeHandler } from '../../src/route-chain/route-handler.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { emfRouteMetrics } from '../../src/shared/metrics.ts';
+import { emfWrittenBy, type EmfDocument as Emf } from '../support/emf.ts';
 import { lambdaContext, proxyEvent } from '../support/events.ts';
 import { generateSigningKey, startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 
@@ -13,33 +14,12 @@ import { generateSigningKey, startTestIssuer, type TestIssuer } from '../support
  * to stdout, parsed here as CloudWatch Logs would, for one allowed, one refused and one failed
  * decision of each layer, and for the key set's fetch, failure and stale serving.
  */
-interface Emf {
-  _aws: {
-    CloudWatchMetrics: {
-      Namespace: string;
-      Dimensions: string[][];
-      Metrics: { Name: string; Unit: string }[];
-    }[];
-  };
-  [key: string]: unknown;
-}
-
-/** The EMF documents written while `run` runs. */
+/** The EMF documents written while `run` runs; Powertools must warn about none of them. */
 async function emfOf(run: () => Promise<unknown>): Promise<Emf[]> {
-  const write = jest.spyOn(process.stdout, 'write');
-  const warn = jest.spyOn(process.stderr, 'write');
-  try {
-    await run().catch(() => undefined);
-    // Powertools writes its warnings (a dimension defined twice, no namespace) to stderr: none.
-    expect(warn.mock.calls.map(([chunk]) => String(chunk))).toEqual([]);
-    return write.mock.calls
-      .map(([chunk]) => String(chunk))
-      .filter((line) => line.startsWith('{"_aws"'))
-      .map((line) => JSON.parse(line) as Emf);
-  } finally {
-    write.mockRestore();
-    warn.mockRestore();
-  }
+  const { documents, warnings } = await emfWrittenBy(run);
+  // Powertools writes its warnings (a dimension defined twice, no namespace) to stderr: none.
+  expect(warnings).toEqual([]);
+  return documents;
 }
 
 /** Each metric of a document with its value and the dimension sets it is published under. */
