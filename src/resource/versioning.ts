@@ -1,4 +1,5 @@
 import { HttpProblem } from '../route-chain/problem.ts';
+import { NO_CONDITION, type Condition } from './conditions.ts';
 
 /**
  * Optimistic concurrency for a resource: each item keeps a `version` number, bumped by every
@@ -39,11 +40,7 @@ export const matchesVersion = (ifMatch: IfMatch | undefined, version: number) =>
  * The condition that the stored item is still at `version`. Version 0 is an item written before
  * versions were kept: it has no `version` attribute at all, which an equality never matches.
  */
-export function atVersion(version: number): {
-  condition: string;
-  names: Record<string, string>;
-  values: Record<string, unknown>;
-} {
+export function atVersion(version: number): Condition & { condition: string } {
   const names = { '#version': VERSION_ATTRIBUTE };
   return version === 0
     ? { condition: 'attribute_not_exists(#version)', names, values: {} }
@@ -55,14 +52,11 @@ export function atVersion(version: number): {
  * without the header, or for `*`: the item must exist anyway). A list with no version of ours
  * can never match: the write must not happen.
  */
-export function versionCondition(ifMatch: IfMatch | undefined): {
-  condition?: string;
-  names: Record<string, string>;
-  values: Record<string, unknown>;
-  impossible: boolean;
-} {
-  if (!ifMatch || 'any' in ifMatch) return { names: {}, values: {}, impossible: false };
-  if (ifMatch.versions.length === 0) return { names: {}, values: {}, impossible: true };
+export function versionCondition(
+  ifMatch: IfMatch | undefined,
+): Condition & { impossible: boolean } {
+  if (!ifMatch || 'any' in ifMatch) return { ...NO_CONDITION, impossible: false };
+  if (ifMatch.versions.length === 0) return { ...NO_CONDITION, impossible: true };
   const stored = ifMatch.versions.filter((v) => v > 0);
   const values = Object.fromEntries(stored.map((v, i) => [`:ifMatch${i}`, v]));
   const alternatives = [

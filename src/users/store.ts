@@ -7,6 +7,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { NewUser, Role, User, UserPage, UserPatch } from '../generated/components.ts';
 import { callOptions, dynamoClients, type DynamoClients } from '../resource/dynamo-client.ts';
+import { allOf, conditionParams, NO_CONDITION, type Condition } from '../resource/conditions.ts';
 import { withFaults } from '../resource/faults.ts';
 import { contention, transactWrite } from '../resource/transactions.ts';
 import {
@@ -182,13 +183,14 @@ class UserStore {
       const refused = refusal(current, options);
       if (refused) return refused;
       const { user, version } = current!;
-      const at = atVersion(version);
       const now = new Date().toISOString();
-      const update = updateItem(this.#tables.users, userId, changes, now, {
-        condition: `${at.condition}${options.protectAdmins ? ' AND #storedRole <> :admin' : ''}`,
-        names: { ...at.names, ...(options.protectAdmins ? { '#storedRole': 'role' } : {}) },
-        values: { ...at.values, ...(options.protectAdmins ? { ':admin': 'admin' } : {}) },
-      });
+      const update = updateItem(
+        this.#tables.users,
+        userId,
+        changes,
+        now,
+        allOf(atVersion(version), notAdmin(options.protectAdmins)),
+      );
       const moving = !sameValue(EMAIL, user.email, changes.email);
       const items: TransactItem[] = [
         { Update: update },
@@ -225,15 +227,12 @@ class UserStore {
       const current = await this.get(userId);
       if (!current) return 'not_found';
       if (!matchesVersion(ifMatch, current.version)) return 'precondition_failed';
-      const at = atVersion(current.version);
       const failed = await transactWrite(this.#db, [
         {
           Delete: {
             TableName: this.#tables.users,
             Key: { userId },
-            ConditionExpression: at.condition,
-            ExpressionAttributeNames: at.names,
-            ...(Object.keys(at.values).length ? { ExpressionAttributeValues: at.values } : {}),
+            ...conditionParams(atVersion(current.version)),
           },
         },
         ...(releaseClaim
@@ -254,24 +253,17 @@ class UserStore {
   ): Promise<UpdateResult> {
     const version = versionCondition(ifMatch);
     if (version.impossible) return refusal(await this.get(userId), { protectAdmins, ifMatch })!;
-    const conditions = ['attribute_exists(userId)'];
-    const names: Record<string, string> = { ...version.names };
-    const values: Record<string, unknown> = { ...version.values };
-    if (protectAdmins) {
-      names['#storedRole'] = 'role';
-      values[':admin'] = 'admin';
-      conditions.push('#storedRole <> :admin');
-    }
-    if (version.condition) conditions.push(version.condition);
     try {
       const { Attributes } = await withFaults(() =>
         this.#db.send(
           new UpdateCommand({
-            ...updateItem(this.#tables.users, userId, changes, new Date().toISOString(), {
-              condition: conditions.join(' AND '),
-              names,
-              values,
-            }),
+            ...updateItem(
+              this.#tables.users,
+              userId,
+              changes,
+              new Date().toISOString(),
+              allOf(EXISTS, notAdmin(protectAdmins), version),
+            ),
             ReturnValues: 'ALL_NEW',
           }),
           callOptions(),
@@ -306,34 +298,47 @@ function updateItem(
   userId: string,
   changes: UserPatch,
   now: string,
-  extra: { condition: string; names: Record<string, string>; values: Record<string, unknown> },
+  condition: Condition,
 ) {
-  const names: Record<string, string> = {
-    ...extra.names,
-    '#updatedAt': 'updatedAt',
-    '#version': VERSION_ATTRIBUTE,
+  const fields = Object.keys(definedFields(changes));
+  const sets = [
+    '#updatedAt = :updatedAt',
+    '#version = if_not_exists(#version, :zero) + :one',
+    ...fields.map((key) => `#${key} = :${key}`),
+  ];
+  // The SET's own names and values are one more part of the same expression maps.
+  const set: Condition = {
+    names: {
+      '#updatedAt': 'updatedAt',
+      '#version': VERSION_ATTRIBUTE,
+      ...Object.fromEntries(fields.map((key) => [`#${key}`, key])),
+    },
+    values: {
+      ':updatedAt': now,
+      ':one': 1,
+      ':zero': 0,
+      ...Object.fromEntries(fields.map((key) => [`:${key}`, changes[key as keyof UserPatch]])),
+    },
   };
-  const values: Record<string, unknown> = {
-    ...extra.values,
-    ':updatedAt': now,
-    ':one': 1,
-    ':zero': 0,
-  };
-  const sets = ['#updatedAt = :updatedAt', '#version = if_not_exists(#version, :zero) + :one'];
-  for (const [key, value] of Object.entries(definedFields(changes))) {
-    names[`#${key}`] = key;
-    values[`:${key}`] = value;
-    sets.push(`#${key} = :${key}`);
-  }
   return {
     TableName: table,
     Key: { userId },
     UpdateExpression: `SET ${sets.join(', ')}`,
-    ConditionExpression: extra.condition,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
+    ...conditionParams(allOf(condition, set)),
   };
 }
+
+const EXISTS: Condition = { condition: 'attribute_exists(userId)', names: {}, values: {} };
+
+/** Without `users:admin`: the stored role must not be admin at the moment of the write. */
+const notAdmin = (protect: boolean): Condition =>
+  protect
+    ? {
+        condition: '#storedRole <> :admin',
+        names: { '#storedRole': 'role' },
+        values: { ':admin': 'admin' },
+      }
+    : NO_CONDITION;
 
 const definedFields = (changes: UserPatch): Partial<User> =>
   Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
