@@ -192,19 +192,23 @@ describe('idempotent creates (Idempotency-Key)', () => {
     expect([other.statusCode, other.json.code]).toEqual([422, 'idempotency_key_reused']);
   });
 
-  it('keeps keys per issuer too: the same subject and key from another auth server is another request', async () => {
-    const key = randomUUID();
-    const ours = await create(
-      { email: email('iss1'), name: 'A' },
-      { key, iss: 'https://a.example' },
-    );
-    const theirs = await create(
-      { email: email('iss2'), name: 'B' },
-      { key, iss: 'https://b.example' },
-    );
-    expect([ours.statusCode, theirs.statusCode]).toEqual([201, 201]);
-    expect(theirs.json.userId).not.toBe(ours.json.userId);
-  });
+  it.each([
+    ['another subject of the same auth server', { sub: 'writer-1' }, { sub: 'writer-2' }],
+    [
+      'the same subject at another auth server',
+      { iss: 'https://a.example' },
+      { iss: 'https://b.example' },
+    ],
+  ])(
+    'keeps keys per caller: the same key from %s is another request',
+    async (_name, mine, theirs) => {
+      const key = randomUUID();
+      const first = await create({ email: email('mine'), name: 'Mine' }, { key, ...mine });
+      const second = await create({ email: email('theirs'), name: 'Theirs' }, { key, ...theirs });
+      expect([first.statusCode, second.statusCode]).toEqual([201, 201]);
+      expect(second.json.userId).not.toBe(first.json.userId);
+    },
+  );
 
   it('refuses a key whose user was changed since, once its record is gone, with 422 (not a 409 on a free email)', async () => {
     const key = randomUUID();
@@ -214,17 +218,6 @@ describe('idempotent creates (Idempotency-Key)', () => {
     await dropIdempotencyRecords();
     const retry = await create(body, { key });
     expect([retry.statusCode, retry.json.code]).toEqual([422, 'idempotency_key_reused']);
-  });
-
-  it('keeps keys per caller: the same key from another caller is another request', async () => {
-    const key = randomUUID();
-    const mine = await create({ email: email('mine'), name: 'Mine' }, { key, sub: 'writer-1' });
-    const theirs = await create(
-      { email: email('theirs'), name: 'Theirs' },
-      { key, sub: 'writer-2' },
-    );
-    expect([mine.statusCode, theirs.statusCode]).toEqual([201, 201]);
-    expect(theirs.json.userId).not.toBe(mine.json.userId);
   });
 
   it('creates one user for 20 concurrent requests with one key, and gives all 20 the same answer', async () => {
