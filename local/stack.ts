@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startAuthServer, type AuthServer } from './auth-server.ts';
 import { DEFAULT_PORTS as LOCAL_DEFAULT_PORTS, LOCAL_STAGE } from '../tools/local-endpoints.ts';
 import { createTables, newNamespace, startDynamoLocal } from './dynamo.ts';
+import { stopChild } from './processes.ts';
 import {
   startGatewayFront,
   type AuthorizerMode,
@@ -173,7 +174,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       AWS_SECRET_ACCESS_KEY: dynamo.secretAccessKey,
       ...options.env,
     });
-    cleanups.push(() => stopProcess(offline.child));
+    cleanups.push(() => stopChild(offline.child, { group: true }));
     offline.onOutput(options.onOutput);
     const offlineUrl = `http://127.0.0.1:${ports.offline}/${STAGE}`;
     const apiOrigin = `http://127.0.0.1:${ports.api}`;
@@ -298,22 +299,6 @@ async function waitUntilReady(url: string, offline: Offline): Promise<void> {
   throw new Error(
     `sls offline did not answer ${url} within ${READY_TIMEOUT_MS / 1000} s:\n${offline.output()}`,
   );
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, name);
-    } catch {
-      // already gone
-    }
-  };
-  signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** The standard client-credentials request, as any client of the auth server makes it. */

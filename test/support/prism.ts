@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../local/ports.ts';
+import { stopChild } from '../../local/processes.ts';
 
 /**
  * Stoplight Prism's validation proxy (`prism proxy`) in front of a running API: every request
@@ -52,11 +53,7 @@ export async function startPrismProxy(
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
