@@ -1,3 +1,4 @@
+import { BEARER_SCHEME } from './bearer.ts';
 import { TokenRejected } from './errors.ts';
 
 /**
@@ -24,9 +25,9 @@ const COMPACT_JWS = new RegExp(
 
 /**
  * What API Gateway checks on the whole `Authorization` header before invoking the authorizer:
- * the Bearer scheme in any letter case (RFC 9110 §11.1), spaces, then a canonical compact JWS.
+ * the Bearer scheme in any letter case and one space (bearer.ts), then a canonical compact JWS.
  */
-export const IDENTITY_VALIDATION_EXPRESSION = `^[Bb][Ee][Aa][Rr][Ee][Rr] +${CANONICAL_SEGMENT}\\.${CANONICAL_SEGMENT}\\.${CANONICAL_SEGMENT}$`;
+export const IDENTITY_VALIDATION_EXPRESSION = `^${BEARER_SCHEME}${CANONICAL_SEGMENT}\\.${CANONICAL_SEGMENT}\\.${CANONICAL_SEGMENT}$`;
 
 /** Refuses anything but a canonical compact JWS, naming why: malformed, or a second spelling. */
 export function assertCompactJws(token: string): void {

@@ -489,6 +489,24 @@ describe("the gateway's own answers, as serverless.yml declares them", () => {
     expect(model.stats().authorizerInvocations).toBe(0);
   });
 
+  // C3: the cache key is the header value, so each spelling of the header that passes is one
+  // more cache entry and one more authorizer invocation for the same token.
+  it('gives one token at most 64 cache entries: the letter cases of Bearer with exactly one space', async () => {
+    const model = await serviceModel(realAuthorizer());
+    const token = await issuer.sign();
+    const me = (authorization: string) =>
+      model.request({ method: 'GET', path: '/me', headers: { Authorization: authorization } });
+    for (const refused of [`Bearer  ${token}`, `bearer   ${token}`, `Bearer\t${token}`])
+      expect((await me(refused)).statusCode).toBe(401);
+    expect(model.stats().authorizerInvocations).toBe(0);
+    const casings = Array.from({ length: 64 }, (_, bits) =>
+      [...'bearer'].map((c, i) => (bits & (1 << i) ? c.toUpperCase() : c)).join(''),
+    );
+    for (let pass = 0; pass < 2; pass += 1)
+      for (const scheme of casings) expect((await me(`${scheme} ${token}`)).statusCode).toBe(200);
+    expect(model.stats().authorizerInvocations).toBe(64);
+  });
+
   it('answers a token signed by a stranger 401 problem+json', async () => {
     const model = await serviceModel(realAuthorizer());
     const stranger = await startTestIssuer(['ES256']);

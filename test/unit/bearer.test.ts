@@ -44,7 +44,14 @@ const HEADERS: [string, RejectCode | undefined][] = [
   [`Bearer ${TOKEN}`, undefined],
   [`bearer ${TOKEN}`, undefined],
   [`BEARER ${TOKEN}`, undefined],
-  [`Bearer  ${TOKEN}`, undefined],
+  [`BeArEr ${TOKEN}`, undefined],
+  [`Bearer  ${TOKEN}`, 'invalid_scheme'],
+  [`bearer   ${TOKEN}`, 'invalid_scheme'],
+  [`Bearer \t${TOKEN}`, 'invalid_scheme'],
+  [`Bearer\u00a0${TOKEN}`, 'invalid_scheme'],
+  [` Bearer ${TOKEN}`, 'invalid_scheme'],
+  [`Bearer ${TOKEN} `, 'invalid_scheme'],
+  [`Bearer ${TOKEN}\t`, 'invalid_scheme'],
   [`Bearer ${H}.${P}.${S}==`, 'noncanonical_encoding'],
   [`Bearer ${H}.${P}.${S}=`, 'noncanonical_encoding'],
   [`Bearer ${H}.${P}.${S.slice(0, -1)}R`, 'noncanonical_encoding'],
@@ -93,6 +100,27 @@ describe('the Authorization header', () => {
       );
   });
 
+  // RFC 9110 §11.1 makes the scheme case-insensitive, so every letter case of `Bearer` is taken;
+  // RFC 6750's grammar allows more than one space, but clients send one, and each extra space
+  // would be one more cache entry (and one more invocation) for the same token.
+  it('gives one token exactly 64 header spellings: each letter case of Bearer and one space', () => {
+    const casings = Array.from({ length: 64 }, (_, bits) =>
+      [...'bearer'].map((c, i) => (bits & (1 << i) ? c.toUpperCase() : c)).join(''),
+    );
+    const gaps = [' ', '  ', '   ', '\t', ' \t', '\t ', '\u00a0', '\u3000', ''];
+    const candidates = casings.flatMap((scheme) =>
+      gaps.flatMap((gap) => [
+        `${scheme}${gap}${TOKEN}`,
+        ` ${scheme}${gap}${TOKEN}`,
+        `${scheme}${gap}${TOKEN} `,
+      ]),
+    );
+    const expected = casings.map((scheme) => `${scheme} ${TOKEN}`);
+    expect(candidates.filter((h) => gateway.test(h))).toEqual(expected);
+    expect(candidates.filter(authorizerAccepts)).toEqual(expected);
+    expect(new Set(expected.map(bearerToken))).toEqual(new Set([TOKEN]));
+  });
+
   it('refuses a header that is not there at all as a missing token', () => {
     expect(() => bearerToken(undefined)).toThrow(
       expect.objectContaining({ code: 'missing_token' }),
@@ -103,7 +131,7 @@ describe('the Authorization header', () => {
     const segment = fc.stringMatching(/^[A-Za-z0-9_=+/-]{0,12}$/);
     const header = fc
       .tuple(
-        fc.constantFrom('Bearer ', 'bearer  ', 'BEARER ', 'Bearer\t', ''),
+        fc.constantFrom('Bearer ', 'bearer  ', 'BEARER ', 'bEaReR ', 'Bearer\t', ' Bearer ', ''),
         fc.array(segment, { minLength: 1, maxLength: 4 }),
       )
       .map(([scheme, parts]) => `${scheme}${parts.join('.')}`);
