@@ -13,6 +13,18 @@ export interface Condition {
 
 export const NO_CONDITION: Condition = { names: {}, values: {} };
 
+/**
+ * The item is there. DynamoDB evaluates a condition on a missing item as on an item without
+ * attributes, so a condition that only asks for an attribute to be absent (`version` on an item
+ * written before versions were kept) holds for it, and an UpdateItem then creates the item from
+ * nothing but the attributes it sets. A write to an existing item always needs this part.
+ */
+export const itemExists = (keyAttribute: string): Condition => ({
+  condition: 'attribute_exists(#itemKey)',
+  names: { '#itemKey': keyAttribute },
+  values: {},
+});
+
 export function allOf(...parts: readonly Condition[]): Condition {
   const expressions = parts.flatMap((part) => (part.condition ? [part.condition] : []));
   return {

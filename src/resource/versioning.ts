@@ -39,6 +39,8 @@ export const matchesVersion = (ifMatch: IfMatch | undefined, version: number) =>
 /**
  * The condition that the stored item is still at `version`. Version 0 is an item written before
  * versions were kept: it has no `version` attribute at all, which an equality never matches.
+ * That says nothing of whether the item exists (a missing item has no `version` either): a write
+ * joins it with `itemExists` (conditions.ts).
  */
 export function atVersion(version: number): Condition & { condition: string } {
   const names = { '#version': VERSION_ATTRIBUTE };
@@ -49,8 +51,8 @@ export function atVersion(version: number): Condition & { condition: string } {
 
 /**
  * The condition that makes a write apply only to a version `If-Match` names (nothing to add
- * without the header, or for `*`: the item must exist anyway). A list with no version of ours
- * can never match: the write must not happen.
+ * without the header, or for `*`). Like `atVersion`, it leaves the item's existence to
+ * `itemExists`. A list with no version of ours can never match: the write must not happen.
  */
 export function versionCondition(
   ifMatch: IfMatch | undefined,

@@ -7,7 +7,13 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { NewUser, Role, User, UserPage, UserPatch } from '../generated/components.ts';
 import { callOptions, dynamoClients, type DynamoClients } from '../resource/dynamo-client.ts';
-import { allOf, conditionParams, NO_CONDITION, type Condition } from '../resource/conditions.ts';
+import {
+  allOf,
+  conditionParams,
+  itemExists,
+  NO_CONDITION,
+  type Condition,
+} from '../resource/conditions.ts';
 import { withFaults } from '../resource/faults.ts';
 import { contention, transactWrite } from '../resource/transactions.ts';
 import {
@@ -232,7 +238,9 @@ class UserStore {
           Delete: {
             TableName: this.#tables.users,
             Key: { userId },
-            ...conditionParams(atVersion(current.version)),
+            // Deleting a missing item succeeds in DynamoDB: without EXISTS, a user deleted by
+            // someone else since the read would be "deleted" twice, with 204 both times.
+            ...conditionParams(allOf(EXISTS, atVersion(current.version))),
           },
         },
         ...(releaseClaim
@@ -262,7 +270,7 @@ class UserStore {
               userId,
               changes,
               new Date().toISOString(),
-              allOf(EXISTS, notAdmin(protectAdmins), version),
+              allOf(notAdmin(protectAdmins), version),
             ),
             ReturnValues: 'ALL_NEW',
           }),
@@ -292,7 +300,13 @@ function refusal(
   return undefined;
 }
 
-/** The UpdateItem of a change: the given fields, `updatedAt`, and the version bumped. */
+/**
+ * The UpdateItem of a change: the given fields, `updatedAt`, and the version bumped, on a user
+ * that exists. UpdateItem creates a missing item, and `condition` may hold on one (version 0 is
+ * `attribute_not_exists(version)`): every change requires the user, so one deleted since it was
+ * read is 404 and nothing is written, neither a partial user nor, in the same transaction, a
+ * claim of its new email.
+ */
 function updateItem(
   table: string,
   userId: string,
@@ -324,11 +338,11 @@ function updateItem(
     TableName: table,
     Key: { userId },
     UpdateExpression: `SET ${sets.join(', ')}`,
-    ...conditionParams(allOf(condition, set)),
+    ...conditionParams(allOf(EXISTS, condition, set)),
   };
 }
 
-const EXISTS: Condition = { condition: 'attribute_exists(userId)', names: {}, values: {} };
+const EXISTS = itemExists('userId');
 
 /** Without `users:admin`: the stored role must not be admin at the moment of the write. */
 const notAdmin = (protect: boolean): Condition =>

@@ -12,8 +12,25 @@ import { startHandlers, type Handlers, type Reply } from '../support/handlers.ts
  * (Idempotency-Key), no lost updates (ETag / If-Match), each with its races.
  */
 let handlers: Handlers;
+// Another writer's request, run once right after the handlers' next read of a user (GetItem)
+// has its answer: it lands exactly between that read and the write the read decides.
+let afterNextRead: (() => Promise<unknown>) | undefined;
 beforeAll(async () => {
   handlers = await startHandlers('reliable');
+  // The handlers' own DynamoDB client (this suite's module registry, as startHandlers loaded it).
+  const { usersDynamo } = await import('../../src/users/store.ts');
+  usersDynamo().client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const action = context.commandName === 'GetItemCommand' ? afterNextRead : undefined;
+      if (action) {
+        afterNextRead = undefined;
+        await action();
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'afterNextRead' },
+  );
 }, 60_000);
 afterAll(() => handlers.close());
 
@@ -362,4 +379,59 @@ describe('no lost updates (ETag / If-Match)', () => {
     expect((await remove(second)).statusCode).toBe(204);
     expect(await claimsOf(address)).toEqual([expect.objectContaining({ owner })]);
   });
+});
+
+describe('a user deleted between the read and the write', () => {
+  // An email change and a delete read the user, then write on a condition. Whatever that
+  // condition says about the version, DynamoDB evaluates it on a missing item as on one without
+  // attributes (and an UpdateItem creates what is missing), so the write must also require the
+  // user to be there.
+  const kinds = {
+    'written before versions were kept': (address: string) => legacyUser(address),
+    'with a version': async (address: string) =>
+      (await create({ email: address, name: 'Versioned' })).json.userId as string,
+  };
+  const writes = {
+    'an email change': (id: string, address: string) => patch(id, { email: address }),
+    'an email change with If-Match *': (id: string, address: string) =>
+      patch(id, { email: address }, '*'),
+    'a delete': (id: string) => remove(id),
+  };
+  const cases = Object.keys(writes).flatMap((write) =>
+    Object.keys(kinds).map((kind) => [write, kind] as [keyof typeof writes, keyof typeof kinds]),
+  );
+
+  it.each(cases)(
+    'answers %s to a user %s with 404 and writes nothing: no partial user, no email claim',
+    async (write, kind) => {
+      const id = await kinds[kind](email('raced'));
+      const address = email('raced-new');
+      let concurrentDelete: Reply | undefined;
+      afterNextRead = async () => {
+        concurrentDelete = await remove(id);
+      };
+      const reply = await writes[write](id, address);
+      expect(concurrentDelete?.statusCode).toBe(204);
+      expect([reply.statusCode, reply.json?.code]).toEqual([404, 'not_found']);
+      expect((await scan('users')).filter((user) => user.userId === id)).toEqual([]);
+      expect(await claimsOf(address)).toEqual([]);
+    },
+  );
+
+  // A change without an email is one conditional UpdateItem, with no read before it: the same
+  // guarantee, for a user already gone when it arrives.
+  it.each([
+    ['without If-Match', undefined],
+    ['with If-Match "0"', '"0"'],
+    ['with If-Match *', '*'],
+  ])(
+    'answers a name change %s to a user deleted before it with 404 and writes nothing',
+    async (_name, ifMatch) => {
+      const id = await legacyUser(email('gone'));
+      expect((await remove(id)).statusCode).toBe(204);
+      const reply = await patch(id, { name: 'Late' }, ifMatch);
+      expect([reply.statusCode, reply.json?.code]).toEqual([404, 'not_found']);
+      expect((await scan('users')).filter((user) => user.userId === id)).toEqual([]);
+    },
+  );
 });
