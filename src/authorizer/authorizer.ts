@@ -13,7 +13,7 @@ import { AuthorizerFailure, TokenRejected } from './errors.ts';
 import { keyResolverFor, type KeyResolver } from './keys/key-resolver.ts';
 import { prefetchWithin, type Prefetchable } from './keys/prefetch.ts';
 import { allowPolicy, stageWideResource } from './policy.ts';
-import { createTokenVerifier } from './verify-token.ts';
+import { createTokenVerifier, MAX_TOKEN_LENGTH } from './verify-token.ts';
 
 export interface AuthorizerDependencies {
   readonly config: AuthorizerConfig;
@@ -152,11 +152,14 @@ export function createAuthorizer({
 
 /**
  * Where a refused token says it comes from (its `iss` and `kid`), for the log only: useful to
- * spot an issuer missing from the configuration, or a rotation problem. Clipped: untrusted.
+ * spot an issuer missing from the configuration, or a rotation problem. Neither is verified, and
+ * anyone can write them: clipped and made printable (clip). A token too long to verify is not
+ * decoded for the log either, so a refusal costs no more than the length check that made it.
  */
 function unverifiedOrigin(authorization: string | undefined): { iss?: string; kid?: string } {
   try {
     const token = bearerToken(authorization);
+    if (token.length > MAX_TOKEN_LENGTH) return {};
     const iss = clip(decodeJwt(token).iss, 128);
     const kid = clip(decodeProtectedHeader(token).kid);
     return { ...(iss ? { iss } : {}), ...(kid ? { kid } : {}) };

@@ -13,6 +13,7 @@ import { assertCompactJws } from './compact-jws.ts';
 import { clientIdOf } from './claims.ts';
 import type { AuthorizerConfig, IssuerConfig } from './config.ts';
 import { AuthorizerFailure, TokenRejected, type RejectCode } from './errors.ts';
+import { isValidSubject, MAX_SUBJECT_LENGTH } from '../shared/subject.ts';
 import { createIssuerSelection, type SelectedIssuer } from './issuer-selection.ts';
 import { normaliseTyp, PRESETS } from './presets.ts';
 
@@ -25,18 +26,13 @@ export interface VerifiedToken {
 
 // API Gateway REST caps all request headers together at 10,240 bytes, so a longer token cannot
 // arrive through the gateway: refusing it before any parsing bounds the work a caller can cause.
-const MAX_TOKEN_LENGTH = 10_240;
+export const MAX_TOKEN_LENGTH = 10_240;
 
 // When several keys of the JWKS match a token (no `kid` during a rotation, or two entries with
 // one `kid`), each is tried in turn. A rotation publishes the previous, current and next key of
 // a type at most; a fourth leaves room for a spare. Each candidate costs one signature check, so
 // the bound keeps a crowded key set from turning one token into many verifications.
 const MAX_CANDIDATE_KEYS = 4;
-
-// `sub` becomes the policy's principalId, a log field and `createdBy` in stored data: printable
-// and bounded (255 is what most issuers document as the maximum; theirs are UUIDs or shorter).
-const MAX_SUB_LENGTH = 255;
-const CONTROL_CHARACTER = /\p{Cc}/u;
 
 interface PreparedIssuer {
   readonly getKey: JWTVerifyGetKey;
@@ -147,8 +143,11 @@ function checkClaims(
   const { sub, exp, iat } = payload;
   if (typeof sub !== 'string' || sub.length === 0)
     throw new TokenRejected('invalid_claim', '"sub" must be a non-empty string');
-  if (sub.length > MAX_SUB_LENGTH || CONTROL_CHARACTER.test(sub))
-    throw new TokenRejected('invalid_claim', '"sub" must be printable and at most 255 characters');
+  if (!isValidSubject(sub))
+    throw new TokenRejected(
+      'invalid_claim',
+      `"sub" must be printable and at most ${MAX_SUBJECT_LENGTH} characters`,
+    );
   // JSON numbers such as 1e999 parse to Infinity, which jose accepts as a number: a token that
   // never expires. Only a finite expiry is one.
   if (!Number.isFinite(exp)) throw new TokenRejected('invalid_claim', '"exp" must be finite');

@@ -1,5 +1,6 @@
 import type { ReceivedAuthorizerContext } from '../shared/authorizer-context.ts';
 import { parseScopeString } from '../shared/scopes.ts';
+import { isValidSubject } from '../shared/subject.ts';
 import { invalidToken } from './problem.ts';
 
 /** The authenticated caller, as layer 1 described it in the authorizer context. */
@@ -24,6 +25,8 @@ const LATEST_EXPIRY = 253_402_300_799;
  *
  * Fails closed with 401 `invalid_token`:
  * - no context at all: the route was deployed without the authorizer;
+ * - a `sub` that breaks layer 1's rule (src/shared/subject.ts): this layer stores it as
+ *   `createdBy`, so it holds to the rule whatever put the context there;
  * - `exp` already past: API Gateway's result cache can outlive the token by up to the TTL, so
  *   every request re-checks expiry here (no clock tolerance: layer 1 already granted its few seconds).
  */
@@ -36,6 +39,7 @@ export function callerFromAuthorizerContext(
     throw invalidToken(
       'No authorizer context: this route must be called through the API Gateway authorizer',
     );
+  if (!isValidSubject(sub)) throw invalidToken('The authorizer context has no valid subject');
   const exp = Number(authorizer?.exp);
   if (!(exp > 0 && exp <= LATEST_EXPIRY))
     throw invalidToken('The authorizer context has no valid expiry');

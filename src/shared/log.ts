@@ -1,4 +1,5 @@
 import { LogFormatter, LogItem, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { toPrintable } from './printable.ts';
 
 /**
  * One structured JSON line per decision. Lambda ships stdout to CloudWatch line by line, so each
@@ -46,6 +47,11 @@ export const jsonLineLogger: Logger = (entry) => {
 /** For tests and benchmarks that must not write to stdout. */
 export const silentLogger: Logger = () => {};
 
-/** Attacker-controlled values (a `kid`, a claim) are clipped before they reach a log line. */
+/**
+ * Attacker-controlled values (a `kid`, a claim) pass through here before they reach a log line:
+ * cut to `max` UTF-16 units, so a value can never make a line longer than that, then made
+ * printable (src/shared/printable.ts), so it cannot change how a reader sees the line. A cut
+ * through a surrogate pair leaves a lone half, which is replaced like any other.
+ */
 export const clip = (value: unknown, max = 64): string | undefined =>
-  typeof value === 'string' ? value.slice(0, max) : undefined;
+  typeof value === 'string' ? toPrintable(value.slice(0, max)) : undefined;

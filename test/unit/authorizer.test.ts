@@ -59,6 +59,14 @@ describe('valid tokens', () => {
     }
   });
 
+  it.each(['auth0|5f7c8ec7c33c6c004bbafe82', 'José', 'Δημήτρης', '山田太郎', 'user-😀', 'a b.c'])(
+    'allows a sub of letters, digits, punctuation or a whole emoji (%p)',
+    async (sub) => {
+      const result = await call(`Bearer ${await issuer.sign({ claims: { sub } })}`);
+      expect([result.principalId, result.context?.sub]).toEqual([sub, sub]);
+    },
+  );
+
   it('passes the claims layer 2 needs as a flat context of primitives only', async () => {
     const token = await issuer.sign({
       claims: {
@@ -169,6 +177,48 @@ describe('log lines', () => {
       expect(line).not.toContain(payload);
       expect(line).not.toContain(signature);
     }
+  });
+
+  // The unverified `iss` of a refused token is the one claim its line carries: it tells an issuer
+  // missing from AUTH_ISSUERS from a forgery. Anyone can write it, so it is clipped and made
+  // printable (a right-to-left override would reorder what a reader of the log sees).
+  it("logs a refused token's unverified iss, clipped and printable, and no other claim", async () => {
+    const iss = `https://evil.example/\u202Eadmin/${'a'.repeat(300)}`;
+    const claims = {
+      iss,
+      sub: 'victim-sub',
+      client_id: 'victim-client',
+      azp: 'victim-azp',
+      scope: 'users:admin',
+      email: 'victim@example.com',
+    };
+    const token = await other.sign({ claims });
+    expect(await outcomeOf(call(`Bearer ${token}`))).toEqual({ kind: 'unauthorized' });
+    const line = sut.lastLog()!;
+    expect(line).toEqual({
+      decision: 'deny',
+      code: 'unknown_issuer',
+      iss: `https://evil.example/\uFFFDadmin/${'a'.repeat(100)}`,
+      kid: other.keys[0]!.kid,
+      lambdaRequestId: undefined,
+      latencyMs: expect.any(Number),
+    });
+    const text = JSON.stringify(line);
+    for (const [name, value] of Object.entries(claims).filter(([name]) => name !== 'iss'))
+      expect([name, text.includes(value)]).toEqual([name, false]);
+  });
+
+  it('does not decode a token too long to verify for its log line', async () => {
+    const token = await other.sign({
+      claims: { iss: 'https://evil.example/', pad: 'x'.repeat(11_000) },
+    });
+    expect(await outcomeOf(call(`Bearer ${token}`))).toEqual({ kind: 'unauthorized' });
+    expect(sut.lastLog()).toEqual({
+      decision: 'deny',
+      code: 'malformed_token',
+      lambdaRequestId: undefined,
+      latencyMs: expect.any(Number),
+    });
   });
 
   it("carries Lambda's request id on every decision, allowed or refused", async () => {

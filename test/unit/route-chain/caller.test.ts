@@ -30,6 +30,9 @@ describe('the caller, from the authorizer context', () => {
   it.each([
     ['no context (a route without the authorizer)', null],
     ['an empty sub', { ...valid, sub: '' }],
+    ['a sub with a right-to-left override', { ...valid, sub: 'adm\u202Ein' }],
+    ['a sub with a lone surrogate', { ...valid, sub: 'a\uD800' }],
+    ['a sub of 256 characters', { ...valid, sub: 'u'.repeat(256) }],
     ['an exp that has passed', { ...valid, exp: NOW / 1000 }],
     ['an exp no date can hold', { ...valid, exp: 1e21 }],
     ['an exp in Java notation', { ...valid, exp: '1.0E21' }],
