@@ -14,6 +14,7 @@ import {
   type ClaimPath,
   type PresetName,
 } from './presets.ts';
+import type { AccessTokenMarks } from './token-kind.ts';
 
 /**
  * The authorizer's configuration, read once at cold start (see `handler.ts`). Every variable is
@@ -52,6 +53,8 @@ export interface IssuerConfig {
   /** Accepted `typ` headers, normalised; unset: not checked. */
   readonly tokenTypes: readonly string[] | undefined;
   readonly requiredClaims: readonly string[];
+  /** How the preset tells an access token from an ID token (not overridable). */
+  readonly accessToken: AccessTokenMarks;
   /** The furthest ahead `exp` may lie: a longer-lived token is refused. */
   readonly maxTokenLifetimeSeconds: number;
 }
@@ -252,10 +255,10 @@ function resolveEntry(
       `must be left out: ${presetName} access tokens carry no aud; list clientIds instead`,
     );
   const clientIds = optionalTexts(e.clientIds, where('clientIds'));
-  if (preset.audience === 'absent' && !clientIds?.length)
+  if (preset.clientIdsRequired && !clientIds?.length)
     throw new ConfigError(
       where('clientIds'),
-      `is required for ${presetName}: without aud, the client id is what says a token is for this API`,
+      `is required for ${presetName}: ${preset.clientIdsRequired}`,
     );
 
   const tenants = optionalTexts(e.tenants, where('tenants'));
@@ -311,6 +314,7 @@ function resolveEntry(
     clientIdClaims: preset.clientIdClaims,
     tokenTypes: tokenTypes && Object.freeze(tokenTypes.map(normaliseTyp)),
     requiredClaims: preset.requiredClaims,
+    accessToken: preset.accessToken,
     maxTokenLifetimeSeconds: maxLifetime as number,
   });
 }

@@ -16,6 +16,7 @@ import { AuthorizerFailure, TokenRejected, type RejectCode } from './errors.ts';
 import { isValidSubject, MAX_SUBJECT_LENGTH } from '../shared/subject.ts';
 import { createIssuerSelection, type SelectedIssuer } from './issuer-selection.ts';
 import { normaliseTyp, PRESETS } from './presets.ts';
+import { notAnAccessToken } from './token-kind.ts';
 
 export interface VerifiedToken {
   readonly claims: JWTPayload & { sub: string; exp: number };
@@ -44,9 +45,10 @@ interface PreparedIssuer {
  * 1. the one canonical spelling of a compact JWS (compact-jws.ts);
  * 2. the trusted issuer its `iss` names (issuer-selection.ts), and that issuer's header rules;
  * 3. jose: the signature with that issuer's keys, its algorithm allowlist (checked before any key
- *    is looked up), `iss`, `aud`, `exp` and `nbf` with the clock tolerance, required claims;
- * 4. what jose leaves to us: the token type, the client, the tenant, the issuer's own claims
- *    rules, a finite `exp` at most the lifetime ahead, `iat` not in the future, a printable `sub`.
+ *    is looked up), `iss`, `aud`, `exp` and `nbf` with the clock tolerance, `exp` and `sub` present;
+ * 4. what jose leaves to us: the token type (header and claims: an ID token is refused as such
+ *    before anything else is said about it), the preset's required claims, the tenant, the
+ *    client, a finite `exp` at most the lifetime ahead, `iat` not in the future, a printable `sub`.
  */
 export function createTokenVerifier(
   config: AuthorizerConfig,
@@ -64,8 +66,9 @@ export function createTokenVerifier(
           algorithms: [...issuer.algorithms],
           clockTolerance: config.clockToleranceSeconds,
           // jose checks `exp` only when present unless told; a token without `sub` has no
-          // principal to hand to API Gateway.
-          requiredClaims: ['exp', 'sub', ...issuer.requiredClaims],
+          // principal to hand to API Gateway. The preset's own required claims come after the
+          // token type (checkClaims): an ID token lacks them too, and is to be named as one.
+          requiredClaims: ['exp', 'sub'],
         },
       },
     ]),
@@ -131,6 +134,11 @@ function checkClaims(
     !(typeof header.typ === 'string' && issuer.tokenTypes.includes(normaliseTyp(header.typ)))
   )
     throw new TokenRejected('wrong_token_type', `typ is not ${issuer.tokenTypes.join(' or ')}`);
+  const notAccess = notAnAccessToken(issuer.accessToken, payload);
+  if (notAccess) throw new TokenRejected('wrong_token_type', notAccess);
+  for (const claim of issuer.requiredClaims)
+    if (!Object.hasOwn(payload, claim))
+      throw new TokenRejected('missing_claim', `"${claim}" missing`);
   if (tenant !== undefined && payload.tid !== tenant)
     throw new TokenRejected('tenant_not_allowed', '"tid" differs from the tenant of "iss"');
   if (issuer.clientIds && !issuer.clientIds.includes(clientIdOf(payload, issuer)))
@@ -138,7 +146,6 @@ function checkClaims(
       'client_not_allowed',
       `the client is not in ${issuer.source}.clientIds`,
     );
-  PRESETS[issuer.preset].checkClaims?.(payload);
 
   const { sub, exp, iat } = payload;
   if (typeof sub !== 'string' || sub.length === 0)

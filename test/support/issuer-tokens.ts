@@ -14,6 +14,15 @@ export interface IssuerShape {
   readonly claims: () => Record<string, unknown>;
   /** What layer 2 should see in the authorizer context for these claims. */
   readonly expected: { readonly scope: string; readonly clientId: string };
+  /**
+   * An ID token of the same issuer, shaped as its documentation shows (linked beside it), and
+   * the entry fields under which its audience and client would pass: only its kind can refuse it.
+   */
+  readonly idToken: {
+    readonly entry: Record<string, unknown>;
+    readonly header: Record<string, unknown>;
+    readonly claims: () => Record<string, unknown>;
+  };
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -45,6 +54,27 @@ export const SHAPES = {
       ...times(),
     }),
     expected: { scope: 'openid orders-api/orders.read', clientId: '3k9vq2mexample7h1n0d4r5s6t' },
+    // docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html
+    idToken: {
+      entry: {},
+      header: {},
+      claims: () => ({
+        sub: '2f1c8a4e-6b1d-4e0c-9a7a-0d6a4b1c2e3f',
+        'cognito:groups': ['admin'],
+        email_verified: true,
+        iss: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
+        'cognito:username': 'janedoe',
+        nonce: 'abcdefg',
+        origin_jti: '7d3f0a4c-1b2e-4c5d-8e9f-0a1b2c3d4e5f',
+        aud: '3k9vq2mexample7h1n0d4r5s6t',
+        event_id: '3f7e2a9c-0b1d-4e5f-8a6b-7c8d9e0f1a2b',
+        token_use: 'id',
+        auth_time: now(),
+        jti: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+        email: 'janedoe@example.com',
+        ...times(),
+      }),
+    },
   },
   // auth0.com/docs/secure/tokens/access-tokens/access-token-profiles (Auth0 profile, RBAC on)
   auth0: {
@@ -69,6 +99,22 @@ export const SHAPES = {
       scope: 'openid profile read:orders write:orders',
       clientId: 'K1AUPhZq8mRi0Q0pjhkfu1D7y6KjDQja',
     },
+    // auth0.com/docs/secure/tokens/id-tokens/id-token-structure (aud: the application's client id)
+    idToken: {
+      entry: { audience: ['https://api.acme.example/orders', 'K1AUPhZq8mRi0Q0pjhkfu1D7y6KjDQja'] },
+      header: { typ: 'JWT' },
+      claims: () => ({
+        iss: 'https://acme-prod.eu.auth0.com/',
+        sub: 'auth0|6553da60a54af58e29493993',
+        aud: 'K1AUPhZq8mRi0Q0pjhkfu1D7y6KjDQja',
+        name: 'Jane Doe',
+        given_name: 'Jane',
+        family_name: 'Doe',
+        email: 'janedoe@example.com',
+        picture: 'https://example.com/janedoe/me.jpg',
+        ...times(36_000),
+      }),
+    },
   },
   // developer.okta.com/docs/reference/api/oidc/ (custom authorization server)
   okta: {
@@ -88,9 +134,29 @@ export const SHAPES = {
       uid: '00ujmkLgagxeRrAg20g3',
       scp: ['openid', 'orders.read'],
       sub: 'jane.doe@acme.example',
+      auth_time: now(),
       ...times(),
     }),
     expected: { scope: 'openid orders.read', clientId: '0oa5sso3mrYKdvde0357' },
+    // developer.okta.com/docs/reference/api/oidc/#id-token-payload (custom authorization server)
+    idToken: {
+      entry: { audience: ['api://default', '0oa5sso3mrYKdvde0357'] },
+      header: {},
+      claims: () => ({
+        ver: 1,
+        sub: '00ujmkLgagxeRrAg20g3',
+        iss: 'https://acme.okta.com/oauth2/default',
+        aud: '0oa5sso3mrYKdvde0357',
+        amr: ['pwd'],
+        idp: '00ok1u7AsAkrwdZL3z0g3',
+        jti: 'ID.4eAWJOCMB3SX8XewDfVR',
+        auth_time: now(),
+        at_hash: 'cpqKfdQA5eH891Ff5oJr_Q',
+        name: 'Jane Doe',
+        preferred_username: 'jane.doe@acme.example',
+        ...times(),
+      }),
+    },
   },
   // learn.microsoft.com/entra/identity-platform/access-token-claims-reference (v2.0, delegated)
   entra: {
@@ -122,6 +188,30 @@ export const SHAPES = {
     expected: {
       scope: 'access_as_user Orders.Read',
       clientId: '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
+    },
+    // learn.microsoft.com/entra/identity-platform/id-token-claims-reference (v2.0): aud is the
+    // client id of the app the user signed in to, which is the API's own when one registration
+    // serves both; the user's app roles come in roles.
+    idToken: {
+      entry: {},
+      header: { typ: 'JWT' },
+      claims: () => ({
+        aud: '6e74172b-be56-4843-9ff4-e66a39bb12e3',
+        iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+        nbf: now(),
+        aio: 'AXQAi/8IAAAAhr7eBJLMu',
+        name: 'Abe Lincoln',
+        nonce: '123523',
+        oid: '690222be-ff1a-4d56-abd1-7e4f7d38e474',
+        preferred_username: 'abeli@contoso.com',
+        rh: 'I',
+        roles: ['users:admin'],
+        sub: 'pqrfqLdoTgzk2AbV-sNg2oBlxPVnqz4ebMeM5UKnVA8',
+        tid: TENANT,
+        uti: 'AbCdEfGhIjKlMnOp-QrStU',
+        ver: '2.0',
+        ...times(),
+      }),
     },
   },
   // keycloak.org/docs/latest/server_admin/#audience-support (with an Audience mapper)
@@ -158,6 +248,28 @@ export const SHAPES = {
       scope: 'openid email profile default-roles-acme offline_access uma_authorization',
       clientId: 'acme-web',
     },
+    // keycloak.org/docs/latest/server_admin/#_client_scopes_evaluate (the generated ID token)
+    idToken: {
+      entry: { audience: ['orders-api', 'acme-web'] },
+      header: { typ: 'JWT' },
+      claims: () => ({
+        auth_time: now(),
+        jti: '5c0a2f7e-3b1d-4e8a-9c6f-1d2e3f4a5b6c',
+        iss: 'https://sso.acme.example/realms/acme',
+        aud: 'acme-web',
+        sub: '8befeac4-8963-49da-a9ac-f310e8d922d8',
+        typ: 'ID',
+        azp: 'acme-web',
+        nonce: '1a21d63a-930b-457f-9445-0858645f77ba',
+        sid: '54db1502-a5dc-4a27-af62-eeef0694a628',
+        at_hash: 'SVG6Dl6cqfTy6IxzBy1urw',
+        acr: '1',
+        email_verified: true,
+        realm_access: { roles: ['default-roles-acme', 'offline_access', 'uma_authorization'] },
+        preferred_username: 'jane',
+        ...times(300),
+      }),
+    },
   },
   // ory.sh/docs/oauth2-oidc/jwt-access-token (strategies.access_token: jwt)
   hydra: {
@@ -180,6 +292,22 @@ export const SHAPES = {
       ...times(),
     }),
     expected: { scope: 'openid orders.read', clientId: 'acme-web' },
+    // github.com/ory/fosite token/jwt/claims_id_token.go: the ID token Hydra signs (aud: the client)
+    idToken: {
+      entry: { audience: ['https://api.acme.example/orders', 'acme-web'] },
+      header: { typ: 'JWT' },
+      claims: () => ({
+        at_hash: '7jG_bBlmSapKjM1aaUkBFg',
+        aud: ['acme-web'],
+        auth_time: now(),
+        iss: 'https://auth.acme.example',
+        jti: '249c4828-595f-4665-9453-4d8ab2db23b0',
+        rat: now(),
+        sid: 'b1ef49ac-f42b-457e-b3e1-295a91aaefc9',
+        sub: 'f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b',
+        ...times(),
+      }),
+    },
   },
   // zitadel.com/docs/apis/openidoauth/claims (application token type JWT, role assertion on)
   zitadel: {
@@ -188,6 +316,7 @@ export const SHAPES = {
       issuer: 'https://acme-x1y2z3.zitadel.cloud',
       preset: 'zitadel',
       audience: '277513855423452789',
+      clientIds: ['277513866532563890@acme'],
     },
     header: { typ: 'JWT' },
     claims: () => ({
@@ -204,6 +333,27 @@ export const SHAPES = {
       ...times(),
     }),
     expected: { scope: 'orders.read orders.write', clientId: '277513866532563890@acme' },
+    // zitadel.com/docs/apis/openidoauth/claims (the ID token column): aud holds the project id and
+    // every client id of the project; azp and client_id name the client that signed the user in.
+    idToken: {
+      entry: {},
+      header: { typ: 'JWT' },
+      claims: () => ({
+        iss: 'https://acme-x1y2z3.zitadel.cloud',
+        sub: '277513890345671234',
+        aud: ['277513866532563890@acme', '277513855423452789', '277513877641674901@acme'],
+        azp: '277513866532563890@acme',
+        client_id: '277513866532563890@acme',
+        auth_time: now(),
+        amr: ['pwd'],
+        nonce: 'blQtVEJHNTF0WHhFQmhqZ0RqeHJsdzdkd2d',
+        at_hash: 'mcH8FiS4zkwI-4tZZbow8w',
+        'urn:zitadel:iam:org:project:roles': {
+          'users:admin': { '277513800111222333': 'acme.zitadel.cloud' },
+        },
+        ...times(43_200),
+      }),
+    },
   },
   // rfc-editor.org/rfc/rfc9068 §2
   rfc9068: {
@@ -224,6 +374,20 @@ export const SHAPES = {
       ...times(),
     }),
     expected: { scope: 'openid profile reademail', clientId: 's6BhdRkqt3' },
+    // openid.net/specs/openid-connect-core-1_0.html#IDToken (the ID token of the same server)
+    idToken: {
+      entry: { audience: ['https://rs.example.com/', 's6BhdRkqt3'] },
+      header: { typ: 'JWT' },
+      claims: () => ({
+        iss: 'https://as.example.com/',
+        sub: '5ba552d67',
+        aud: 's6BhdRkqt3',
+        nonce: 'n-0S6_WzA2Mj',
+        auth_time: now(),
+        acr: 'urn:mace:incommon:iap:silver',
+        ...times(),
+      }),
+    },
   },
   generic: {
     preset: 'generic',
@@ -242,5 +406,19 @@ export const SHAPES = {
       ...times(),
     }),
     expected: { scope: 'users:read', clientId: 'web' },
+    // openid.net/specs/openid-connect-core-1_0.html#IDToken
+    idToken: {
+      entry: { audience: ['https://api.example.com', 'web'] },
+      header: { typ: 'JWT' },
+      claims: () => ({
+        iss: 'https://issuer.example.com',
+        sub: 'user-1',
+        aud: 'web',
+        nonce: 'n-0S6_WzA2Mj',
+        auth_time: now(),
+        acr: 'urn:mace:incommon:iap:silver',
+        ...times(),
+      }),
+    },
   },
 } satisfies Record<PresetName, IssuerShape>;

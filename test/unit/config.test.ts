@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { loadAuthorizerConfig } from '../../src/authorizer/config.ts';
 import { ConfigError } from '../../src/shared/env.ts';
@@ -35,6 +36,7 @@ describe('authorizer configuration, read once at cold start', () => {
           clientIdClaims: ['client_id', 'azp', 'cid'],
           tokenTypes: undefined,
           requiredClaims: [],
+          accessToken: { idTokenClaims: ['nonce', 'at_hash', 'c_hash'] },
           maxTokenLifetimeSeconds: 86_400,
         },
       ],
@@ -158,6 +160,17 @@ describe('AUTH_ISSUERS: several trusted issuers, each with a preset', () => {
     });
   });
 
+  it('accepts every ready entry README gives, as written there', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /Ready entries[^`]*```jsonc\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    // The block is JSON with comments and trailing commas, as README says to leave out.
+    const json = block.replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1');
+    const entries = JSON.parse(json) as { preset: string }[];
+    const config = loadAuthorizerConfig(issuers(...entries));
+    expect(config.issuers.map((i) => i.preset)).toEqual(entries.map((e) => e.preset));
+    expect(new Set(entries.map((e) => e.preset)).size).toBe(8);
+  });
+
   it('keeps an issuer exactly as written (no trailing-slash normalisation)', () => {
     const config = loadAuthorizerConfig(
       issuers(AUTH0, { ...AUTH0, issuer: 'https://acme.eu.auth0.com' }),
@@ -219,6 +232,11 @@ describe('AUTH_ISSUERS: several trusted issuers, each with a preset', () => {
     ['AUTH_ISSUERS[0].audience', [{ ...AUTH0, audience: undefined }], /is required/],
     ['AUTH_ISSUERS[0].audience', [{ ...AUTH0, audience: [''] }], /non-empty strings/],
     ['AUTH_ISSUERS[0].clientIds', [{ ...COGNITO, clientIds: undefined }], /required for cognito/],
+    [
+      'AUTH_ISSUERS[0].clientIds',
+      [{ issuer: 'https://acme-x1y2z3.zitadel.cloud', preset: 'zitadel', audience: '2775138' }],
+      /required for zitadel: .*every token, ID tokens included.*list the client ids/,
+    ],
     ['AUTH_ISSUERS[0].audience', [{ ...COGNITO, audience: 'x' }], /carry no aud/],
     [
       'AUTH_ISSUERS[0].issuer',

@@ -89,9 +89,15 @@ const REFUSALS: Refusal[] = [
     reason: 'client_not_allowed',
   },
   {
-    name: 'Cognito: no token_use at all',
+    name: 'Cognito: no token_use at all (it does not say it is an access token)',
     shape: SHAPES.cognito,
     claims: { token_use: undefined },
+    reason: 'wrong_token_type',
+  },
+  {
+    name: 'Cognito: an access token without client_id',
+    shape: SHAPES.cognito,
+    claims: { client_id: undefined },
     reason: 'missing_claim',
   },
   {
@@ -164,6 +170,36 @@ const REFUSALS: Refusal[] = [
     reason: 'wrong_token_type',
   },
   {
+    name: 'Keycloak: a token without typ',
+    shape: SHAPES.keycloak,
+    claims: { typ: undefined },
+    reason: 'wrong_token_type',
+  },
+  {
+    name: 'Entra ID: a token naming no client (neither azp nor appid)',
+    shape: SHAPES.entra,
+    claims: { azp: undefined },
+    reason: 'wrong_token_type',
+  },
+  {
+    name: 'Entra ID: a token carrying at_hash',
+    shape: SHAPES.entra,
+    claims: { at_hash: 'cpqKfdQA5eH891Ff5oJr_Q' },
+    reason: 'wrong_token_type',
+  },
+  {
+    name: 'Okta: a token without cid',
+    shape: SHAPES.okta,
+    claims: { cid: undefined },
+    reason: 'wrong_token_type',
+  },
+  {
+    name: 'Hydra: a token without client_id',
+    shape: SHAPES.hydra,
+    claims: { client_id: undefined },
+    reason: 'wrong_token_type',
+  },
+  {
     name: 'Hydra: a token granted no audience (aud: [])',
     shape: SHAPES.hydra,
     claims: { aud: [] },
@@ -174,6 +210,18 @@ const REFUSALS: Refusal[] = [
     shape: SHAPES.zitadel,
     claims: { aud: ['999999999999999999', '888@other'] },
     reason: 'wrong_audience',
+  },
+  {
+    name: 'ZITADEL: a sibling application’s access token (same project, client not listed)',
+    shape: SHAPES.zitadel,
+    claims: { client_id: '277513877641674901@acme' },
+    reason: 'client_not_allowed',
+  },
+  {
+    name: 'ZITADEL: a token without jti',
+    shape: SHAPES.zitadel,
+    claims: { jti: undefined },
+    reason: 'wrong_token_type',
   },
   {
     name: 'RFC 9068: a token with typ JWT',
@@ -193,6 +241,18 @@ const REFUSALS: Refusal[] = [
     claims: { client_id: undefined },
     reason: 'missing_claim',
   },
+  {
+    name: 'RFC 9068: typ at+jwt on a token carrying nonce',
+    shape: SHAPES.rfc9068,
+    claims: { nonce: 'n-0S6_WzA2Mj' },
+    reason: 'wrong_token_type',
+  },
+  {
+    name: 'generic: a token carrying c_hash',
+    shape: SHAPES.generic,
+    claims: { c_hash: 'LDktKdoQak3Pk0cnXxCltA' },
+    reason: 'wrong_token_type',
+  },
 ];
 
 describe('what each preset refuses', () => {
@@ -205,6 +265,111 @@ describe('what each preset refuses', () => {
       claims,
     );
     expect([outcome.kind, log?.code]).toEqual(['unauthorized', r.reason]);
+  });
+});
+
+describe('each preset refuses its issuer’s ID token, even under an entry that accepts its audience and client', () => {
+  it.each(shapes.map((s) => [s.preset, s] as const))('%s', async (_preset, shape) => {
+    const { outcome, log } = await decide(
+      trusting({ ...shape.entry, ...shape.idToken.entry }),
+      shape.idToken.header,
+      shape.idToken.claims(),
+    );
+    expect([outcome.kind, log?.code]).toEqual(['unauthorized', 'wrong_token_type']);
+  });
+});
+
+describe('ID tokens under the entries README gives, which once passed as access tokens', () => {
+  const README_ENTRIES = {
+    entra: {
+      issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+      preset: 'entra',
+      audience: '6e74172b-be56-4843-9ff4-e66a39bb12e3',
+    },
+    zitadel: {
+      issuer: 'https://acme-x1y2z3.zitadel.cloud',
+      preset: 'zitadel',
+      audience: '277513855423452789',
+      clientIds: ['277513866532563890@acme'],
+    },
+  };
+
+  it.each([
+    ['Entra ID: a v2.0 ID token whose aud is the app’s client id, with roles users:admin', 'entra'],
+    ['ZITADEL: an ID token whose aud holds the project id, with the role users:admin', 'zitadel'],
+  ] as const)('%s is refused as wrong_token_type, not allowed', async (_name, preset) => {
+    const { idToken } = SHAPES[preset];
+    const { outcome, log } = await decide(
+      trusting(README_ENTRIES[preset]),
+      idToken.header,
+      idToken.claims(),
+    );
+    expect(outcome.kind === 'allow' && outcome.result.context?.scope).toBe(false);
+    expect([outcome.kind, log?.code]).toEqual(['unauthorized', 'wrong_token_type']);
+  });
+});
+
+describe('access tokens carrying claims an ID token also carries are still allowed', () => {
+  const allowed = async (
+    shape: IssuerShape,
+    header: Record<string, unknown>,
+    claims: Record<string, unknown>,
+  ) => {
+    for (const [k, v] of Object.entries(claims)) if (v === undefined) delete claims[k];
+    const { outcome, log } = await decide(trusting(shape.entry), header, claims);
+    return [outcome.kind, log?.code, outcome.kind === 'allow' && outcome.result.context?.clientId];
+  };
+
+  it('Keycloak before version 25: nonce copied into the access token', async () => {
+    const claims = { ...SHAPES.keycloak.claims(), nonce: '1a21d63a-930b-457f-9445-0858645f77ba' };
+    expect(await allowed(SHAPES.keycloak, SHAPES.keycloak.header, claims)).toEqual([
+      'allow',
+      'token_valid',
+      'acme-web',
+    ]);
+  });
+
+  it('Auth0: the RFC 9068 profile (typ at+jwt, client_id in place of azp)', async () => {
+    const claims = {
+      ...SHAPES.auth0.claims(),
+      azp: undefined,
+      gty: undefined,
+      client_id: 'K1AUPhZq8mRi0Q0pjhkfu1D7y6KjDQja',
+      jti: '73WakrfVbNJBaAmhQtEeDv',
+    };
+    expect(await allowed(SHAPES.auth0, { typ: 'at+jwt' }, claims)).toEqual([
+      'allow',
+      'token_valid',
+      'K1AUPhZq8mRi0Q0pjhkfu1D7y6KjDQja',
+    ]);
+  });
+
+  it('Auth0: a client-credentials token (azp, gty client-credentials)', async () => {
+    const claims = {
+      ...SHAPES.auth0.claims(),
+      sub: 'K1AUPhZq8mRi0Q0pjhkfu1D7y6KjDQja@clients',
+      gty: 'client-credentials',
+      permissions: undefined,
+      scope: 'read:orders',
+    };
+    expect(await allowed(SHAPES.auth0, SHAPES.auth0.header, claims)).toEqual([
+      'allow',
+      'token_valid',
+      'K1AUPhZq8mRi0Q0pjhkfu1D7y6KjDQja',
+    ]);
+  });
+
+  it('ZITADEL: a token naming its client in azp, as the claims table lists', async () => {
+    const claims = {
+      ...SHAPES.zitadel.claims(),
+      client_id: undefined,
+      azp: '277513866532563890@acme',
+    };
+    expect(await allowed(SHAPES.zitadel, SHAPES.zitadel.header, claims)).toEqual([
+      'allow',
+      'token_valid',
+      '277513866532563890@acme',
+    ]);
   });
 });
 
