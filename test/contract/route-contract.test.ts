@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { corsPreflightOf } from '../../local/api-gateway/cors-preflight.ts';
 import { TABLES } from '../../local/dynamo.ts';
 import { emfAuthorizerMetrics, type AuthorizerMetrics } from '../../src/shared/metrics.ts';
 import { loadRouteTable, type RouteTable } from '../../tools/route-table.ts';
 import { emfWrittenBy, type EmfDocument } from '../support/emf.ts';
 import { SHAPES } from '../support/issuer-tokens.ts';
+import { packagedTemplate } from '../support/packaged-template.ts';
 
 /**
  * The route contract, read from what would be deployed: `sls package` builds the CloudFormation
@@ -26,36 +23,13 @@ interface CfnResource {
 }
 type Ref = { Ref: string };
 
-// What `sls package` reads: it bundles src/ with esbuild, configured by these files.
-const PACKAGED = ['serverless.yml', 'package.json', 'tsconfig.json', 'src'];
-
-let work: string;
 let resources: Record<string, CfnResource>;
 let table: RouteTable;
 
 beforeAll(async () => {
-  // Package a copy: `sls package` deletes the service's .serverless/ and .esbuild/ folders
-  // whatever --package says, and .esbuild/ is where a concurrently running `sls offline` (the
-  // e2e suite, another jest worker) loads its handlers from.
-  work = mkdtempSync(join(tmpdir(), 'route-contract-'));
-  for (const entry of PACKAGED) cpSync(join(ROOT, entry), join(work, entry), { recursive: true });
-  symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
-  const out = join(work, 'out');
-  await promisify(execFile)(
-    join(ROOT, 'node_modules', '.bin', 'sls'),
-    ['package', '--package', out],
-    {
-      cwd: work,
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-    },
-  );
-  const template = JSON.parse(
-    readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ) as { Resources: Record<string, CfnResource> };
-  resources = template.Resources;
+  resources = (await packagedTemplate()).Resources as Record<string, CfnResource>;
   table = await loadRouteTable(ROOT);
 }, 120_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The EMF documents the real metrics writer produces for what `record` does. */
 async function emfDocuments(
@@ -197,15 +171,17 @@ describe('route contract (sls package output)', () => {
     }
   });
 
-  it('gives each function a role of its own with only the DynamoDB actions its route uses, table by table', () => {
+  it('gives each function a role of its own with only what its route uses: its own log group, and DynamoDB actions table by table', () => {
+    const writeLogs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
     const expected: Record<string, Record<string, string[]>> = {
-      authorizer: {},
-      getMe: {},
-      listUsers: { UsersTable: ['dynamodb:Scan'] },
-      getUser: { UsersTable: ['dynamodb:GetItem'] },
+      authorizer: { AuthorizerLogGroup: writeLogs },
+      getMe: { GetMeLogGroup: writeLogs },
+      listUsers: { ListUsersLogGroup: writeLogs, UsersTable: ['dynamodb:Scan'] },
+      getUser: { GetUserLogGroup: writeLogs, UsersTable: ['dynamodb:GetItem'] },
       // The user and its email claim in one transaction; GetItem for a retried keyed create;
       // the idempotency records' lifecycle.
       createUser: {
+        CreateUserLogGroup: writeLogs,
         UsersTable: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         UniqueValuesTable: ['dynamodb:PutItem'],
         IdempotencyTable: [
@@ -218,10 +194,12 @@ describe('route contract (sls package output)', () => {
       // GetItem for the version and email a change is conditional on; an email change moves
       // the claim.
       updateUser: {
+        UpdateUserLogGroup: writeLogs,
         UsersTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         UniqueValuesTable: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
       },
       deleteUser: {
+        DeleteUserLogGroup: writeLogs,
         UsersTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem'],
         UniqueValuesTable: ['dynamodb:DeleteItem'],
       },
@@ -248,6 +226,10 @@ describe('route contract (sls package output)', () => {
     expect(byFunction).toEqual(expected);
     const roles = functions.map(([, fn]) => JSON.stringify(fn.Properties.Role));
     expect(new Set(roles).size).toBe(roles.length);
+    // A managed policy's statements are not in the template: nothing here could check them.
+    expect(
+      ofType('AWS::IAM::Role').filter(([, role]) => role.Properties.ManagedPolicyArns),
+    ).toEqual([]);
   });
 
   it('deploys alarms on the metrics the functions publish, with the stage parameters as thresholds', async () => {

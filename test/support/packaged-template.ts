@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { CfnTemplate } from '../../tools/template-spec-check.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+// What `sls package` reads: it bundles src/ with esbuild, configured by these files.
+const PACKAGED = ['serverless.yml', 'package.json', 'tsconfig.json', 'src'];
+
+/**
+ * The CloudFormation template `sls package` writes for this service, with `--param key=value`
+ * as `sls deploy --param` takes them. It packages a copy: `sls package` deletes the service's
+ * .serverless/ and .esbuild/ folders whatever --package says, and .esbuild/ is where a
+ * concurrently running `sls offline` (the e2e suite, another jest worker) loads its handlers from.
+ */
+export async function packagedTemplate(
+  params: Readonly<Record<string, string>> = {},
+): Promise<CfnTemplate> {
+  const work = mkdtempSync(join(tmpdir(), 'packaged-template-'));
+  try {
+    for (const entry of PACKAGED) cpSync(join(ROOT, entry), join(work, entry), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
+    const out = join(work, 'out');
+    await promisify(execFile)(
+      join(ROOT, 'node_modules', '.bin', 'sls'),
+      [
+        'package',
+        '--package',
+        out,
+        ...Object.entries(params).flatMap(([key, value]) => ['--param', `${key}=${value}`]),
+      ],
+      {
+        cwd: work,
+        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      },
+    );
+    return JSON.parse(
+      readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as CfnTemplate;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
