@@ -6,12 +6,7 @@ import { startAuthServer, type AuthServer } from './auth-server.ts';
 import { DEFAULT_PORTS as LOCAL_DEFAULT_PORTS, LOCAL_STAGE } from '../tools/local-endpoints.ts';
 import { createTables, newNamespace, startDynamoLocal } from './dynamo.ts';
 import { stopChild } from './processes.ts';
-import {
-  startGatewayFront,
-  type AuthorizerMode,
-  type GatewayFront,
-  type RequestLine,
-} from './api-gateway/front.ts';
+import { startGatewayFront, type AuthorizerMode, type GatewayFront } from './api-gateway/front.ts';
 import type { GatewayStats } from './api-gateway/model.ts';
 import { loadServiceDefinition } from './api-gateway/service.ts';
 import { buildReferenceSite, REFERENCE_PATHS, type ReferenceSite } from './reference-site.ts';
@@ -47,8 +42,11 @@ export interface StackOptions {
   readonly params?: Readonly<Record<string, string>>;
   /** `per-route`: the classic authorizer blueprint's Allow for `event.methodArn` only. */
   readonly authorizer?: AuthorizerMode;
-  /** Called after each request the local gateway answers (`npm start -- --verbose`). */
-  readonly onRequest?: (line: RequestLine) => void;
+  /**
+   * Called after each request the local gateway answers, with its access-log line in the
+   * deployed format (`npm start -- --verbose`).
+   */
+  readonly onRequest?: (accessLogLine: string) => void;
   /** Build and serve the reference page (about half a second; default true). */
   readonly reference?: boolean;
   /** More AUTH_ISSUERS entries beside the two local auth servers (tests). */

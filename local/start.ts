@@ -1,7 +1,7 @@
 /**
  * `npm start`: the OAuth servers, DynamoDB Local, `sls offline` and the local API Gateway on
  * localhost, then the commands a newcomer pastes (get a token, call two routes). Ctrl-C stops
- * everything. Flags: `--verbose` (request log), `--authorizer per-route` (the cache trap),
+ * everything. Flags: `--verbose` (access log), `--authorizer per-route` (the cache trap),
  * `--param authorizerTtl=0` (any serverless.yml param). Ports come from LOCAL_API_PORT,
  * LOCAL_LAMBDA_PORT, LOCAL_OFFLINE_PORT, LOCAL_ISSUER_PORT, LOCAL_PARTNER_ISSUER_PORT,
  * LOCAL_DYNAMO_PORT.
@@ -74,13 +74,13 @@ try {
     keysDir: join(ROOT, '.local'),
     params: args.params,
     authorizer: args.authorizer,
-    // sls offline prints the functions' decision logs; --verbose shows them, and one line per
-    // request from the local gateway (status, authorizer cache hit or miss, TTL left).
+    // sls offline prints the functions' decision logs; --verbose shows them, and the local
+    // gateway's access log: one JSON line per request in the deployed stage's format.
     onOutput: (chunk) => {
       if (args.verbose && ready) process.stdout.write(chunk);
     },
     onRequest: (line) => {
-      if (args.verbose) process.stdout.write(`${JSON.stringify({ gateway: 'local', ...line })}\n`);
+      if (args.verbose) process.stdout.write(`${line}\n`);
     },
   });
   ready = true;
@@ -111,7 +111,7 @@ Call two routes with it (the second answers from the authorizer cache):
   curl -s -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/me; echo
   curl -s -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/users; echo
 
-Ctrl-C stops everything.${args.verbose ? '' : ' Run `npm start -- --verbose` to see the request log.'}
+Ctrl-C stops everything.${args.verbose ? '' : ' Run `npm start -- --verbose` to see the access log.'}
 `);
   let stopping = false;
   const stop = async (signal: string) => {

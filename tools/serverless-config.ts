@@ -15,6 +15,8 @@ export interface ServiceConfig {
     readonly stage: string;
     readonly region: string;
     readonly environment?: Readonly<Record<string, string>>;
+    /** `logs.restApi`: the stage's access and execution logging. */
+    readonly logs?: { readonly restApi?: { readonly format?: string } & Record<string, unknown> };
   };
   readonly functions: Readonly<Record<string, FunctionConfig>>;
   readonly resources?: { readonly Resources?: Readonly<Record<string, CfnResource>> };

@@ -7,6 +7,7 @@ import {
   type GatewayResponse,
   type GatewayStats,
 } from './model.ts';
+import { accessLogFormatOf, accessLogWriter } from './access-log.ts';
 import { lambdaInvoker } from './lambda-invoke.ts';
 import { perRouteAuthorizer } from './per-route-authorizer.ts';
 import { serviceGateway, type ServiceDefinition } from './service.ts';
@@ -32,24 +33,13 @@ export interface FrontOptions {
   readonly authorizer?: AuthorizerMode;
   /** Other things the port serves outside the stage (the reference page). */
   readonly extra?: (request: IncomingMessage, response: ServerResponse) => boolean;
-  /** Called once per request, after the answer. */
-  readonly onRequest?: (line: RequestLine) => void;
+  /**
+   * Called once per request, after the answer, with its access-log line: the deployed stage's
+   * format (serverless.yml) filled in from what the gateway model knows (access-log.ts).
+   */
+  readonly onRequest?: (accessLogLine: string) => void;
   /** The clock the cache runs on (tests). */
   readonly now?: () => number;
-}
-
-/** One line of the request log (`npm start -- --verbose`). */
-export interface RequestLine {
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly ms: number;
-  readonly answeredBy: GatewayResponse['answeredBy'];
-  readonly responseType?: string;
-  /** hit, miss (the authorizer ran) or not-called. */
-  readonly authorizerCache: 'hit' | 'miss' | 'not-called';
-  /** Seconds the token's cached answer has left; absent when nothing is cached. */
-  readonly ttlLeftSeconds?: number;
 }
 
 export interface GatewayFront {
@@ -88,20 +78,27 @@ export async function startGatewayFront(options: FrontOptions): Promise<GatewayF
     ...(options.now ? { now: options.now } : {}),
   });
 
+  const writeAccessLog = options.onRequest && accessLogWriter(accessLogFormatOf(service.config));
+  const logged = (request: IncomingMessage, answered: GatewayResponse) => {
+    if (writeAccessLog && answered.trace)
+      options.onRequest!(
+        writeAccessLog({ response: answered, trace: answered.trace, sourceIp: peerOf(request) }),
+      );
+  };
   const server = createServer((request, response) => {
     if (options.extra?.(request, response)) return;
-    const started = performance.now();
     void answer(request, model, stage)
       .then((answered) => {
         send(response, answered, request.method === 'HEAD');
-        options.onRequest?.(requestLine(request, answered, performance.now() - started));
+        logged(request, answered);
       })
       .catch(() => {
         // Only a bug in the front, or a function answering headers HTTP cannot carry, gets
         // here: answer as API Gateway's own 500 would, if nothing was sent yet.
-        if (!response.headersSent)
-          send(response, model.answer('DEFAULT_5XX', 'Internal server error'), false);
-        else response.destroy();
+        if (response.headersSent) return response.destroy();
+        const failed = model.answer('DEFAULT_5XX', 'Internal server error', request.method);
+        send(response, failed, false);
+        logged(request, failed);
       });
   });
   // A gateway keeps connections open between requests, as API Gateway does.
@@ -133,7 +130,11 @@ async function answer(
   const body = await readBody(request);
   // Outside the stage nothing is deployed: API Gateway answers as for an unknown route.
   if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`))
-    return model.answer('MISSING_AUTHENTICATION_TOKEN', 'Missing Authentication Token');
+    return model.answer(
+      'MISSING_AUTHENTICATION_TOKEN',
+      'Missing Authentication Token',
+      request.method,
+    );
   const { headers, multiValueHeaders } = headersOf(request);
   return model.request({
     method: request.method ?? 'GET',
@@ -204,21 +205,7 @@ function cacheHeader(answered: GatewayResponse): string | undefined {
   return left === undefined ? `${state}; not cached` : `${state}; ttl=${Math.ceil(left / 1000)}`;
 }
 
-function requestLine(request: IncomingMessage, answered: GatewayResponse, ms: number): RequestLine {
-  const left = answered.authorizerCacheTtlLeftMs;
-  return {
-    method: request.method ?? 'GET',
-    path: new URL(request.url ?? '/', 'http://localhost').pathname,
-    status: answered.statusCode,
-    ms: Math.round(ms * 10) / 10,
-    answeredBy: answered.answeredBy,
-    ...(answered.responseType ? { responseType: answered.responseType } : {}),
-    authorizerCache:
-      answered.authorizer === 'cached'
-        ? 'hit'
-        : answered.authorizer === 'invoked'
-          ? 'miss'
-          : 'not-called',
-    ...(left === undefined ? {} : { ttlLeftSeconds: Math.ceil(left / 1000) }),
-  };
+/** The TCP peer, as API Gateway's `$context.identity.sourceIp` has it (no IPv4-mapped prefix). */
+function peerOf(request: IncomingMessage): string {
+  return (request.socket.remoteAddress ?? '-').replace(/^::ffff:/, '');
 }

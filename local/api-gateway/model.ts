@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
@@ -13,6 +13,7 @@ import {
   parseAuthorizerOutput,
   type Statement,
 } from './iam-policy.ts';
+import type { AuthorizerTrace, RequestTrace, TraceStep } from './request-trace.ts';
 
 /**
  * A model of API Gateway REST between client, TOKEN authorizer (with its result cache), policy
@@ -135,6 +136,10 @@ export interface GatewayResponse {
   readonly authorizerCacheTtlLeftMs?: number;
   /** The event the handler received, if it was called. */
   readonly event?: APIGatewayProxyEvent;
+  /** `$context.error.message` of a gateway answer. */
+  readonly errorMessage?: string;
+  /** What the gateway knows of the request, for its access log (every `request` answer has it). */
+  readonly trace?: RequestTrace;
 }
 
 export interface GatewayStats {
@@ -151,7 +156,7 @@ export interface GatewayModel {
   /** Entries currently in the authorizer cache (expired ones excluded). */
   cacheSize(): number;
   /** A gateway response of this API, for what reaches API Gateway outside any route. */
-  answer(type: GatewayResponseType, message: string | null): GatewayResponse;
+  answer(type: GatewayResponseType, message: string | null, httpMethod?: string): GatewayResponse;
 }
 
 // L2: with authorization on, a methodArn longer than 1,600 bytes is answered 414.
@@ -174,7 +179,7 @@ type Decision =
       readonly statements: readonly Statement[];
     }
   | { readonly kind: 'unauthorized' }
-  | { readonly kind: 'error' };
+  | { readonly kind: 'error'; readonly message: string; readonly timedOut?: boolean };
 
 interface CacheEntry {
   readonly decision: Decision;
@@ -186,7 +191,11 @@ interface Outcome {
   readonly decision: Decision;
   readonly step: 'invoked' | 'cached' | 'not-called';
   readonly ttlLeftMs?: number;
+  readonly trace: AuthorizerTrace;
 }
+
+/** A RequestTrace while the request is under way. */
+type TraceDraft = { -readonly [K in keyof RequestTrace]: RequestTrace[K] };
 
 interface Match {
   readonly route: ModelRoute;
@@ -241,29 +250,54 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
       ...response,
       answeredBy: 'gateway',
       responseType: type,
+      ...(message === null ? {} : { errorMessage: message }),
       authorizer: step.step,
       ...(step.ttlLeftMs === undefined ? {} : { authorizerCacheTtlLeftMs: step.ttlLeftMs }),
     };
   }
 
   async function authorize(token: string, arn: string): Promise<Outcome> {
+    const started = now();
     const cached = cache.get(token);
     if (cached && cached.expiresAt > now()) {
       cacheHits += 1;
-      return { decision: cached.decision, step: 'cached', ttlLeftMs: cached.expiresAt - now() };
+      const trace: AuthorizerTrace = {
+        source: 'cached',
+        ...decisionTrace(cached.decision),
+        latencyMs: now() - started,
+      };
+      return {
+        decision: cached.decision,
+        step: 'cached',
+        ttlLeftMs: cached.expiresAt - now(),
+        trace,
+      };
     }
     cache.delete(token);
     authorizerInvocations += 1;
     const decision = await invokeAuthorizer(token, arn);
+    const latencyMs = now() - started;
+    // The authorizer's Lambda answers 200 even when the function throws (the error travels in
+    // the payload); a timeout leaves no status.
+    const trace: AuthorizerTrace = {
+      source: 'invoked',
+      ...decisionTrace(decision),
+      latencyMs,
+      lambda: {
+        ...(decision.kind === 'error' && decision.timedOut ? {} : { status: 200 }),
+        requestId: randomUUID(),
+        latencyMs,
+      },
+    };
     // A valid policy, Allow or Deny, is cached with its context (C7, C8); failures only
     // as `cacheFailures` says (not documented, C9).
     const cacheable =
       decision.kind === 'policy' ||
       (decision.kind === 'unauthorized' && cacheFailures !== 'none') ||
       (decision.kind === 'error' && cacheFailures === 'all');
-    if (!cacheable || ttl === 0) return { decision, step: 'invoked' };
+    if (!cacheable || ttl === 0) return { decision, step: 'invoked', trace };
     cache.set(token, { decision, expiresAt: now() + ttl * 1000 });
-    return { decision, step: 'invoked', ttlLeftMs: ttl * 1000 };
+    return { decision, step: 'invoked', ttlLeftMs: ttl * 1000, trace };
   }
 
   async function invokeAuthorizer(token: string, arn: string): Promise<Decision> {
@@ -280,24 +314,40 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
       // exact is the stricter one.
       const unauthorized =
         error === 'Unauthorized' || (error instanceof Error && error.message === 'Unauthorized');
-      return unauthorized ? { kind: 'unauthorized' } : { kind: 'error' };
+      if (unauthorized) return { kind: 'unauthorized' };
+      if (error instanceof TimedOut)
+        return { kind: 'error', message: error.message, timedOut: true };
+      return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
     }
     try {
       const statements = parseAuthorizerOutput(output);
       return { kind: 'policy', output: output as APIGatewayAuthorizerResult, statements };
     } catch (error) {
-      if (error instanceof InvalidAuthorizerOutput) return { kind: 'error' };
+      if (error instanceof InvalidAuthorizerOutput)
+        return { kind: 'error', message: error.message };
       throw error;
     }
   }
 
   async function request(req: GatewayRequest): Promise<GatewayResponse> {
-    const requestId = randomUUID();
+    const trace: TraceDraft = {
+      requestId: randomUUID(),
+      extendedRequestId: extendedRequestId(),
+      receivedAt: now(),
+      latencyMs: 0,
+      httpMethod: req.method.toUpperCase(),
+    };
+    const response = await answerRequest(req, trace);
+    return { ...response, trace: { ...trace, latencyMs: now() - trace.receivedAt } };
+  }
+
+  async function answerRequest(req: GatewayRequest, trace: TraceDraft): Promise<GatewayResponse> {
+    const { requestId } = trace;
     // L7: the payload limit applies before routing or authorization.
     if (req.body !== undefined && Buffer.byteLength(req.body) > MAX_PAYLOAD_BYTES)
       return gatewayAnswer('REQUEST_TOO_LARGE', 'Request Too Large', requestId);
     if (req.method.toUpperCase() === 'OPTIONS') {
-      const preflight = preflightFor(req.path);
+      const preflight = preflightFor(req.path, trace);
       if (preflight) return preflight;
     }
     const match = matchRoute(routes, req.method, req.path);
@@ -309,41 +359,47 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
         'Missing Authentication Token',
         requestId,
       );
+    trace.resourcePath = match.route.path;
 
     const arn = methodArn(req.method, req.path);
     if (Buffer.byteLength(arn) > MAX_METHOD_ARN_BYTES) return uriTooLong(requestId);
 
+    const started = now();
+    const authorized = (status: number, error?: string): TraceStep => ({
+      status,
+      latencyMs: now() - started,
+      ...(error === undefined ? {} : { error }),
+    });
     const token = headerValue(req.headers, identityHeader);
     // Absent, or (unknown, stricter) empty: 401 without invoking the authorizer (O2).
-    if (token === undefined || token === '')
+    if (token === undefined || token === '' || (identityPattern && !identityPattern.test(token))) {
+      trace.authorize = authorized(401, 'Unauthorized');
       return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId);
-    if (identityPattern && !identityPattern.test(token))
-      return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId);
+    }
 
-    const started = now();
     const outcome = await authorize(token, arn);
+    trace.authorizer = outcome.trace;
     const { decision: answer } = outcome;
-    if (answer.kind === 'unauthorized')
+    if (answer.kind === 'unauthorized') {
+      trace.authorize = authorized(401, 'Unauthorized');
       return gatewayAnswer('UNAUTHORIZED', 'Unauthorized', requestId, outcome);
-    if (answer.kind === 'error')
+    }
+    if (answer.kind === 'error') {
+      trace.authorize = authorized(500, answer.message);
       return gatewayAnswer(authorizerErrorType, null, requestId, outcome);
+    }
 
     // The cached policy is evaluated again against this request's methodArn (C5).
     const decision = evaluatePolicy(answer.statements, arn);
-    if (decision === 'explicit-deny')
-      return gatewayAnswer(
-        'ACCESS_DENIED',
-        'User is not authorized to access this resource with an explicit deny',
-        requestId,
-        outcome,
-      );
-    if (decision === 'implicit-deny')
-      return gatewayAnswer(
-        'ACCESS_DENIED',
-        'User is not authorized to access this resource',
-        requestId,
-        outcome,
-      );
+    if (decision !== 'allow') {
+      const message =
+        decision === 'explicit-deny'
+          ? 'User is not authorized to access this resource with an explicit deny'
+          : 'User is not authorized to access this resource';
+      trace.authorize = authorized(403, message);
+      return gatewayAnswer('ACCESS_DENIED', message, requestId, outcome);
+    }
+    trace.authorize = authorized(200);
 
     // X3, X4: on a cache hit the latency is 0, as once observed.
     const event = proxyEvent({
@@ -371,21 +427,46 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
       ...(outcome.ttlLeftMs === undefined ? {} : { authorizerCacheTtlLeftMs: outcome.ttlLeftMs }),
     };
     handlerInvocations += 1;
+    // Lambda gives each invocation a request id of its own: the function logs it, the access
+    // log has it as $context.integration.requestId.
+    const lambdaRequestId = randomUUID();
+    const invoked = now();
+    const integrated = (status: number | undefined, error?: string, timedOut = false) => {
+      const latencyMs = now() - invoked;
+      trace.integration = {
+        ...(status === undefined ? {} : { status }),
+        latencyMs,
+        lambda: {
+          // Lambda answers 200 when the function throws too; a timeout leaves no status.
+          ...(timedOut ? {} : { status: 200 }),
+          requestId: lambdaRequestId,
+          latencyMs,
+        },
+        ...(error === undefined ? {} : { error }),
+      };
+    };
     let result: unknown;
     try {
       result = await withTimeout(
-        match.route.handler(event, lambdaContext(requestId, match.route.name)),
+        match.route.handler(event, lambdaContext(lambdaRequestId, match.route.name)),
         integrationTimeoutMs,
       );
     } catch (error) {
-      if (error instanceof TimedOut)
+      if (error instanceof TimedOut) {
+        integrated(undefined, error.message, true);
         return {
           ...gatewayAnswer('INTEGRATION_TIMEOUT', 'Endpoint request timed out', requestId, outcome),
           event,
         };
+      }
+      integrated(undefined, error instanceof Error ? error.message : String(error));
       return { ...integrationFailure(event), ...step };
     }
-    if (!isProxyResult(result)) return { ...integrationFailure(event), ...step };
+    if (!isProxyResult(result)) {
+      integrated(undefined, 'Malformed Lambda proxy response');
+      return { ...integrationFailure(event), ...step };
+    }
+    integrated(result.statusCode);
     return {
       statusCode: result.statusCode,
       headers: integrationHeaders(result),
@@ -401,11 +482,12 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
    * G9: a resource with CORS on has an OPTIONS method of its own, a mock integration without
    * authorization: it answers 200 with the configured headers and no body.
    */
-  function preflightFor(path: string): GatewayResponse | undefined {
+  function preflightFor(path: string, trace: TraceDraft): GatewayResponse | undefined {
     const resource = Object.keys(corsPreflight).find((template) =>
       matchTemplate(segments(template), segments(path)),
     );
     if (resource === undefined) return undefined;
+    trace.resourcePath = resource;
     return {
       statusCode: 200,
       headers: { 'content-type': 'application/json', ...lowerCaseKeys(corsPreflight[resource]!) },
@@ -421,7 +503,16 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     methodArn,
     stats: () => ({ authorizerInvocations, cacheHits, handlerInvocations }),
     cacheSize: () => [...cache.values()].filter((entry) => entry.expiresAt > now()).length,
-    answer: (type, message) => gatewayAnswer(type, message, randomUUID()),
+    answer: (type, message, httpMethod = 'GET') => {
+      const trace: RequestTrace = {
+        requestId: randomUUID(),
+        extendedRequestId: extendedRequestId(),
+        receivedAt: now(),
+        latencyMs: 0,
+        httpMethod: httpMethod.toUpperCase(),
+      };
+      return { ...gatewayAnswer(type, message, trace.requestId), trace };
+    },
   };
 }
 
@@ -631,6 +722,18 @@ function parseJson(body: string | undefined): unknown {
 
 class TimedOut extends Error {
   override readonly name = 'TimedOut';
+}
+
+/** API Gateway's `$context.extendedRequestId` looks like `AbCdEfGhIjKlMnO=`. */
+const extendedRequestId = () => randomBytes(11).toString('base64');
+
+/** An authorizer decision as the trace shows it: the status it leads to, its principal or error. */
+function decisionTrace(
+  decision: Decision,
+): Pick<AuthorizerTrace, 'status' | 'principalId' | 'error'> {
+  if (decision.kind === 'policy') return { status: 200, principalId: decision.output.principalId };
+  if (decision.kind === 'unauthorized') return { status: 401, error: 'Unauthorized' };
+  return { status: 500, error: decision.message };
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number | undefined): Promise<T> {

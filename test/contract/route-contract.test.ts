@@ -1,10 +1,13 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { contextVariablesOf } from '../../local/api-gateway/access-log.ts';
 import { corsPreflightOf } from '../../local/api-gateway/cors-preflight.ts';
 import { TABLES } from '../../local/dynamo.ts';
 import { emfAuthorizerMetrics, type AuthorizerMetrics } from '../../src/shared/metrics.ts';
 import { loadRouteTable, type RouteTable } from '../../tools/route-table.ts';
+import { resolvedServiceConfig } from '../../tools/serverless-config.ts';
 import { emfWrittenBy, type EmfDocument } from '../support/emf.ts';
 import { SHAPES } from '../support/issuer-tokens.ts';
 import { packagedTemplate } from '../support/packaged-template.ts';
@@ -204,7 +207,11 @@ describe('route contract (sls package output)', () => {
         UniqueValuesTable: ['dynamodb:DeleteItem'],
       },
     };
-    const functions = ofType('AWS::Lambda::Function');
+    // Serverless's own custom-resource function (the account's CloudWatch role for the API
+    // Gateway logs) is checked with the logs, below.
+    const functions = ofType('AWS::Lambda::Function').filter(
+      ([name]) => !name.startsWith('CustomDashresource'),
+    );
     const byFunction = Object.fromEntries(
       functions.map(([name, fn]) => {
         const role =
@@ -330,4 +337,146 @@ describe('route contract (sls package output)', () => {
     const routed = new Set(table.routes.map((r) => r.schemaFile));
     expect(table.schemas.filter((s) => !routed.has(s.file)).map((s) => s.file)).toEqual([]);
   });
+});
+
+describe('API Gateway logs (sls package output)', () => {
+  /** `provider.logs.restApi` as Serverless packaged it (it applies it once the stack is up). */
+  const restApiLogs = () =>
+    (
+      JSON.parse(readFileSync(join(work, 'out', 'serverless-state.json'), 'utf8')) as {
+        service: { provider: { logs: { restApi: Record<string, unknown> } } };
+      }
+    ).service.provider.logs.restApi;
+  const format = () => String(restApiLogs().format);
+  const VARIABLE = /\$context(?:\.[A-Za-z0-9_]+)+/g;
+
+  it('writes one JSON object per request, every value one quoted variable, valid whatever API Gateway prints ("-" included)', () => {
+    expect(restApiLogs()).toMatchObject({ accessLogging: true });
+    expect(format()).toBe(table.config!.provider.logs!.restApi!.format);
+    expect(format()).not.toMatch(/[\r\n]/);
+    const keys = Object.keys(JSON.parse(format().replace(VARIABLE, 'x')) as object);
+    for (const printed of ['-', '0', '200', '1796302177818', '03/Dec/2026:12:49:37 +0000']) {
+      const line = JSON.parse(format().replace(VARIABLE, printed)) as Record<string, unknown>;
+      expect(Object.keys(line)).toEqual(keys);
+      expect(new Set(Object.values(line))).toEqual(new Set([printed]));
+    }
+    expect(contextVariablesOf(format())).toHaveLength(keys.length);
+  });
+
+  it('logs what tells the layers apart: the gateway’s answer, the authorizer, the authorization and the integration', () => {
+    expect(contextVariablesOf(format())).toEqual(
+      expect.arrayContaining([
+        // API Gateway requires one of the two; extendedRequestId is the one a client cannot set.
+        '$context.requestId',
+        '$context.extendedRequestId',
+        '$context.requestTime',
+        '$context.requestTimeEpoch',
+        '$context.httpMethod',
+        '$context.resourcePath',
+        '$context.status',
+        '$context.responseLatency',
+        '$context.identity.sourceIp',
+        '$context.error.responseType',
+        '$context.error.message',
+        '$context.authorize.status',
+        '$context.authorize.error',
+        '$context.authorizer.status',
+        '$context.authorizer.error',
+        '$context.authorizer.latency',
+        '$context.authorizer.integrationLatency',
+        '$context.authorizer.requestId',
+        '$context.authorizer.principalId',
+        '$context.integration.status',
+        '$context.integration.latency',
+      ]),
+    );
+  });
+
+  it('never logs a credential, a claim or what the client chose freely (headers, path, query, user agent)', () => {
+    const variables = contextVariablesOf(format());
+    const free = variables.filter((name) =>
+      /^\$context\.(path|identity\.(?!sourceIp$)|requestOverride|responseOverride|domainPrefix)/.test(
+        name,
+      ),
+    );
+    expect(free).toEqual([]);
+    // Of the authorizer only its step and the principal: `$context.authorizer.<key>` would
+    // print the claims the context carries.
+    const AUTHORIZER_STEP =
+      /^\$context\.authorizer\.(status|error|latency|integrationStatus|integrationLatency|requestId|principalId)$/;
+    expect(
+      variables.filter(
+        (name) => name.startsWith('$context.authorizer.') && !AUTHORIZER_STEP.test(name),
+      ),
+    ).toEqual([]);
+    expect(format()).not.toMatch(/\$input|\$method|\$stageVariables|authorization/i);
+  });
+
+  it('logs only the execution’s errors, never whole requests and responses', () => {
+    expect(restApiLogs()).toMatchObject({
+      executionLogging: true,
+      level: 'ERROR',
+      fullExecutionData: false,
+    });
+  });
+
+  it('keeps the access and execution logs for accessLogRetentionDays, the functions’ retention by default', () => {
+    const { params } = table.config as unknown as { params: { default: Record<string, unknown> } };
+    const days = params.default.accessLogRetentionDays;
+    // The only values CloudWatch Logs accepts.
+    expect([
+      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+      3288, 3653,
+    ]).toContain(days);
+    const functionLogs = ofType('AWS::Logs::LogGroup').filter(([, group]) =>
+      String(group.Properties.LogGroupName).startsWith('/aws/lambda/'),
+    );
+    expect(functionLogs.length).toBeGreaterThan(0);
+    for (const [, group] of functionLogs) expect(group.Properties.RetentionInDays).toBe(days);
+    expect(resources.ApiGatewayLogGroup!.Properties).toEqual({
+      LogGroupName: `/aws/api-gateway/${table.config!.service}-${table.config!.provider.stage}`,
+      RetentionInDays: days,
+    });
+    // API Gateway writes execution logs to this group, and would create it without retention.
+    expect(resources.ApiGatewayExecutionLogGroup!.Properties).toEqual({
+      LogGroupName: {
+        'Fn::Join': [
+          '',
+          [
+            'API-Gateway-Execution-Logs_',
+            { Ref: 'ApiGatewayRestApi' },
+            `/${table.config!.provider.stage}`,
+          ],
+        ],
+      },
+      RetentionInDays: days,
+    });
+  });
+
+  it('sets the account’s CloudWatch role for API Gateway through a function that can do only that, unless managed externally', async () => {
+    const [[, account]] = ofType('Custom::ApiGatewayAccountRole') as [[string, CfnResource]];
+    const fn =
+      resources[(account.Properties.ServiceToken as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
+    const role = resources[(fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
+    const actions = (
+      role.Properties.Policies as { PolicyDocument: { Statement: { Action: string[] }[] } }[]
+    )
+      .flatMap((policy) => policy.PolicyDocument.Statement)
+      .flatMap((statement) => statement.Action)
+      .sort();
+    expect(actions).toEqual([
+      'apigateway:GET',
+      'apigateway:PATCH',
+      'iam:AttachRolePolicy',
+      'iam:CreateRole',
+      'iam:ListAttachedRolePolicies',
+      'iam:PassRole',
+    ]);
+    expect(restApiLogs().roleManagedExternally).toBe(false);
+    // With the stage parameter, Serverless adds no such function and leaves the account alone.
+    const external = await resolvedServiceConfig(ROOT, {
+      params: { apiGatewayLogsRoleManagedExternally: 'true' },
+    });
+    expect(external.provider.logs?.restApi?.roleManagedExternally).toBe(true);
+  }, 30_000);
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAuthServer, type AuthServer } from '../../local/auth-server.ts';
 import { freePort } from '../../local/ports.ts';
+import { accessLogFormatOf } from '../../local/api-gateway/access-log.ts';
 import { CACHE_HEADER } from '../../local/api-gateway/front.ts';
 import type { GatewayResponseType } from '../../local/api-gateway/model.ts';
 import { loadServiceDefinition, type ServiceDefinition } from '../../local/api-gateway/service.ts';
@@ -40,17 +41,21 @@ interface Running {
    * logged, then a moment more for any late line, and counts.
    */
   authorizerRuns(atLeast?: number): Promise<number>;
+  /** The access-log lines the local gateway wrote so far (`npm start -- --verbose`). */
+  readonly accessLog: readonly string[];
   stop(): Promise<void>;
 }
 
 async function running(options: Partial<StackOptions> = {}): Promise<Running> {
   let output = '';
+  const accessLog: string[] = [];
   const stack = await startLocalStack({
     ports: await freePorts(),
     keysDir,
     reference: false,
     ...options,
     onOutput: (chunk) => (output += chunk),
+    onRequest: (line) => accessLog.push(line),
   });
   // A run that returns logs its duration; one that throws (a refused token) its error.
   const logged = () =>
@@ -64,6 +69,7 @@ async function running(options: Partial<StackOptions> = {}): Promise<Running> {
       await sleep(300);
       return logged();
     },
+    accessLog,
     stop: () => stack.stop(),
   };
 }
@@ -235,6 +241,50 @@ describe('the local API Gateway with our authorizer (stage-wide Allow, TTL from 
     });
     expectGatewayResponse(answer, 'REQUEST_TOO_LARGE', 'Request Too Large', 413);
     expect(await gateway.authorizerRuns()).toBe(runs);
+  });
+
+  it('writes one access-log line per request in the deployed format (npm start -- --verbose): a run, a cache hit, a refusal by each layer', async () => {
+    const keys = Object.keys(
+      JSON.parse(
+        accessLogFormatOf(service.config).replace(/\$context(?:\.[A-Za-z0-9_]+)+/g, '-'),
+      ) as object,
+    );
+    const token = await gateway.stack.tokenFor('reader');
+    const lineOf = async (path: string, bearer?: string, init: RequestInit = {}) => {
+      const before = gateway.accessLog.length;
+      const answer = await get(`${gateway.stack.apiUrl}${path}`, bearer, init);
+      expect(gateway.accessLog).toHaveLength(before + 1);
+      const line = JSON.parse(gateway.accessLog.at(-1)!) as Record<string, string>;
+      expect(Object.keys(line)).toEqual(keys);
+      expect(line).toMatchObject({ status: String(answer.status), sourceIp: '127.0.0.1' });
+      return { line, answer };
+    };
+    const run = await lineOf('/me', token);
+    expect(run.line).toMatchObject({
+      resourcePath: '/me',
+      authorizerStatus: '200',
+      principalId: 'reader',
+    });
+    expect(run.line.authorizerRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    const hit = await lineOf('/users', token);
+    expect(hit.line).toMatchObject({ authorizerStatus: '200', authorizerRequestId: '-' });
+    const layer1 = await lineOf('/users');
+    expect(layer1.line).toMatchObject({
+      status: '401',
+      errorResponseType: 'UNAUTHORIZED',
+      authorizerStatus: '-',
+      requestId: layer1.answer.headers.get('x-amzn-requestid'),
+    });
+    const layer2 = await lineOf('/users', token, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(layer2.line).toMatchObject({
+      status: '403',
+      errorResponseType: '-',
+      integrationStatus: '403',
+    });
   });
 
   it('serves the OpenAPI document, naming its own URL as the local server, and the reference page', async () => {
