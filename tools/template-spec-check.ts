@@ -66,6 +66,13 @@ const RESOURCE_ATTRIBUTES = new Set([
   'CreationPolicy',
   'UpdatePolicy',
 ]);
+// A custom resource (`Custom::<name>`, or AWS::CloudFormation::CustomResource) takes whatever
+// properties its provider reads, so only ServiceToken (required) is CloudFormation's own. The
+// legacy `Version` attribute is what Serverless writes on its own custom resources (e.g. the API
+// Gateway account role for logging); CloudFormation accepts it there and nowhere else.
+const CUSTOM_RESOURCE = /^(?:Custom::[A-Za-z0-9_@-]{1,60}|AWS::CloudFormation::CustomResource)$/;
+const CUSTOM_RESOURCE_ATTRIBUTES = new Set([...RESOURCE_ATTRIBUTES, 'Version']);
+
 const DELETION_POLICIES = ['Delete', 'Retain', 'RetainExceptOnCreate', 'Snapshot'];
 const UPDATE_REPLACE_POLICIES = ['Delete', 'Retain', 'Snapshot'];
 // The only types CloudFormation honours these two attributes on (its "Resource attribute
@@ -183,8 +190,10 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
   }
 
   function checkResource(name: string, resource: CfnResource, path: string) {
+    const custom = CUSTOM_RESOURCE.test(resource.Type);
+    const attributes = custom ? CUSTOM_RESOURCE_ATTRIBUTES : RESOURCE_ATTRIBUTES;
     for (const attribute of Object.keys(resource))
-      if (!RESOURCE_ATTRIBUTES.has(attribute))
+      if (!attributes.has(attribute))
         report('unknown_property', `${path}.${attribute}`, `no resource attribute ${attribute}`);
     checkDependsOn(name, resource.DependsOn, `${path}.DependsOn`);
     if (resource.Condition !== undefined)
@@ -212,6 +221,7 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
         report('wrong_type', `${path}.${attribute}`, 'expected an object');
     }
 
+    if (custom) return checkCustomResource(resource, path);
     const type = spec.resource(resource.Type);
     if (!type) {
       report(
@@ -231,6 +241,19 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
         { path: `${path}.Properties`, resourceType: resource.Type, propertyPath: [] },
         resource.Type,
       ),
+    );
+  }
+
+  function checkCustomResource(resource: CfnResource, path: string) {
+    const properties = resource.Properties;
+    if (!isObject(properties) || properties.ServiceToken === undefined)
+      return report(
+        'missing_property',
+        `${path}.Properties.ServiceToken`,
+        'a custom resource requires ServiceToken',
+      );
+    findings.push(
+      ...checkValue(STRING, properties.ServiceToken, where(`${path}.Properties.ServiceToken`)),
     );
   }
 

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { contextVariablesOf } from '../../local/api-gateway/access-log.ts';
 import { corsPreflightOf } from '../../local/api-gateway/cors-preflight.ts';
 import { TABLES } from '../../local/dynamo.ts';
@@ -10,7 +9,7 @@ import { loadRouteTable, type RouteTable } from '../../tools/route-table.ts';
 import { resolvedServiceConfig } from '../../tools/serverless-config.ts';
 import { emfWrittenBy, type EmfDocument } from '../support/emf.ts';
 import { SHAPES } from '../support/issuer-tokens.ts';
-import { packagedTemplate } from '../support/packaged-template.ts';
+import { packagedService, type PackagedState } from '../support/packaged-template.ts';
 
 /**
  * The route contract, read from what would be deployed: `sls package` builds the CloudFormation
@@ -27,10 +26,13 @@ interface CfnResource {
 type Ref = { Ref: string };
 
 let resources: Record<string, CfnResource>;
+let state: PackagedState;
 let table: RouteTable;
 
 beforeAll(async () => {
-  resources = (await packagedTemplate()).Resources as Record<string, CfnResource>;
+  const packaged = await packagedService();
+  resources = packaged.template.Resources as Record<string, CfnResource>;
+  state = packaged.state;
   table = await loadRouteTable(ROOT);
 }, 120_000);
 
@@ -341,12 +343,7 @@ describe('route contract (sls package output)', () => {
 
 describe('API Gateway logs (sls package output)', () => {
   /** `provider.logs.restApi` as Serverless packaged it (it applies it once the stack is up). */
-  const restApiLogs = () =>
-    (
-      JSON.parse(readFileSync(join(work, 'out', 'serverless-state.json'), 'utf8')) as {
-        service: { provider: { logs: { restApi: Record<string, unknown> } } };
-      }
-    ).service.provider.logs.restApi;
+  const restApiLogs = () => state.service.provider.logs?.restApi ?? {};
   const format = () => String(restApiLogs().format);
   const VARIABLE = /\$context(?:\.[A-Za-z0-9_]+)+/g;
 

@@ -5,6 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { CfnTemplate } from '../../tools/template-spec-check.ts';
 
+/** The part of `serverless-state.json` tests read. */
+export interface PackagedState {
+  readonly service: {
+    readonly provider: { readonly logs?: { readonly restApi?: Record<string, unknown> } };
+  };
+}
+
 const ROOT = join(import.meta.dirname, '..', '..');
 
 // What `sls package` reads: it bundles src/ with esbuild, configured by these files.
@@ -19,6 +26,16 @@ const PACKAGED = ['serverless.yml', 'package.json', 'tsconfig.json', 'src'];
 export async function packagedTemplate(
   params: Readonly<Record<string, string>> = {},
 ): Promise<CfnTemplate> {
+  return (await packagedService(params)).template;
+}
+
+/**
+ * The packaged template and Serverless's own state file beside it (`serverless-state.json`: the
+ * resolved service, e.g. `provider.logs.restApi`, which Serverless applies after the stack is up).
+ */
+export async function packagedService(
+  params: Readonly<Record<string, string>> = {},
+): Promise<{ template: CfnTemplate; state: PackagedState }> {
   const work = mkdtempSync(join(tmpdir(), 'packaged-template-'));
   try {
     for (const entry of PACKAGED) cpSync(join(ROOT, entry), join(work, entry), { recursive: true });
@@ -37,9 +54,11 @@ export async function packagedTemplate(
         env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
       },
     );
-    return JSON.parse(
-      readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
-    ) as CfnTemplate;
+    const read = (file: string): unknown => JSON.parse(readFileSync(join(out, file), 'utf8'));
+    return {
+      template: read('cloudformation-template-update-stack.json') as CfnTemplate,
+      state: read('serverless-state.json') as PackagedState,
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
