@@ -62,6 +62,19 @@ describe('the failure backoff', () => {
     backoff.record(new AuthorizerFailure('jwks_timeout'));
     backoff.clear();
     expect(backoff.active()).toBeUndefined();
+    expect(backoff.unresolved()).toBeUndefined();
+  });
+
+  it('keeps the failure past its time, until a fetch succeeds (the set is still not refreshed)', () => {
+    let clock = 0;
+    const backoff = createFailureBackoff(2000, () => clock);
+    const failure = new AuthorizerFailure('jwks_unavailable');
+    backoff.record(failure);
+    clock = 60_000;
+    expect(backoff.active()).toBeUndefined();
+    expect(backoff.unresolved()).toBe(failure);
+    backoff.clear();
+    expect(backoff.unresolved()).toBeUndefined();
   });
 });
 
