@@ -1,7 +1,8 @@
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
 import type { KeySetEvent } from '../../shared/metrics.ts';
 import type { AuthorizerConfig, IssuerConfig } from '../config.ts';
 import { AuthorizerFailure } from '../errors.ts';
+import { cappedFetch } from './capped-fetch.ts';
 import { discoverJwksUri } from './discovery.ts';
 import { createFailureBackoff } from './failure-backoff.ts';
 import { isFresh, keySetOf, servesWhileFailing, type KeySet } from './key-set.ts';
@@ -51,7 +52,8 @@ export const keyResolverFor = (
 /**
  * Resolves a token's verification key from one issuer's JWKS. Created once per container and
  * issuer, reused by every invocation. jose does the fetching (`createRemoteJWKSet`'s `reload()`:
- * timeout, no redirects, shared concurrent fetches, key-set validation) and the kid matching
+ * timeout, no redirects, shared concurrent fetches, key-set validation; the body is read through
+ * `cappedFetch`, so an oversized one is `jwks_invalid`) and the kid matching
  * (`createLocalJWKSet`); when to fetch is decided here, in small units, on one clock:
  *
  * - refresh: a set older than `cacheMaxAgeMs` is reloaded before it answers; an unknown kid
@@ -88,6 +90,7 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
       timeoutDuration: options.timeoutMs,
       cooldownDuration: 0,
       cacheMaxAge: Infinity,
+      [customFetch]: (href, init) => cappedFetch('JWKS', href, init),
     });
     return remote;
   }
