@@ -117,6 +117,38 @@ describe('key rotation mid-run', () => {
   });
 });
 
+describe('a key rotated in while the JWKS is down', () => {
+  // The default cooldown (30 s) and failure backoff (2 s), on a clock the test moves: a token of
+  // the new key is a failure to decide until the key set has been refreshed, never a 401 (which
+  // API Gateway would keep for the TTL), and is allowed on the first request once the JWKS is back.
+  it('answers 500 while the key set cannot be refreshed and allows as soon as the JWKS is back, never 401', async () => {
+    let clock = 0;
+    const sut = authorizerFor(issuer, {}, { now: () => clock });
+    const outcome = async (token: string) => {
+      const decision = await decide(sut, token);
+      return [decision.outcome.kind, decision.code];
+    };
+    expect(await outcome(await issuer.sign())).toEqual(['allow', 'token_valid']);
+
+    const rotatedIn = await generateSigningKey('ES256');
+    issuer.setJwksBehaviour({ kind: 'status', status: 503 });
+    (issuer.keys as SigningKey[]).unshift(rotatedIn);
+    const table: [number, 'down' | 'back', string[]][] = [
+      [60_000, 'down', ['error', 'jwks_unavailable']],
+      [62_500, 'down', ['error', 'jwks_unavailable']],
+      [72_500, 'back', ['allow', 'token_valid']],
+      [92_500, 'back', ['allow', 'token_valid']],
+    ];
+    const seen = [];
+    for (const [at, host] of table) {
+      clock = at;
+      issuer.setJwksBehaviour(host === 'down' ? { kind: 'status', status: 503 } : { kind: 'keys' });
+      seen.push([at, ...(await outcome(await issuer.sign({ key: rotatedIn })))]);
+    }
+    expect(seen).toEqual(table.map(([at, , expected]) => [at, ...expected]));
+  });
+});
+
 describe('a flood of unknown kids', () => {
   it('is refused without a JWKS request per token (refetches are rate-limited)', async () => {
     const sut = authorizerFor(issuer);

@@ -1,6 +1,7 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { createAuthorizer, type TokenAuthorizer } from '../../src/authorizer/authorizer.ts';
 import { loadAuthorizerConfig } from '../../src/authorizer/config.ts';
+import { keyResolverFor } from '../../src/authorizer/keys/key-resolver.ts';
 import type { LogEntry } from '../../src/shared/log.ts';
 import type { TestIssuer } from './issuer.ts';
 
@@ -10,10 +11,15 @@ export interface AuthorizerUnderTest {
   readonly lastLog: () => LogEntry | undefined;
 }
 
-/** The real authorizer, configured for a test issuer, with its log lines captured. */
+/**
+ * The real authorizer, configured for a test issuer, with its log lines captured. `now`: the
+ * clock its key resolvers decide refreshes by (cache age, cooldown, backoff), for tests that
+ * walk through minutes of them.
+ */
 export function authorizerFor(
   issuer: TestIssuer,
   env: Record<string, string> = {},
+  { now }: { now?: () => number } = {},
 ): AuthorizerUnderTest {
   const logs: LogEntry[] = [];
   const config = loadAuthorizerConfig({
@@ -22,7 +28,11 @@ export function authorizerFor(
     AUTH_JWKS_URL: issuer.jwksUrl.href,
     ...env,
   });
-  const authorize = createAuthorizer({ config, log: (entry) => logs.push(entry) });
+  const authorize = createAuthorizer({
+    config,
+    log: (entry) => logs.push(entry),
+    ...(now ? { keysFor: (entry) => keyResolverFor(entry, config, { now }) } : {}),
+  });
   return { authorize, logs, lastLog: () => logs.at(-1) };
 }
 

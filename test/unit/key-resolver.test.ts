@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errors, type JWTVerifyGetKey } from 'jose';
@@ -198,6 +198,96 @@ describe('key resolver over the issuer JWKS', () => {
       expect(failure).toMatchObject({ code: 'jwks_invalid' });
     },
   );
+});
+
+// An unknown kid meets a key set that could not be refreshed: whether it is the issuer's new key
+// or a forged one cannot be told until a refetch succeeds, so it is a failure to decide (500),
+// never a refusal (401) the gateway would keep. Refetches stay rate-limited: the cooldown counts
+// from the last fetch that succeeded, the failure backoff from the last that failed.
+describe('an unknown kid after a failed refetch', () => {
+  /** A resolver whose set loaded at the start, then the JWKS down and a key rotated in. */
+  async function rotatedWhileDown() {
+    const getKey = resolver();
+    await resolve(getKey);
+    const rotatedIn = await generateSigningKey('RS256');
+    issuer.keys.push(rotatedIn);
+    issuer.setJwksBehaviour({ kind: 'status', status: 503 });
+    clock += 60_000;
+    expect(await failureOf(resolve(getKey, rotatedIn.kid))).toMatchObject({
+      code: 'jwks_unavailable',
+    });
+    return { getKey, rotatedIn };
+  }
+  afterEach(() => {
+    issuer.keys.splice(1);
+  });
+
+  it('fails to decide (jwks_unavailable) during the backoff, without a request', async () => {
+    const { getKey, rotatedIn } = await rotatedWhileDown();
+    clock += 1999;
+    let failure: unknown;
+    expect(
+      await requestsDuring(async () => (failure = await failureOf(resolve(getKey, rotatedIn.kid)))),
+    ).toBe(0);
+    expect(failure).toBeInstanceOf(AuthorizerFailure);
+    expect(failure).toMatchObject({ code: 'jwks_unavailable' });
+  });
+
+  it('refetches once the backoff ends (a failed fetch does not start the cooldown), and fails to decide while the issuer is still down', async () => {
+    const { getKey, rotatedIn } = await rotatedWhileDown();
+    clock += 2500;
+    let failure: unknown;
+    expect(
+      await requestsDuring(async () => (failure = await failureOf(resolve(getKey, rotatedIn.kid)))),
+    ).toBe(1);
+    expect(failure).toBeInstanceOf(AuthorizerFailure);
+    expect(failure).toMatchObject({ code: 'jwks_unavailable' });
+  });
+
+  it('finds the new key on the first request once the issuer is back, within the cooldown of the failed fetch', async () => {
+    const { getKey, rotatedIn } = await rotatedWhileDown();
+    clock += 2500;
+    await failureOf(resolve(getKey, rotatedIn.kid));
+    issuer.setJwksBehaviour({ kind: 'keys' });
+    clock += 10_000;
+    expect(await requestsDuring(() => resolve(getKey, rotatedIn.kid))).toBe(1);
+    expect(await requestsDuring(() => resolve(getKey, rotatedIn.kid))).toBe(0);
+  });
+
+  it('sends at most one request per backoff while the issuer stays down, however many unknown kids arrive', async () => {
+    const { getKey } = await rotatedWhileDown();
+    const flood = async () => {
+      for (let i = 0; i < 20; i++)
+        expect(await failureOf(resolve(getKey, `forged-${i}`))).toMatchObject({
+          code: 'jwks_unavailable',
+        });
+    };
+    expect(await requestsDuring(flood)).toBe(0);
+    clock += 2000;
+    expect(await requestsDuring(flood)).toBe(1);
+  });
+
+  it('keeps answering known kids from the loaded set without a request meanwhile', async () => {
+    const { getKey } = await rotatedWhileDown();
+    clock += 2500;
+    expect(await requestsDuring(() => resolve(getKey))).toBe(0);
+  });
+
+  it('refuses a genuinely unknown kid (401) once a refetch has succeeded, and without a request for the rest of the cooldown', async () => {
+    const { getKey, rotatedIn } = await rotatedWhileDown();
+    issuer.setJwksBehaviour({ kind: 'keys' });
+    clock += 2500;
+    await resolve(getKey, rotatedIn.kid);
+    const requests = await requestsDuring(async () => {
+      for (let i = 0; i < 50; i++) {
+        clock += 500;
+        expect(await failureOf(resolve(getKey, `forged-${i}`))).toBeInstanceOf(
+          errors.JWKSNoMatchingKey,
+        );
+      }
+    });
+    expect(requests).toBe(0);
+  });
 });
 
 describe('the jwks_uri a discovery document may name', () => {

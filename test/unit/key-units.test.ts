@@ -1,6 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import type { JWK } from 'jose';
 import { AuthorizerFailure } from '../../src/authorizer/errors.ts';
+import { cappedFetch } from '../../src/authorizer/keys/capped-fetch.ts';
 import { createFailureBackoff } from '../../src/authorizer/keys/failure-backoff.ts';
 import { isFresh, keySetOf, servesWhileFailing } from '../../src/authorizer/keys/key-set.ts';
 import { algorithmsFor, isUsableKey } from '../../src/authorizer/keys/usable-key.ts';
@@ -62,6 +66,19 @@ describe('the failure backoff', () => {
     backoff.record(new AuthorizerFailure('jwks_timeout'));
     backoff.clear();
     expect(backoff.active()).toBeUndefined();
+    expect(backoff.unresolved()).toBeUndefined();
+  });
+
+  it('keeps the failure past its time, until a fetch succeeds (the set is still not refreshed)', () => {
+    let clock = 0;
+    const backoff = createFailureBackoff(2000, () => clock);
+    const failure = new AuthorizerFailure('jwks_unavailable');
+    backoff.record(failure);
+    clock = 60_000;
+    expect(backoff.active()).toBeUndefined();
+    expect(backoff.unresolved()).toBe(failure);
+    backoff.clear();
+    expect(backoff.unresolved()).toBeUndefined();
   });
 });
 
@@ -78,5 +95,69 @@ describe('a loaded key set', () => {
     expect(servesWhileFailing(set, ages, 1_000 + 3_600_000)).toBe(true);
     expect(servesWhileFailing(set, ages, 1_000 + 3_600_001)).toBe(false);
     expect(servesWhileFailing(undefined, ages, 0)).toBe(false);
+  });
+});
+
+describe('a capped fetch (JWKS and discovery bodies)', () => {
+  type Answer = (res: ServerResponse) => void;
+  let answer: Answer = (res) => res.end();
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    server = createServer((_req, res) => answer(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  const fetchWith = (next: Answer, maxBytes = 1000, timeoutMs = 2000) => {
+    answer = next;
+    return cappedFetch('JWKS', url, { signal: AbortSignal.timeout(timeoutMs) }, maxBytes);
+  };
+  const chunked = (body: string) => (res: ServerResponse) => {
+    res.writeHead(200);
+    for (let i = 0; i < body.length; i += 100) res.write(body.slice(i, i + 100));
+    res.end();
+  };
+
+  it('hands on a body of exactly the cap, whole', async () => {
+    const body = 'a'.repeat(1000);
+    const response = await fetchWith(chunked(body));
+    expect([response.status, await response.text()]).toEqual([200, body]);
+  });
+
+  it('refuses a body one byte past the cap as jwks_invalid', async () => {
+    const failure = await fetchWith(chunked('a'.repeat(1001))).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(AuthorizerFailure);
+    expect(failure).toMatchObject({
+      code: 'jwks_invalid',
+      message: 'JWKS response is larger than 1000 bytes',
+    });
+  });
+
+  it('refuses on a Content-Length past the cap without waiting for the body', async () => {
+    const stalled = (res: ServerResponse) =>
+      res.writeHead(200, { 'content-length': '1001' }).write('{');
+    await expect(fetchWith(stalled, 1000, 10_000)).rejects.toMatchObject({ code: 'jwks_invalid' });
+  });
+
+  it('counts the bytes after Content-Encoding is undone: a small gzip body inflating past the cap is refused', async () => {
+    const bomb = gzipSync('a'.repeat(100_000));
+    expect(bomb.length).toBeLessThan(1000);
+    const gzipped = (res: ServerResponse) =>
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': bomb.length }).end(bomb);
+    await expect(fetchWith(gzipped)).rejects.toMatchObject({ code: 'jwks_invalid' });
+  });
+
+  it('passes another status on, whatever its body, for the caller to refuse', async () => {
+    const response = await fetchWith((res) => res.writeHead(503).end('a'.repeat(5000)));
+    expect(response.status).toBe(503);
+  });
+
+  it('is bounded by the timeout while the body trickles in', async () => {
+    const trickle = (res: ServerResponse) => res.writeHead(200).write('{');
+    await expect(fetchWith(trickle, 1000, 200)).rejects.toMatchObject({ name: 'TimeoutError' });
   });
 });

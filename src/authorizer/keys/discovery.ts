@@ -1,14 +1,16 @@
 import { isLocalHost, isTrustedUrl } from '../../shared/env.ts';
 import { AuthorizerFailure } from '../errors.ts';
+import { cappedFetch } from './capped-fetch.ts';
 
 /**
  * OpenID Connect Discovery 1.0 §4: the issuer's `jwks_uri`, from its discovery document, whose
- * `issuer` must equal the one we trust. Fetched once per container and issuer.
+ * `issuer` must equal the one we trust. Fetched once per container and issuer, at most
+ * `MAX_KEYS_RESPONSE_BYTES` of it.
  */
 export async function discoverJwksUri(issuer: string, timeoutMs: number): Promise<URL> {
   const where = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   try {
-    const response = await fetch(where, {
+    const response = await cappedFetch('OpenID discovery', where, {
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'manual',
     });
@@ -18,6 +20,8 @@ export async function discoverJwksUri(issuer: string, timeoutMs: number): Promis
     if (typeof doc.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri');
     return discoveredJwksUrl(new URL(issuer), doc.jwks_uri);
   } catch (cause) {
+    // An oversized document (cappedFetch) says what it is; everything else is this.
+    if (cause instanceof AuthorizerFailure) throw cause;
     throw new AuthorizerFailure('discovery_failed', `OpenID discovery at ${where} failed`, {
       cause,
     });

@@ -1,7 +1,8 @@
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
 import type { KeySetEvent } from '../../shared/metrics.ts';
 import type { AuthorizerConfig, IssuerConfig } from '../config.ts';
 import { AuthorizerFailure } from '../errors.ts';
+import { cappedFetch } from './capped-fetch.ts';
 import { discoverJwksUri } from './discovery.ts';
 import { createFailureBackoff } from './failure-backoff.ts';
 import { isFresh, keySetOf, servesWhileFailing, type KeySet } from './key-set.ts';
@@ -16,7 +17,7 @@ export interface KeyResolverOptions {
   /** The algorithm allowlist: a key set with no key usable for one of them is the issuer's fault. */
   readonly algorithms: readonly string[];
   readonly timeoutMs: number;
-  /** An unknown kid refetches the set at most once per cooldown. */
+  /** An unknown kid refetches the set, unless a fetch succeeded less than this long ago. */
   readonly cooldownMs: number;
   readonly cacheMaxAgeMs: number;
   /**
@@ -51,17 +52,18 @@ export const keyResolverFor = (
 /**
  * Resolves a token's verification key from one issuer's JWKS. Created once per container and
  * issuer, reused by every invocation. jose does the fetching (`createRemoteJWKSet`'s `reload()`:
- * timeout, no redirects, shared concurrent fetches, key-set validation) and the kid matching
+ * timeout, no redirects, shared concurrent fetches, key-set validation; the body is read through
+ * `cappedFetch`, so an oversized one is `jwks_invalid`) and the kid matching
  * (`createLocalJWKSet`); when to fetch is decided here, in small units, on one clock:
  *
  * - refresh: a set older than `cacheMaxAgeMs` is reloaded before it answers; an unknown kid
- *   reloads it at most once per `cooldownMs` (a rotation is picked up, a flood of forged kids
- *   costs one request);
+ *   reloads it unless a reload succeeded less than `cooldownMs` ago (a rotation is picked up, a
+ *   flood of forged kids costs one request per cooldown);
  * - stale-if-error (key-set.ts): a failed reload does not lock anyone out while the last set is
- *   at most `maxStaleMs` old; an unknown kid meanwhile is a failure to decide, not a rejection
- *   (it may be a key the issuer just rotated in);
+ *   at most `maxStaleMs` old; an unknown kid is a failure to decide, not a rejection, until a
+ *   reload succeeds (it may be a key the issuer just rotated in);
  * - failure backoff (failure-backoff.ts): after a failed fetch the network is left alone for
- *   `failureBackoffMs`;
+ *   `failureBackoffMs`; the next request that needs the issuer after that tries it again;
  * - classification: anything that goes wrong while fetching becomes an `AuthorizerFailure` (API
  *   Gateway answers 500), never a token rejection: a 401 for a valid token, which API Gateway
  *   would keep for the TTL; and a set with no usable key is `jwks_invalid` (usable-key.ts);
@@ -75,7 +77,8 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   const backoff = createFailureBackoff(options.failureBackoffMs ?? 2000, now);
   let remote: ReturnType<typeof createRemoteJWKSet> | undefined;
   let current: KeySet | undefined;
-  let lastFetchAt = -Infinity;
+  /** When the last fetch that succeeded started: the unknown-kid cooldown counts from it. */
+  let refreshedAt = -Infinity;
   let prefetched: Promise<PrefetchOutcome> | undefined;
   let prefetching: Promise<PrefetchOutcome> | undefined;
 
@@ -87,6 +90,7 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
       timeoutDuration: options.timeoutMs,
       cooldownDuration: 0,
       cacheMaxAge: Infinity,
+      [customFetch]: (href, init) => cappedFetch('JWKS', href, init),
     });
     return remote;
   }
@@ -97,11 +101,12 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
     return keySetOf(set.jwks()!, now());
   }
 
-  /** Loads the set now; on failure records it and answers from the last set if it may. */
+  /** Loads the set now; a failure is recorded (the backoff) and thrown. */
   async function refresh(): Promise<KeySet> {
-    lastFetchAt = now();
+    const startedAt = now();
     try {
       current = await load();
+      refreshedAt = startedAt;
       backoff.clear();
       observe('fetched');
       return current;
@@ -109,12 +114,41 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
       const failure = classifyFetchError(error);
       backoff.record(failure);
       observe('fetch_failed');
-      if (servesWhileFailing(current, options, now())) {
-        observe('stale_served');
-        return current;
-      }
       throw failure;
     }
+  }
+
+  /** While the set cannot be refreshed: the last one if it is young enough, else the failure. */
+  function staleOr(failure: AuthorizerFailure): KeySet {
+    if (!servesWhileFailing(current, options, now())) throw failure;
+    observe('stale_served');
+    return current;
+  }
+
+  /** The loaded set, if it answers as it is: fresh, and no failure standing in for a fetch. */
+  const ready = (): KeySet | undefined =>
+    !backoff.active() && isFresh(current, options, now()) ? current : undefined;
+
+  /** The set when the loaded one is not ready: the last one during the backoff, else reloaded. */
+  async function reloadedOrStale(): Promise<KeySet> {
+    const failing = backoff.active();
+    if (failing) return staleOr(failing);
+    return refresh().catch(staleOr);
+  }
+
+  /**
+   * The set to look an unknown kid up in once more, reloaded, or why it cannot be. Until a reload
+   * succeeds the kid may be a key the issuer rotated in: a failure to decide (500), never a 401
+   * the gateway would keep for a valid token. Only a set reloaded within the cooldown makes it
+   * the token's fault: so a flood of forged kids costs one request per cooldown while the issuer
+   * answers, and one per backoff while it does not (a failed fetch does not start the cooldown,
+   * or a rotation met during an outage would be refused until the cooldown ran out).
+   */
+  async function reloadForUnknownKid(unknown: errors.JWKSNoMatchingKey): Promise<KeySet> {
+    const failing = backoff.active();
+    if (failing) throw failing;
+    if (!backoff.unresolved() && now() - refreshedAt < options.cooldownMs) throw unknown;
+    return refresh();
   }
 
   async function lookup(set: KeySet, ...args: Parameters<JWTVerifyGetKey>) {
@@ -154,7 +188,7 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
       }
       // A request that fetched meanwhile (one that came before the prefetch started) is newer.
       if (!current || current.loadedAt <= set.loadedAt) current = set;
-      lastFetchAt = Math.max(lastFetchAt, startedAt);
+      refreshedAt = Math.max(refreshedAt, startedAt);
       backoff.clear();
       observe('fetched');
       await warmKeys(set, options.algorithms);
@@ -176,26 +210,14 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
     // Joining the init's fetch costs less than starting another. Should it fail, the request
     // goes on below as if there had been no prefetch (it left no backoff and no set behind).
     if (prefetching) await prefetching;
-    const failing = backoff.active();
-    let set: KeySet;
-    if (failing) {
-      if (!servesWhileFailing(current, options, now())) throw failing;
-      observe('stale_served');
-      set = current;
-    } else {
-      set = isFresh(current, options, now()) ? current! : await refresh();
-    }
+    // The warm path takes the ready set without another await (a microtask per decision).
+    const set = ready() ?? (await reloadedOrStale());
     try {
       return await lookup(set, ...args);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
       // An unknown kid: a key the issuer rotated in since the set loaded, or a forged kid.
-      if (!backoff.active() && now() - lastFetchAt >= options.cooldownMs) {
-        const reloaded = await refresh();
-        if (!backoff.active()) return lookup(reloaded, ...args);
-      }
-      // While the issuer cannot be reached, an unknown kid may be its new key: undecidable.
-      throw backoff.active() ?? error;
+      return lookup(await reloadForUnknownKid(error), ...args);
     }
   }
 
