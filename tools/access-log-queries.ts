@@ -2,7 +2,7 @@
  * The CloudWatch Logs Insights queries README's "Operating it" gives for the stage's access log
  * (serverless.yml, `provider.logs.restApi.format`) and the functions' decision lines, each with
  * the same computation in plain code, so that it runs on a log of the local stack
- * (`npm start -- --verbose > local.log`, then `npm run access-log -- local.log`). Logs Insights
+ * (`npm start -- --verbose | tee local.log`, then `npm run access-log -- local.log`). Logs Insights
  * itself only runs in AWS: the two versions sit side by side here, and the tests hold the
  * README to these texts and every field a query reads to the deployed format.
  *
@@ -42,7 +42,7 @@ export interface LogQuery {
 }
 
 /**
- * A file of `npm start -- --verbose` output, or of exported log events: JSON lines are kept
+ * The output of `npm start -- --verbose`, or any file of JSON log lines: JSON lines are kept
  * (access-log lines by their keys, decision lines by `decision` and `code`), everything else
  * (sls offline's own lines, EMF metrics, the banner) is skipped.
  */

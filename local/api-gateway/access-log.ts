@@ -95,7 +95,10 @@ export function accessLogFormatOf(config: ServiceConfig): string {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** `$context.requestTime`: the Common Log Format's `dd/MMM/yyyy:HH:mm:ss +0000`, in UTC. */
+/**
+ * `$context.requestTime`: the Common Log Format's `dd/MMM/yyyy:HH:mm:ss +0000`, in UTC (a fixed
+ * layout of six numbers: Intl's formatters would need more code to bend to it than this).
+ */
 export function clfTime(epochMs: number): string {
   const d = new Date(epochMs);
   const two = (n: number) => String(n).padStart(2, '0');

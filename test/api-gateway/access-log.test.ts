@@ -101,9 +101,8 @@ function harness(options: { ttl?: number; failing?: boolean } = {}): Harness {
   const config = loadAuthorizerConfig({
     AUTH_ISSUER: issuer.issuer,
     AUTH_AUDIENCE: issuer.audience,
-    // A JWKS nobody serves: the authorizer cannot decide (500).
+    // A JWKS nobody serves (the connection is refused): the authorizer cannot decide (500).
     AUTH_JWKS_URL: options.failing ? 'http://127.0.0.1:9/jwks.json' : issuer.jwksUrl.href,
-    AUTH_JWKS_TIMEOUT_MS: '500',
   });
   const verify = createAuthorizer({ config, log, metrics: silentAuthorizerMetrics });
   const model = createGatewayModel({

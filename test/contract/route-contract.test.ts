@@ -450,7 +450,7 @@ describe('API Gateway logs (sls package output)', () => {
     });
   });
 
-  it('sets the account’s CloudWatch role for API Gateway through a function that can do only that, unless managed externally', async () => {
+  it('sets the account’s CloudWatch role through Serverless’s custom resource (these IAM actions, no others), unless apiGatewayLogsRoleManagedExternally', async () => {
     const [[, account]] = ofType('Custom::ApiGatewayAccountRole') as [[string, CfnResource]];
     const fn =
       resources[(account.Properties.ServiceToken as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
