@@ -6,6 +6,7 @@ import {
   type TemplateFinding,
 } from './template-findings.ts';
 import type { CfnSpec, Property, PropertyType, SpecException } from './template-spec.ts';
+import { isIntrinsic } from './template-intrinsics.ts';
 import { valueChecker } from './template-values.ts';
 
 /**
@@ -131,8 +132,16 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
     report('value_not_allowed', 'AWSTemplateFormatVersion', 'the only version is 2010-09-09');
   if (template.Description !== undefined && typeof template.Description !== 'string')
     report('wrong_type', 'Description', 'expected a string');
+  if (template.Metadata !== undefined && !isObject(template.Metadata))
+    report('wrong_type', 'Metadata', 'expected an object');
+  // Fail closed on what this check does not model: a transform rewrites the template before
+  // CloudFormation reads it, and rules have functions of their own.
+  for (const section of ['Transform', 'Rules'])
+    if (template[section] !== undefined)
+      report('unknown_section', section, `the template check does not model ${section}`);
 
   checkParameters();
+  checkMappings();
   checkConditions();
   checkResources();
   checkOutputs();
@@ -159,6 +168,27 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
         report('missing_property', `${path}.Type`, 'a parameter requires Type');
       else if (!PARAMETER_TYPE.test(parameter.Type))
         report('value_not_allowed', `${path}.Type`, `unknown parameter type ${parameter.Type}`);
+    }
+  }
+
+  function checkMappings() {
+    const mappings = template.Mappings;
+    if (mappings === undefined) return;
+    if (!isObject(mappings)) return report('wrong_type', 'Mappings', 'expected an object');
+    for (const [name, map] of Object.entries(mappings)) {
+      const path = `Mappings.${name}`;
+      checkLogicalId(name, path);
+      if (!isObject(map) || !Object.values(map).every(isObject)) {
+        report('wrong_type', path, 'expected top-level keys, each an object of second-level keys');
+        continue;
+      }
+      for (const [top, entries] of Object.entries(map))
+        for (const [second, value] of Object.entries(entries as Record<string, unknown>)) {
+          const at = where(`${path}.${top}.${second}`);
+          if (isIntrinsic(value) || (Array.isArray(value) && value.some(isIntrinsic)))
+            report('bad_intrinsic', at.path, 'a mapping holds literals, not functions');
+          else findings.push(...checkValue(MAPPING_VALUE, value, at));
+        }
     }
   }
 
@@ -315,6 +345,12 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
       report('bad_logical_id', path, 'a logical id is 1-255 letters and digits');
   }
 }
+
+// A mapping holds literals only: a string, a number, or a list of strings.
+const MAPPING_VALUE: PropertyType = {
+  type: 'union',
+  types: [STRING, { type: 'number' }, { type: 'array', element: STRING }],
+};
 
 // An output's Export, as a property set.
 const EXPORT: Readonly<Record<string, Property>> = { Name: { type: STRING, required: true } };

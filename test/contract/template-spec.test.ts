@@ -74,9 +74,14 @@ describe('the packaged template against the CloudFormation resource specificatio
   });
 
   const noValue = { Ref: 'AWS::NoValue' };
+  const mappings: [Path, unknown] = [
+    ['Mappings'],
+    { Stage: { dev: { Memory: 256, Zones: ['a', 'b'] } } },
+  ];
   const refused: readonly {
     readonly what: string;
     readonly edit: [Path, unknown];
+    readonly also?: [Path, unknown];
     readonly code: FindingCode;
     readonly path?: Path;
   }[] = [
@@ -238,14 +243,40 @@ describe('the packaged template against the CloudFormation resource specificatio
       code: 'bad_intrinsic',
     },
     {
+      what: 'an Fn::FindInMap of a key the mapping lacks',
+      edit: [
+        props('AuthorizerLambdaFunction', 'MemorySize'),
+        { 'Fn::FindInMap': ['Stage', 'prod', 'Memory'] },
+      ],
+      also: mappings,
+      code: 'unknown_reference',
+      path: [...props('AuthorizerLambdaFunction', 'MemorySize'), 'Fn::FindInMap', 1],
+    },
+    {
+      what: 'an Fn::FindInMap giving a list where a scalar is expected',
+      edit: [
+        props('AuthorizerLambdaFunction', 'Handler'),
+        { 'Fn::FindInMap': ['Stage', 'dev', 'Zones'] },
+      ],
+      also: mappings,
+      code: 'wrong_type',
+    },
+    {
       what: 'an unknown template section',
       edit: [['Output'], {}],
       code: 'unknown_section',
     },
+    {
+      what: 'a transform, which rewrites the template before CloudFormation reads it',
+      edit: [['Transform'], 'AWS::Serverless-2016-10-31'],
+      code: 'unknown_section',
+    },
   ];
 
-  it.each(refused)('refuses $what', ({ edit, code, path }) => {
-    expect(codesAt(tampered(edit))).toEqual([{ code, path: at(path ?? edit[0]) }]);
+  it.each(refused)('refuses $what', ({ edit, also, code, path }) => {
+    expect(codesAt(tampered(edit, ...(also ? [also] : [])))).toEqual([
+      { code, path: at(path ?? edit[0]) },
+    ]);
   });
 
   it('accepts what CloudFormation accepts: list functions and Fn::If with AWS::NoValue where a list is expected, string functions where a string is', () => {
@@ -269,6 +300,15 @@ describe('the packaged template against the CloudFormation resource specificatio
             },
           ],
           [props('UsersTable', 'Tags'), [{ Key: 'data', Value: 'users' }, noValue]],
+          mappings,
+          [
+            props('GetUserLambdaFunction', 'MemorySize'),
+            { 'Fn::FindInMap': ['Stage', 'dev', 'Memory'] },
+          ],
+          [
+            props('ListUsersLambdaFunction', 'Architectures'),
+            { 'Fn::FindInMap': ['Stage', { Ref: 'AWS::StackName' }, 'Zones'] },
+          ],
         ),
       ),
     ).toEqual([]);
