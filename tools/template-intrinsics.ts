@@ -33,6 +33,14 @@ const PSEUDO_PARAMETERS: Readonly<Record<string, Kind>> = {
 };
 const CONDITION_FUNCTIONS = new Set(['Fn::And', 'Fn::Or', 'Fn::Not', 'Fn::Equals']);
 
+/**
+ * `record[key]` only if the record has it: a template may name `constructor` or `__proto__`,
+ * which a plain lookup would find on Object.prototype.
+ */
+export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** An object whose key is `Ref` or `Fn::…`: CloudFormation evaluates it. */
 export function isIntrinsic(value: unknown): value is Record<string, unknown> {
   return isObject(value) && Object.keys(value).some((k) => k === 'Ref' || k.startsWith('Fn::'));
@@ -168,16 +176,16 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
   function ref(name: unknown, at: Where): Evaluated {
     if (typeof name !== 'string')
       return bad(at, 'Ref takes the logical id of a parameter or resource');
-    const pseudo = PSEUDO_PARAMETERS[name];
+    const pseudo = own(PSEUDO_PARAMETERS, name);
     if (pseudo) return gives(pseudo)([]);
-    const parameter = parameters[name];
+    const parameter = own(parameters, name);
     if (isObject(parameter)) {
       const type = String(parameter.Type);
       const list =
         /^(List<|CommaDelimitedList$|AWS::SSM::Parameter::Value<(List<|CommaDelimitedList>))/;
       return gives(list.test(type) ? 'list' : 'scalar')([]);
     }
-    if (name in resources) return gives('scalar')([]);
+    if (own(resources, name)) return gives('scalar')([]);
     return unknown(at, `Ref ${name}: no such parameter or resource`);
   }
 
@@ -196,7 +204,7 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
     ) {
       const named = ref(attribute.Ref, at);
       if (named.findings.length) return named;
-      const resource = resources[name];
+      const resource = own(resources, name);
       if (!resource) return unknown(at, `${name}: no such resource`);
       const attributes = Object.values(spec.resource(resource.Type)?.attributes ?? {});
       return gives(...attributes.flatMap((a) => [...acceptedKinds(a.type)]))([]);
@@ -207,12 +215,12 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
   }
 
   function attributeOf(name: string, attribute: string, at: Where): Evaluated {
-    const resource = resources[name];
+    const resource = own(resources, name);
     if (!resource) return unknown(at, `${name}.${attribute}: no such resource`);
     const type = spec.resource(resource.Type);
     // An unknown resource type is reported on the resource itself.
     if (!type) return gives('scalar', 'list', 'object')([]);
-    const found = type.attributes[attribute];
+    const found = own(type.attributes, attribute);
     if (!found)
       return unknown(at, `${name}.${attribute}: ${resource.Type} has no attribute ${attribute}`);
     return gives(...acceptedKinds(found.type))([]);
@@ -232,10 +240,10 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
     // `${Name}` and `${Resource.Attribute}` are substituted; `${!Literal}` is written as `${Literal}`.
     for (const [, expression] of text.matchAll(/\$\{([^}]*)\}/g)) {
       const name = expression!.trim();
-      if (name.startsWith('!') || name in variables) continue;
+      if (name.startsWith('!') || Object.hasOwn(variables, name)) continue;
       const dot = name.indexOf('.');
       const found =
-        dot > 0 && !(name in PSEUDO_PARAMETERS)
+        dot > 0 && !own(PSEUDO_PARAMETERS, name)
           ? attributeOf(name.slice(0, dot), name.slice(dot + 1), at)
           : ref(name, at);
       findings.push(...found.findings);
@@ -255,7 +263,7 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
       const next: unknown[] = [];
       for (const level of values.filter(isObject))
         if (typeof key !== 'string') next.push(...Object.values(level));
-        else if (key in level) next.push(level[key]);
+        else if (Object.hasOwn(level, key)) next.push(level[key]);
       if (next.length === 0) return unknown(index(at, i), `no mapping entry ${String(key)}`);
       values = next;
     }
@@ -278,7 +286,7 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
   }
 
   function conditionName(name: unknown, at: Where): TemplateFinding[] {
-    if (typeof name === 'string' && name in conditions) return [];
+    if (typeof name === 'string' && Object.hasOwn(conditions, name)) return [];
     return [
       finding('unknown_reference', at.path, `no condition ${JSON.stringify(name)} in Conditions`),
     ];

@@ -293,7 +293,7 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
     if (!Array.isArray(targets) || !targets.every((t) => typeof t === 'string'))
       return report('wrong_type', path, 'expected a logical id or a list of them');
     for (const target of targets as string[])
-      if (target === name || !(target in template.Resources))
+      if (target === name || !Object.hasOwn(template.Resources, target))
         report('unknown_reference', path, `DependsOn ${target}: no such other resource`);
   }
 

@@ -7,7 +7,7 @@ import {
   type TemplateFinding,
   type Where,
 } from './template-findings.ts';
-import { intrinsicChecker, isIntrinsic, isNoValue } from './template-intrinsics.ts';
+import { intrinsicChecker, isIntrinsic, isNoValue, own } from './template-intrinsics.ts';
 import type { CfnTemplate } from './template-spec-check.ts';
 import {
   specException,
@@ -103,7 +103,7 @@ export function valueChecker(template: CfnTemplate, spec: CfnSpec) {
     const out: TemplateFinding[] = [];
     for (const [name, propertyValue] of Object.entries(value)) {
       const here = member(at, name, true);
-      const property = properties[name];
+      const property = own(properties, name);
       // IGNORE marks a property the specification once listed by mistake.
       if (!property || String(property.deprecated) === 'IGNORE') {
         const exception =
@@ -117,7 +117,7 @@ export function valueChecker(template: CfnTemplate, spec: CfnSpec) {
     for (const [name, property] of Object.entries(properties)) {
       if (!property.required) continue;
       const path = member(at, name, true).path;
-      if (!(name in value) || isNoValue(value[name]))
+      if (!Object.hasOwn(value, name) || isNoValue(value[name]))
         out.push(finding('missing_property', path, `${owner} requires ${name}`));
       else if (intrinsics.mayBeRemoved(value[name]))
         out.push(

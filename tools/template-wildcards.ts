@@ -56,7 +56,11 @@ export function policyWildcards(template: CfnTemplate): Wildcard[] {
     });
     // A managed policy outside the template (by ARN) is a set of statements nobody here sees.
     for (const [i, arn] of [resource.Properties?.ManagedPolicyArns ?? []].flat().entries())
-      if (!(isObject(arn) && typeof arn.Ref === 'string' && arn.Ref in template.Resources))
+      if (!(
+        isObject(arn) &&
+        typeof arn.Ref === 'string' &&
+        Object.hasOwn(template.Resources, arn.Ref)
+      ))
         for (const value of rendered(arn))
           add('Allow', 'ManagedPolicyArns', value, `${at}.ManagedPolicyArns[${i}]`);
   }

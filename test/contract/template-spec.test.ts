@@ -184,6 +184,11 @@ describe('the packaged template against the CloudFormation resource specificatio
       ],
     },
     {
+      what: "a Ref to a name only Object.prototype has (no lookup falls through to JavaScript's)",
+      edit: [props('AuthorizerLambdaFunction', 'Description'), { Ref: 'constructor' }],
+      code: 'unknown_reference',
+    },
+    {
       what: 'an Fn::Sub naming no parameter or resource',
       edit: [
         props('AuthorizerLambdaFunction', 'Description'),
