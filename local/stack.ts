@@ -51,6 +51,12 @@ export interface StackOptions {
   readonly reference?: boolean;
   /** More AUTH_ISSUERS entries beside the two local auth servers (tests). */
   readonly extraIssuers?: readonly Readonly<Record<string, unknown>>[];
+  /**
+   * A DynamoDB Local of the stack's own that keeps its tables in files here rather than in
+   * memory, even under jest (whose shared instance nobody may restart): what
+   * `restartDynamo()` needs.
+   */
+  readonly dynamoDataDir?: string;
 }
 
 export interface LocalStack {
@@ -72,6 +78,17 @@ export interface LocalStack {
   readonly dynamoEndpoint: string;
   /** A token from the real token endpoint, for one of local/clients.json's clients. */
   tokenFor(clientId: string, scope?: string): Promise<string>;
+  /**
+   * Kills DynamoDB Local (SIGKILL: a crash, requests in flight unanswered) and starts it again on
+   * the same port and data files; resolves once it answers. Needs `dynamoDataDir`.
+   */
+  restartDynamo(): Promise<void>;
+  /**
+   * Kills the Lambda runtime (sls offline and every function worker it runs, SIGKILL) and starts
+   * it again on the same ports; resolves once it answers. Every function then cold-starts, with
+   * empty caches, as in freshly recycled Lambda containers.
+   */
+  restartRuntime(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -144,9 +161,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     cleanups.push(() => partner.close());
     // DynamoDB Local (a JVM, about 1.5 s) starts while sls offline does: the functions need the
     // tables only when the first request comes. Under jest, the test run's shared instance.
-    const shared = process.env.TEST_DYNAMODB_ENDPOINT;
+    const dbPath = options.dynamoDataDir;
+    const shared = dbPath ? undefined : process.env.TEST_DYNAMODB_ENDPOINT;
     const dynamo = newNamespace(shared ?? `http://127.0.0.1:${ports.dynamo}`);
-    const server = shared ? undefined : startDynamoLocal(ports.dynamo);
+    let server = shared ? undefined : startDynamoLocal(ports.dynamo, dbPath ? { dbPath } : {});
     server?.catch(() => undefined);
     cleanups.push(async () => (await server?.catch(() => undefined))?.close());
     const tables = (server ?? Promise.resolve()).then(() => createTables(dynamo, TABLE_PREFIX));
@@ -156,7 +174,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     // `sls print` (about a second) runs while sls offline builds and starts.
     const service = loadServiceDefinition(ROOT, { params, stage: STAGE });
     service.catch(() => undefined);
-    const offline = spawnOffline(ports, params, {
+    const offlineEnv = {
       // Two issuers at once, each verified with its own keys and rules. No jwksUrl: the
       // authorizer reads jwks_uri from each issuer's discovery document, as it would for most
       // production auth servers. oidc-provider issues RFC 9068 access tokens (typ at+jwt).
@@ -171,7 +189,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       AWS_ACCESS_KEY_ID: dynamo.accessKeyId,
       AWS_SECRET_ACCESS_KEY: dynamo.secretAccessKey,
       ...options.env,
-    });
+    };
+    let offline = spawnOffline(ports, params, offlineEnv);
     cleanups.push(() => stopChild(offline.child, { group: true }));
     offline.onOutput(options.onOutput);
     const offlineUrl = `http://127.0.0.1:${ports.offline}/${STAGE}`;
@@ -215,6 +234,19 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       partner,
       dynamoEndpoint: dynamo.endpoint,
       tokenFor: (clientId, scope) => requestToken(auth, clientId, scope),
+      async restartDynamo() {
+        if (!dbPath || !server)
+          throw new Error('restartDynamo needs a DynamoDB Local of the stack (dynamoDataDir)');
+        await (await server).crash();
+        server = startDynamoLocal(ports.dynamo, { dbPath });
+        await server;
+      },
+      async restartRuntime() {
+        await stopChild(offline.child, { group: true, crash: true });
+        offline = spawnOffline(ports, params, offlineEnv);
+        offline.onOutput(options.onOutput);
+        await waitUntilReady(`${offlineUrl}/me`, offline);
+      },
       stop: stopAll,
     };
   } catch (error) {
