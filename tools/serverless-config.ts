@@ -17,6 +17,7 @@ export interface ServiceConfig {
     readonly environment?: Readonly<Record<string, string>>;
   };
   readonly functions: Readonly<Record<string, FunctionConfig>>;
+  readonly custom?: Readonly<Record<string, unknown>>;
   readonly resources?: { readonly Resources?: Readonly<Record<string, CfnResource>> };
 }
 
