@@ -8,14 +8,15 @@ import { createTables, newNamespace, startDynamoLocal } from './dynamo.ts';
 import { stopChild } from './processes.ts';
 import { startGatewayFront, type AuthorizerMode, type GatewayFront } from './api-gateway/front.ts';
 import type { GatewayStats } from './api-gateway/model.ts';
-import { loadServiceDefinition } from './api-gateway/service.ts';
+import { loadServiceDefinition, type ServiceDefinition } from './api-gateway/service.ts';
 import { buildReferenceSite, REFERENCE_PATHS, type ReferenceSite } from './reference-site.ts';
+import { startLocalSecret } from './secrets-manager.ts';
 
 /**
  * The whole service on localhost: the OAuth servers, DynamoDB Local with the tables, `sls
- * offline` running the real authorizer and handlers against them as a Lambda runtime, and in
- * front the local API Gateway (local/api-gateway/front.ts) answering as the deployed REST API
- * does. `npm start`, the end-to-end tests and the load run all start it through here.
+ * offline` running the real authorizer and handlers against them as a Lambda runtime, a
+ * Secrets Manager stand-in holding the usage plans' key secret, and in front the local API
+ * Gateway (local/api-gateway/front.ts) answering as the deployed REST API does. `npm start`, the end-to-end tests and the load run all start it through here.
  */
 export interface StackPorts {
   /** The local API Gateway: the API, the OpenAPI document and the reference page. */
@@ -38,7 +39,10 @@ export interface StackOptions {
   readonly onOutput?: (chunk: string) => void;
   /** Extra environment for the functions (e.g. AUTH_* tuning). */
   readonly env?: Readonly<Record<string, string>>;
-  /** `sls --param key=value` for both `sls print` and `sls offline` (e.g. authorizerTtl: '0'). */
+  /**
+   * `sls --param key=value` for both `sls print` and `sls offline` (e.g. authorizerTtl: '0').
+   * `usagePlans` replaces the local plans (localUsagePlans below).
+   */
   readonly params?: Readonly<Record<string, string>>;
   /** `per-route`: the classic authorizer blueprint's Allow for `event.methodArn` only. */
   readonly authorizer?: AuthorizerMode;
@@ -57,6 +61,8 @@ export interface StackOptions {
    * `restartDynamo()` needs.
    */
   readonly dynamoDataDir?: string;
+  /** The clock of the local gateway's authorizer cache and throttling (tests). */
+  readonly now?: () => number;
 }
 
 export interface LocalStack {
@@ -64,11 +70,18 @@ export interface LocalStack {
   readonly apiUrl: string;
   /** The same stage straight on serverless-offline's HTTP server (no gateway model). */
   readonly offlineUrl: string;
+  /**
+   * The `x-api-key` serverless-offline's own server wants on the routes (they are `private`): a
+   * key it makes up at start, not one of the usage plans', which only the local gateway knows.
+   */
+  readonly offlineApiKey: string | undefined;
   /** The OpenAPI document and the reference page, when built. */
   readonly documentUrl?: string;
   readonly referenceUrl?: string;
   /** The authorizer's TTL the local gateway caches with (serverless.yml, or --param). */
   readonly authorizerTtl: number;
+  /** The stage's limits and the usage plans the local gateway throttles with. */
+  readonly throttling: ServiceDefinition['throttling'];
   /** What the local gateway did so far: authorizer invocations, cache hits, handler calls. */
   gatewayStats(): GatewayStats;
   /** oidc-provider, trusted as an RFC 9068 issuer. */
@@ -159,6 +172,9 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       keysFile: join(options.keysDir, 'partner-jwks.json'),
     });
     cleanups.push(() => partner.close());
+    // The usage plans' key secret, as the deployed authorizer reads it at init.
+    const keySecret = await startLocalSecret(`two-layer-authz-${STAGE}-api-keys`);
+    cleanups.push(() => keySecret.close());
     // DynamoDB Local (a JVM, about 1.5 s) starts while sls offline does: the functions need the
     // tables only when the first request comes. Under jest, the test run's shared instance.
     const dbPath = options.dynamoDataDir;
@@ -170,7 +186,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const tables = (server ?? Promise.resolve()).then(() => createTables(dynamo, TABLE_PREFIX));
     tables.catch(() => undefined);
 
-    const params = options.params ?? {};
+    const params = { usagePlans: localUsagePlans(auth), ...options.params };
     // `sls print` (about a second) runs while sls offline builds and starts.
     const service = loadServiceDefinition(ROOT, { params, stage: STAGE });
     service.catch(() => undefined);
@@ -185,6 +201,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       // A rotated key is picked up within a second (the e2e tests rotate keys).
       AUTH_JWKS_COOLDOWN_SECONDS: '1',
       DYNAMODB_ENDPOINT: dynamo.endpoint,
+      API_KEYS_SECRET_ID: keySecret.secretId,
+      SECRETS_MANAGER_ENDPOINT: keySecret.endpoint,
       // serverless-offline copies AWS_* into every function: the key selects the namespace.
       AWS_ACCESS_KEY_ID: dynamo.accessKeyId,
       AWS_SECRET_ACCESS_KEY: dynamo.secretAccessKey,
@@ -216,12 +234,15 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       ...(options.authorizer ? { authorizer: options.authorizer } : {}),
       ...(reference ? { extra: reference.handle } : {}),
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      apiKeysSecret: keySecret.secret,
     });
     cleanups.push(() => front.close());
 
     return {
       apiUrl: front.url,
       offlineUrl,
+      offlineApiKey: /Key with token: '([^']+)'/.exec(offline.output())?.[1],
       ...(reference
         ? {
             documentUrl: `${front.origin}${REFERENCE_PATHS.document}`,
@@ -229,6 +250,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
           }
         : {}),
       authorizerTtl: (await service).authorizer.resultTtlInSeconds,
+      throttling: (await service).throttling,
       gatewayStats: () => front.stats(),
       auth,
       partner,
@@ -260,6 +282,23 @@ const localIssuers = (auth: AuthServer, partner: AuthServer) => [
   { issuer: auth.issuer, preset: 'rfc9068', audience: auth.audience },
   { issuer: partner.issuer, preset: 'generic', audience: partner.audience },
 ];
+
+/**
+ * The local USAGE_PLANS: serverless.yml's default plan for every client, and a small plan for the
+ * `limited` client of the first auth server (the same client id at the second server is another
+ * client: it gets the default plan), to see a 429 by hand: five requests at once, then one a
+ * second, twenty a day.
+ */
+export const localUsagePlans = (auth: AuthServer): string =>
+  JSON.stringify({
+    default: { rateLimit: 50, burstLimit: 100 },
+    trial: {
+      rateLimit: 1,
+      burstLimit: 5,
+      quota: { limit: 20, period: 'DAY' },
+      clients: [{ issuer: auth.issuer, clientId: 'limited' }],
+    },
+  });
 
 interface Offline {
   readonly child: ChildProcess;

@@ -87,6 +87,13 @@ try {
   const clients = stack.auth.clients
     .map((c) => `${c.id}/${c.secret} (${c.scope})`)
     .join(`\n${' '.repeat(15)}`);
+  const { stage, usagePlans } = stack.throttling;
+  const plans = (usagePlans?.plans ?? [])
+    .map(
+      (plan) =>
+        `${plan.name} ${plan.rateLimit}/s, burst ${plan.burstLimit}${plan.quota ? `, ${plan.quota.limit}/${plan.quota.period}` : ''} (${plan.clients.length ? plan.clients.map((c) => c.clientId).join(', ') : 'everyone else'})`,
+    )
+    .join('; ');
   const authorizer =
     args.authorizer === 'per-route'
       ? 'per-route: the classic blueprint, Allow for event.methodArn only (the trap)'
@@ -96,6 +103,7 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
 
   API          ${stack.apiUrl}   (GET /me, GET|POST /users, GET|PATCH|DELETE /users/{userId})
   Authorizer   ${authorizer}, cached ${stack.authorizerTtl} s per token
+  Throttling   ${stage ? `${stage.rateLimit}/s, burst ${stage.burstLimit} per route` : 'none'}; usage plans: ${plans || 'none'}
   Reference    ${stack.referenceUrl ?? '(not built)'}   (OpenAPI: ${stack.documentUrl ?? '-'})
   Auth server  ${stack.auth.issuer}   (discovery: /.well-known/openid-configuration)
   2nd server   ${stack.partner.issuer}   (trusted at the same time, keys of its own)

@@ -37,8 +37,9 @@ const PROBLEM_JSON = 'application/problem+json';
 
 /**
  * What API Gateway answers on its own for any operation, whatever the route declares: the
- * gateway responses of serverless.yml (src/shared/problems.ts) and its throttling and
- * integration failures, rendered by DEFAULT_4XX / DEFAULT_5XX as `gateway_error`.
+ * gateway responses of serverless.yml (src/shared/problems.ts), its throttling (THROTTLED,
+ * QUOTA_EXCEEDED) and its integration failures, rendered by DEFAULT_4XX / DEFAULT_5XX as
+ * `gateway_error`.
  */
 const GATEWAY_ANSWERS: Readonly<Record<string, { codes: ProblemCode[]; when: string }>> = {
   '401': {
@@ -50,8 +51,8 @@ const GATEWAY_ANSWERS: Readonly<Record<string, { codes: ProblemCode[]; when: str
     when: "the gateway refused the request: the authorizer's policy did not cover it",
   },
   '429': {
-    codes: ['gateway_error'],
-    when: 'throttled by the gateway (`responseType` THROTTLED or QUOTA_EXCEEDED); retry later',
+    codes: ['throttled', 'quota_exceeded'],
+    when: 'throttled by the gateway (its THROTTLED or QUOTA_EXCEEDED response): over the usage plan’s rate or the stage’s (`throttled`), or over the plan’s quota for the period (`quota_exceeded`); no Retry-After, back off and retry',
   },
   '500': {
     codes: ['authorizer_error'],
@@ -246,7 +247,13 @@ function response(
 
 /** The catalogue codes this route's own chain (or function) answers with this status. */
 function routeCodes(status: string, route: RouteRow): ProblemCode[] {
-  const gatewayOnly: ProblemCode[] = ['access_denied', 'authorizer_error', 'gateway_error'];
+  const gatewayOnly: ProblemCode[] = [
+    'access_denied',
+    'authorizer_error',
+    'gateway_error',
+    'throttled',
+    'quota_exceeded',
+  ];
   return (Object.keys(PROBLEMS) as ProblemCode[]).filter(
     (code) =>
       String(PROBLEMS[code].status) === status &&

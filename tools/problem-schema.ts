@@ -54,7 +54,7 @@ export function problemSchema(
       },
       responseType: {
         type: 'string',
-        description: "The gateway's response type, on `gateway_error` (e.g. THROTTLED)",
+        description: "The gateway's response type, on `gateway_error` (e.g. INTEGRATION_TIMEOUT)",
       },
       requestId: { type: 'string' },
     },

@@ -32,6 +32,8 @@ export interface RouteRow {
   readonly authorizer: string | undefined;
   /** `resultTtlInSeconds` as Serverless resolved it; undefined when not an explicit integer. */
   readonly authorizerTtl: number | undefined;
+  /** `private: true`: API Gateway requires a usage plan API key (ApiKeyRequired). */
+  readonly apiKeyRequired: boolean;
 }
 
 export interface RouteTable {
@@ -57,6 +59,7 @@ interface HttpEvent {
   readonly method: string;
   readonly path: string;
   readonly authorizer?: unknown;
+  readonly private?: unknown;
 }
 
 const SERVERLESS_YML = 'serverless.yml';
@@ -166,6 +169,7 @@ export function routeTableOf(
       schemaFile: schema?.file,
       authorizer: authorizer.ours,
       authorizerTtl: authorizer.ours === undefined ? undefined : authorizer.ttl,
+      apiKeyRequired: http.private === true,
     });
   }
   problems.push(...authorizerDisagreements(byAuthorizer), ...sharedFunctions(events));
@@ -257,6 +261,7 @@ function httpEvent(value: unknown): HttpEvent | undefined {
     method: String(value.method ?? '').toUpperCase(),
     path: normalisePath(String(value.path ?? '')),
     authorizer: value.authorizer,
+    private: value.private,
   };
 }
 

@@ -19,6 +19,7 @@ export interface ServiceConfig {
     readonly logs?: { readonly restApi?: { readonly format?: string } & Record<string, unknown> };
   };
   readonly functions: Readonly<Record<string, FunctionConfig>>;
+  readonly custom?: Readonly<Record<string, unknown>>;
   readonly resources?: { readonly Resources?: Readonly<Record<string, CfnResource>> };
 }
 

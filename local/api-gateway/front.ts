@@ -18,8 +18,8 @@ import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 
  * does, by running the API Gateway model (the one the contract tests use) over the service as
  * serverless.yml resolves it: the identity header and its validation expression, the
  * authorizer cache with the configured TTL, IAM evaluation of the cached policy against each
- * request's methodArn, the gateway responses, CORS preflights, unknown routes, the payload
- * limit. The authorizer and the route functions are the real bundles, invoked through
+ * request's methodArn, the usage plans' API keys and throttling (429), the gateway responses,
+ * CORS preflights, unknown routes, the payload limit. The authorizer and the route functions are the real bundles, invoked through
  * serverless-offline's Lambda endpoint (local/api-gateway/lambda-invoke.ts).
  */
 export type AuthorizerMode = 'stage-wide' | 'per-route';
@@ -38,8 +38,10 @@ export interface FrontOptions {
    * format (serverless.yml) filled in from what the gateway model knows (access-log.ts).
    */
   readonly onRequest?: (accessLogLine: string) => void;
-  /** The clock the cache runs on (tests). */
+  /** The clock the cache and the throttling buckets run on (tests). */
   readonly now?: () => number;
+  /** The key secret the authorizer's API keys start with: turns on throttling and usage plans. */
+  readonly apiKeysSecret?: string;
 }
 
 export interface GatewayFront {
@@ -68,10 +70,12 @@ export async function startGatewayFront(options: FrontOptions): Promise<GatewayF
     path: route.path,
     name: route.functionName,
     handler: lambda.invoke(route.functionName),
+    apiKeyRequired: route.apiKeyRequired,
   }));
   const model: GatewayModel = createGatewayModel({
     ...serviceGateway(service, routes, {
       authorizer: options.authorizer === 'per-route' ? perRouteAuthorizer(verify) : verify,
+      ...(options.apiKeysSecret === undefined ? {} : { apiKeysSecret: options.apiKeysSecret }),
     }),
     stage,
     region: service.config.provider.region,

@@ -14,6 +14,7 @@ import {
   type Statement,
 } from './iam-policy.ts';
 import type { AuthorizerTrace, RequestTrace, TraceStep } from './request-trace.ts';
+import { createThrottling, type PlanLimits, type RateLimits } from './throttling.ts';
 
 /**
  * A model of API Gateway REST between client, TOKEN authorizer (with its result cache), policy
@@ -39,6 +40,8 @@ export interface ModelRoute {
   readonly path: string;
   readonly handler: ProxyHandler;
   readonly name?: string;
+  /** `ApiKeyRequired` (`private: true` on the http event): the request needs a usage plan key. */
+  readonly apiKeyRequired?: boolean;
 }
 
 export interface ModelAuthorizer {
@@ -63,6 +66,9 @@ export type GatewayResponseType =
   | 'MISSING_AUTHENTICATION_TOKEN'
   | 'REQUEST_TOO_LARGE'
   | 'INTEGRATION_TIMEOUT'
+  | 'INVALID_API_KEY'
+  | 'THROTTLED'
+  | 'QUOTA_EXCEEDED'
   | 'DEFAULT_4XX'
   | 'DEFAULT_5XX';
 
@@ -100,7 +106,9 @@ export interface GatewayModelOptions {
    * outcome depends on it should run under every setting.
    */
   readonly cacheFailures?: CacheFailures;
-  /** Epoch milliseconds; the cache expires on this clock. Default `Date.now`. */
+  /** Throttling and usage plans (T rows); unset: none, every request is admitted. */
+  readonly throttling?: ModelThrottling;
+  /** Epoch milliseconds; the cache expires and buckets refill on this clock. Default `Date.now`. */
   readonly now?: () => number;
   readonly stage?: string;
   readonly region?: string;
@@ -109,6 +117,17 @@ export interface GatewayModelOptions {
 }
 
 export type CacheFailures = 'none' | 'unauthorized' | 'all';
+
+export interface ModelThrottling {
+  /** The stage's default method throttling (MethodSettings `*` `/*`): a bucket per method. */
+  readonly stage?: RateLimits;
+  /**
+   * The usage plans' API keys, by value, with their plan. The REST API's key source is
+   * AUTHORIZER: a route that requires a key takes the authorizer's `usageIdentifierKey`.
+   * Unset: API keys are not checked.
+   */
+  readonly apiKeys?: ReadonlyMap<string, PlanLimits>;
+}
 
 export interface GatewayRequest {
   readonly method: string;
@@ -216,6 +235,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     cacheFailures = 'none',
     corsPreflight = {},
     integrationTimeoutMs = DEFAULT_INTEGRATION_TIMEOUT_MS,
+    throttling,
   } = options;
   const ttl = authorizer.resultTtlInSeconds;
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_TTL_SECONDS)
@@ -235,6 +255,13 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
   let authorizerInvocations = 0;
   let cacheHits = 0;
   let handlerInvocations = 0;
+  const limits =
+    throttling &&
+    createThrottling({
+      stage: throttling.stage,
+      ...(throttling.apiKeys ? { plans: throttling.apiKeys } : {}),
+      now,
+    });
 
   const methodArn = (method: string, path: string) =>
     `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${method.toUpperCase()}/${path.replace(/^\//, '')}`;
@@ -401,6 +428,9 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     }
     trace.authorize = authorized(200);
 
+    const limited = admit(match.route, answer.output.usageIdentifierKey, requestId, outcome);
+    if (limited) return limited;
+
     // X3, X4: on a cache hit the latency is 0, as once observed.
     const event = proxyEvent({
       method: req.method,
@@ -479,6 +509,33 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
   }
 
   /**
+   * T2, T3: a route that requires an API key takes the one the authorizer named; without one of
+   * the usage plans' keys it is 403 (`Forbidden`, the API key source docs). Then the client's
+   * plan and the stage's per-method limits (T4): 429 THROTTLED ("Too Many Requests") or
+   * QUOTA_EXCEEDED ("Limit Exceeded"), the default messages as observed (T5).
+   */
+  function admit(
+    route: ModelRoute,
+    usageIdentifierKey: unknown,
+    requestId: string,
+    outcome: Outcome,
+  ): GatewayResponse | undefined {
+    if (!limits) return undefined;
+    let key: string | undefined;
+    if (route.apiKeyRequired && throttling?.apiKeys) {
+      if (typeof usageIdentifierKey !== 'string' || !throttling.apiKeys.has(usageIdentifierKey))
+        return gatewayAnswer('INVALID_API_KEY', 'Forbidden', requestId, outcome);
+      key = usageIdentifierKey;
+    }
+    const admission = limits.admit(key, `${route.method.toUpperCase()} ${route.path}`);
+    if (admission === 'throttled')
+      return gatewayAnswer('THROTTLED', 'Too Many Requests', requestId, outcome);
+    if (admission === 'quota_exceeded')
+      return gatewayAnswer('QUOTA_EXCEEDED', 'Limit Exceeded', requestId, outcome);
+    return undefined;
+  }
+
+  /**
    * G9: a resource with CORS on has an OPTIONS method of its own, a mock integration without
    * authorization: it answers 200 with the configured headers and no body.
    */
@@ -553,6 +610,9 @@ const DEFAULT_STATUS: Record<GatewayResponseType, number> = {
   MISSING_AUTHENTICATION_TOKEN: 403,
   REQUEST_TOO_LARGE: 413,
   INTEGRATION_TIMEOUT: 504,
+  INVALID_API_KEY: 403,
+  THROTTLED: 429,
+  QUOTA_EXCEEDED: 429,
   DEFAULT_4XX: 400,
   DEFAULT_5XX: 500,
 };

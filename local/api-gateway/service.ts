@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { formatProblems } from '../../tools/lint-rules.ts';
 import { authorizerSettingsOf, loadRouteTable, type RouteTable } from '../../tools/route-table.ts';
 import type { PrintOptions, ServiceConfig } from '../../tools/serverless-config.ts';
+import { parseUsagePlans, planKeys, type UsagePlans } from '../../src/authorizer/usage-plans.ts';
 import { corsPreflightOf } from './cors-preflight.ts';
 import type {
   GatewayModelOptions,
@@ -10,15 +11,18 @@ import type {
   GatewayResponseType,
   ModelAuthorizer,
   ModelRoute,
+  ModelThrottling,
   ProxyHandler,
   TokenAuthorizerFunction,
 } from './model.ts';
+import type { PlanLimits, RateLimits } from './throttling.ts';
 
 /**
  * This service as API Gateway would deploy it, read from what Serverless resolves of
  * serverless.yml (through the route table, the one reader): each http route with its handler
- * module, the authorizer's TTL and identity validation expression, and the gateway responses
- * declared in resources. The contract tests, the benchmark and the local gateway feed it to the
+ * module and whether it requires an API key, the authorizer's TTL and identity validation
+ * expression, the gateway responses declared in resources, the stage's throttling and the usage
+ * plans. The contract tests, the benchmark and the local gateway feed it to the
  * API Gateway model.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -40,6 +44,12 @@ export interface ServiceDefinition {
   readonly gatewayResponses: Partial<Record<GatewayResponseType, GatewayResponseTemplate>>;
   /** The CORS preflight of each resource with `cors:` on its events. */
   readonly corsPreflight: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly throttling: {
+    /** The stage's default method throttling (ApiGatewayStage's `*` `/*` method setting). */
+    readonly stage: RateLimits | undefined;
+    /** USAGE_PLANS as serverless.yml resolves it (custom.throttling.usagePlans). */
+    readonly usagePlans: UsagePlans | undefined;
+  };
   readonly config: ServiceConfig;
   /** The route table it was read from (routes, schemas, components). */
   readonly table: RouteTable;
@@ -52,6 +62,8 @@ export interface ServiceRoute extends Pick<ModelRoute, 'method' | 'path'> {
   readonly functionName: string;
   /** e.g. `src/users/get-user.handler`. */
   readonly handlerReference: string;
+  /** `private: true`: the method requires a usage plan API key. */
+  readonly apiKeyRequired: boolean;
 }
 
 /** Runs `sls print` once (about a second): callers keep the result. */
@@ -73,6 +85,7 @@ export async function loadServiceDefinition(
       method: route.method,
       path: route.path,
       handlerReference: route.handler,
+      apiKeyRequired: route.apiKeyRequired,
     })),
     authorizer: {
       name: first.authorizer,
@@ -86,9 +99,44 @@ export async function loadServiceDefinition(
     },
     gatewayResponses: gatewayResponsesOf(config),
     corsPreflight: corsPreflightOf(config),
+    throttling: { stage: stageThrottlingOf(config), usagePlans: usagePlansOf(config) },
     config,
     table,
   };
+}
+
+/** The `*` `/*` method setting of the stage resource: every method's default limits. */
+function stageThrottlingOf(config: ServiceConfig): RateLimits | undefined {
+  const stage = Object.values(config.resources?.Resources ?? {}).find(
+    (resource) => resource.Type === 'AWS::ApiGateway::Stage',
+  );
+  const settings = (stage?.Properties.MethodSettings ?? []) as Record<string, unknown>[];
+  const all = settings.find((s) => s.HttpMethod === '*' && s.ResourcePath === '/*');
+  if (!all) return undefined;
+  return {
+    rateLimit: Number(all.ThrottlingRateLimit),
+    burstLimit: Number(all.ThrottlingBurstLimit),
+  };
+}
+
+function usagePlansOf(config: ServiceConfig): UsagePlans | undefined {
+  const raw = (config.custom?.throttling as { usagePlans?: unknown } | undefined)?.usagePlans;
+  return typeof raw === 'string' ? parseUsagePlans(raw) : undefined;
+}
+
+/**
+ * The model's throttling for this service: the stage's limits, and each usage plan API key by its
+ * value (the key secret, then the key's public suffix: src/authorizer/api-keys.ts) with its plan.
+ */
+export function serviceThrottling(
+  service: ServiceDefinition,
+  apiKeysSecret: string,
+): ModelThrottling {
+  const { stage, usagePlans } = service.throttling;
+  const apiKeys = new Map<string, PlanLimits>();
+  for (const { plan, suffix } of usagePlans ? planKeys(usagePlans) : [])
+    apiKeys.set(`${apiKeysSecret}${suffix}`, plan);
+  return { ...(stage ? { stage } : {}), ...(usagePlans ? { apiKeys } : {}) };
 }
 
 /** The `AWS::ApiGateway::GatewayResponse` resources, as the model renders them. */
@@ -154,8 +202,17 @@ export function serviceGateway(
     readonly authorizer: TokenAuthorizerFunction;
     /** Overrides the TTL serverless.yml sets, e.g. 0. */
     readonly ttl?: number;
+    /**
+     * The key secret the authorizer's API keys start with: turns on the stage's throttling and
+     * the usage plans. Unset, nothing is throttled and no API key is checked (tests of other
+     * things, on a clock that may never move).
+     */
+    readonly apiKeysSecret?: string;
   },
-): Pick<GatewayModelOptions, 'routes' | 'authorizer' | 'gatewayResponses' | 'corsPreflight'> {
+): Pick<
+  GatewayModelOptions,
+  'routes' | 'authorizer' | 'gatewayResponses' | 'corsPreflight' | 'throttling'
+> {
   return {
     routes,
     authorizer: {
@@ -165,6 +222,9 @@ export function serviceGateway(
     },
     gatewayResponses: service.gatewayResponses,
     corsPreflight: service.corsPreflight,
+    ...(options.apiKeysSecret === undefined
+      ? {}
+      : { throttling: serviceThrottling(service, options.apiKeysSecret) }),
   };
 }
 

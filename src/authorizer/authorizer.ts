@@ -9,6 +9,7 @@ import { emfAuthorizerMetrics, type AuthorizerMetrics } from '../shared/metrics.
 import { bearerToken } from './bearer.ts';
 import { claimsToContext } from './claims-to-context.ts';
 import type { AuthorizerConfig, IssuerConfig } from './config.ts';
+import { createApiKeySource, secretsManagerSecret, type ApiKeySource } from './api-keys.ts';
 import { AuthorizerFailure, TokenRejected } from './errors.ts';
 import { keyResolverFor, type KeyResolver } from './keys/key-resolver.ts';
 import { prefetchWithin, type Prefetchable } from './keys/prefetch.ts';
@@ -26,6 +27,11 @@ export interface AuthorizerDependencies {
   readonly log?: Logger;
   /** The decisions and key set events as metrics (default: CloudWatch EMF on stdout). */
   readonly metrics?: AuthorizerMetrics;
+  /**
+   * The API key of each caller's usage plan (default: from the configured plans and key secret;
+   * none when the configuration has no usage plans).
+   */
+  readonly apiKeys?: ApiKeySource;
 }
 
 export interface TokenAuthorizer {
@@ -35,9 +41,9 @@ export interface TokenAuthorizer {
     context?: Pick<Context, 'awsRequestId'>,
   ): Promise<APIGatewayAuthorizerResult>;
   /**
-   * Loads every issuer's keys now, all at once, and waits at most `withinMs` for them; logs one
-   * line per issuer saying how it went. Never rejects and decides nothing (handler.ts calls it
-   * during the Lambda init).
+   * Loads every issuer's keys and the usage plans' key secret now, all at once, and waits at most
+   * `withinMs` for them; logs one line per issuer (and one for the API keys) saying how it went.
+   * Never rejects and decides nothing (handler.ts calls it during the Lambda init).
    */
   readonly prefetchKeys: (withinMs: number) => Promise<void>;
 }
@@ -57,13 +63,24 @@ export function createAuthorizer({
   keysFor = (issuer) =>
     keyResolverFor(issuer, config, { onEvent: (event) => metrics.keySet(event, issuer.issuer) }),
   log = jsonLineLogger,
+  apiKeys = config.usagePlans &&
+    createApiKeySource({
+      usagePlans: config.usagePlans.plans,
+      readSecret: secretsManagerSecret(config.usagePlans.secretId, config.usagePlans.endpoint),
+    }),
 }: AuthorizerDependencies): TokenAuthorizer {
-  const prefetchable: { issuer: IssuerConfig; resolver: Prefetchable }[] = [];
+  // What the init loads: each issuer's keys (its line names the issuer), and the API keys.
+  const prefetchable: {
+    about: { iss: string } | { source: 'api_keys' };
+    resolver: Prefetchable;
+  }[] = [];
   const verifyToken = createTokenVerifier(config, (issuer) => {
     const getKey = keysFor(issuer);
-    if ('prefetch' in getKey) prefetchable.push({ issuer, resolver: getKey });
+    if ('prefetch' in getKey)
+      prefetchable.push({ about: { iss: clip(issuer.issuer, 128)! }, resolver: getKey });
     return getKey;
   });
+  if (apiKeys) prefetchable.push({ about: { source: 'api_keys' }, resolver: apiKeys });
 
   async function prefetchKeys(withinMs: number): Promise<void> {
     const reports = await prefetchWithin(
@@ -71,7 +88,7 @@ export function createAuthorizer({
       withinMs,
     );
     reports.forEach((report, i) => {
-      const iss = clip(prefetchable[i]!.issuer.issuer, 128);
+      const { about } = prefetchable[i]!;
       const latencyMs = report.elapsedMs;
       if (report.status === 'failed')
         log({
@@ -79,14 +96,14 @@ export function createAuthorizer({
           code: report.failure.code,
           detail: report.failure.message,
           cause: clip(causeMessage(report.failure), 200),
-          iss,
+          ...about,
           latencyMs,
         });
       else
         log({
           phase: 'init',
-          code: report.status === 'loaded' ? 'keys_prefetched' : 'keys_prefetch_pending',
-          iss,
+          code: initCode('iss' in about, report.status),
+          ...about,
           latencyMs,
         });
     });
@@ -104,6 +121,8 @@ export function createAuthorizer({
       const token = bearerToken(event.authorizationToken);
       const verified = await verifyToken(token);
       const { context, scopesDropped } = claimsToContext(verified);
+      // The caller's usage plan key; its value goes to API Gateway only, the log names the plan.
+      const usage = apiKeys && (await apiKeys.keyFor(context.iss, context.clientId));
       log({
         decision: 'allow',
         code: 'token_valid',
@@ -111,12 +130,13 @@ export function createAuthorizer({
         clientId: clip(context.clientId),
         iss: clip(context.iss, 128),
         kid: clip(verified.header.kid),
+        ...(usage ? { plan: usage.plan } : {}),
         ...(scopesDropped ? { scopesDropped } : {}),
         lambdaRequestId,
         latencyMs: latencyMs(),
       });
       metrics.decision('allow', 'token_valid', latencyMs());
-      return allowPolicy(context.sub, resource, context);
+      return allowPolicy(context.sub, resource, context, usage?.value);
     } catch (error) {
       if (error instanceof TokenRejected) {
         log({
@@ -167,6 +187,15 @@ function unverifiedOrigin(authorization: string | undefined): { iss?: string; ki
     return {};
   }
 }
+
+const initCode = (issuer: boolean, status: 'loaded' | 'pending') =>
+  issuer
+    ? status === 'loaded'
+      ? 'keys_prefetched'
+      : 'keys_prefetch_pending'
+    : status === 'loaded'
+      ? 'api_keys_loaded'
+      : 'api_keys_pending';
 
 function causeMessage(error: Error): string | undefined {
   const cause = error.cause;

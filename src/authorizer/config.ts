@@ -15,6 +15,7 @@ import {
   type PresetName,
 } from './presets.ts';
 import type { AccessTokenMarks } from './token-kind.ts';
+import { parseUsagePlans, type UsagePlans } from './usage-plans.ts';
 
 /**
  * The authorizer's configuration, read once at cold start (see `handler.ts`). Every variable is
@@ -30,6 +31,19 @@ export interface AuthorizerConfig {
     readonly cacheMaxAgeMs: number;
     readonly maxStaleMs: number;
   };
+  /**
+   * The usage plans and where the key secret is; unset when the API requires no API key (then
+   * no `usageIdentifierKey` is returned). serverless.yml always sets both.
+   */
+  readonly usagePlans: UsagePlansConfig | undefined;
+}
+
+export interface UsagePlansConfig {
+  readonly plans: UsagePlans;
+  /** The Secrets Manager secret the API key values start with (its ARN or name). */
+  readonly secretId: string;
+  /** Another Secrets Manager endpoint: the local stack's stand-in. */
+  readonly endpoint: URL | undefined;
 }
 
 /** One trusted issuer, its preset's defaults applied. */
@@ -155,6 +169,30 @@ export function loadAuthorizerConfig(env: Env): AuthorizerConfig {
           max: 86400,
         }) * 1000,
     }),
+    usagePlans: usagePlansFrom(env),
+  });
+}
+
+/** USAGE_PLANS and API_KEYS_SECRET_ID go together: one without the other is a mistake. */
+function usagePlansFrom(env: Env): UsagePlansConfig | undefined {
+  const plans = readOptionalString(env, 'USAGE_PLANS');
+  const secretId = readOptionalString(env, 'API_KEYS_SECRET_ID');
+  if (!plans && !secretId) return undefined;
+  if (!plans)
+    throw new ConfigError(
+      'USAGE_PLANS',
+      'is required with API_KEYS_SECRET_ID: the plans the API keys belong to',
+    );
+  if (!secretId)
+    throw new ConfigError(
+      'API_KEYS_SECRET_ID',
+      'is required with USAGE_PLANS: the secret the API key values start with',
+    );
+  const endpoint = readOptionalString(env, 'SECRETS_MANAGER_ENDPOINT');
+  return Object.freeze({
+    plans: parseUsagePlans(plans),
+    secretId,
+    endpoint: endpoint === undefined ? undefined : readUrl('SECRETS_MANAGER_ENDPOINT', endpoint),
   });
 }
 

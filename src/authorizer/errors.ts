@@ -40,6 +40,9 @@ export const FAILURE_CODES = [
   'jwks_invalid',
   'discovery_failed',
   'malformed_method_arn',
+  // The usage plans' key secret could not be read: without a key API Gateway would refuse the
+  // request (403) anyway, so this is a failure to decide, not a refusal.
+  'api_keys_unavailable',
   'internal_error',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];

@@ -17,5 +17,6 @@ export const handler = createAuthorizer({ config });
 // rest of the cold start when a caller is already waiting. The wait is bounded by one JWKS
 // timeout: an issuer that is down or hanging delays the init by at most that and never fails it;
 // the first request then fetches as it always has (500 `jwks_unavailable` while the issuer is
-// down), joining a prefetch still under way rather than starting another.
+// down), joining a prefetch still under way rather than starting another. The usage plans' key
+// secret is read at the same time, under the same bound (src/authorizer/api-keys.ts).
 await handler.prefetchKeys(config.jwks.timeoutMs);

@@ -34,10 +34,16 @@ export function stageWideResource(methodArn: string): string {
   return resource;
 }
 
+/**
+ * `usageIdentifierKey`: the API key of the caller's usage plan. With the REST API's key source
+ * AUTHORIZER, API Gateway throttles and counts the request against that key's plan; it is cached
+ * with the policy, per token, like the context.
+ */
 export function allowPolicy(
   principalId: string,
   resource: string,
   context: APIGatewayAuthorizerResultContext,
+  usageIdentifierKey?: string,
 ): APIGatewayAuthorizerResult {
   return {
     principalId,
@@ -46,5 +52,6 @@ export function allowPolicy(
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resource }],
     },
     context,
+    ...(usageIdentifierKey === undefined ? {} : { usageIdentifierKey }),
   };
 }

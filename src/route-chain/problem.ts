@@ -11,7 +11,7 @@ import type { ValidationError } from './compiled-route.ts';
  */
 export type RouteProblemCode = Exclude<
   ProblemCode,
-  'access_denied' | 'authorizer_error' | 'gateway_error'
+  'access_denied' | 'authorizer_error' | 'gateway_error' | 'throttled' | 'quota_exceeded'
 >;
 
 export interface FieldProblem {

@@ -74,6 +74,16 @@ export const PROBLEMS = {
     title: 'Idempotency key reused',
     when: 'an `Idempotency-Key` already used with another request body',
   },
+  throttled: {
+    status: 429,
+    title: 'Too many requests',
+    when: 'from the gateway: the client is over its usage plan’s request rate, or the route over the stage’s; back off and retry',
+  },
+  quota_exceeded: {
+    status: 429,
+    title: 'Quota exceeded',
+    when: 'from the gateway: the client has used its usage plan’s quota for the period (day, week or month); retry in the next one',
+  },
   internal_error: {
     status: 500,
     title: 'Internal server error',
@@ -92,7 +102,7 @@ export const PROBLEMS = {
   gateway_error: {
     status: undefined,
     title: 'Gateway error',
-    when: 'any other answer of the gateway itself (unknown route, throttling, integration timeout); `responseType` says which',
+    when: 'any other answer of the gateway itself (unknown route, integration timeout); `responseType` says which',
   },
 } as const satisfies Record<string, ProblemKind>;
 export type ProblemCode = keyof typeof PROBLEMS;
@@ -105,7 +115,11 @@ export const GATEWAY_PROBLEMS = {
   // answer the same.
   AUTHORIZER_FAILURE: { code: 'authorizer_error', detail: 'retry' },
   AUTHORIZER_CONFIGURATION_ERROR: { code: 'authorizer_error', detail: 'retry' },
-  // The DEFAULT_* responses serve many statuses (403 unknown route, 413, 429, 504...) and a
+  // API Gateway's own 429s (usage plans and the stage's throttling): no Retry-After is
+  // documented for either, and a template could only send a fixed one.
+  THROTTLED: { code: 'throttled', detail: 'message' },
+  QUOTA_EXCEEDED: { code: 'quota_exceeded', detail: 'message' },
+  // The DEFAULT_* responses serve many statuses (403 unknown route, 413, 504...) and a
   // template cannot read the status code, so they leave RFC 9457's optional `status` out and
   // name the gateway's response type instead.
   DEFAULT_4XX: {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { build, type Format, type Platform } from 'esbuild';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { parse } from 'yaml';
+import { startLocalSecret } from '../../local/secrets-manager.ts';
 import { summarise, type Stats } from './measure.ts';
 
 /**
@@ -26,6 +27,7 @@ export const VARIANTS = {
   discoveryAhead: `discovery (issuer only), initialised ahead (${AHEAD_WAIT_MS} ms idle)`,
   jwksOnDemand: 'known JWKS URL, on demand',
   jwksAhead: `known JWKS URL, initialised ahead (${AHEAD_WAIT_MS} ms idle)`,
+  plansOnDemand: 'known JWKS URL and usage plans (key secret read at init), on demand',
   jose: 'plain jose (createRemoteJWKSet + jwtVerify), known JWKS URL',
 } as const;
 export type VariantKey = keyof typeof VARIANTS;
@@ -107,11 +109,20 @@ export async function benchFirstDecision(
 ): Promise<FirstDecisionResult> {
   const anchorBundle = await buildAnchor();
   const issuer = await startSlowIssuer();
+  // The usage plans' key secret, from a Secrets Manager stand-in as far away as the issuer.
+  const secret = await startLocalSecret('bench-api-keys', undefined, ISSUER_LATENCY_MS);
   try {
     const token = await issuer.sign();
     const jobs: { key: VariantKey | 'http'; script: string; env: Record<string, string> }[] = [
       ...(
-        ['discoveryOnDemand', 'discoveryAhead', 'jwksOnDemand', 'jwksAhead', 'jose'] as const
+        [
+          'discoveryOnDemand',
+          'discoveryAhead',
+          'jwksOnDemand',
+          'jwksAhead',
+          'plansOnDemand',
+          'jose',
+        ] as const
       ).map((key) => ({
         key,
         script: DECIDE,
@@ -119,6 +130,16 @@ export async function benchFirstDecision(
           AUTH_ISSUER: issuer.url,
           AUTH_AUDIENCE: AUDIENCE,
           ...(key.startsWith('discovery') ? {} : { AUTH_JWKS_URL: `${issuer.url}/jwks.json` }),
+          ...(key === 'plansOnDemand'
+            ? {
+                USAGE_PLANS: '{"default":{"rateLimit":50,"burstLimit":100}}',
+                API_KEYS_SECRET_ID: secret.secretId,
+                SECRETS_MANAGER_ENDPOINT: secret.endpoint,
+                AWS_REGION: 'eu-west-1',
+                AWS_ACCESS_KEY_ID: 'bench',
+                AWS_SECRET_ACCESS_KEY: 'bench',
+              }
+            : {}),
           BENCH_BUNDLE: pathToFileURL(key === 'jose' ? anchorBundle : authorizerBundle).href,
           BENCH_TOKEN: token,
           BENCH_WAIT_MS: String(key.endsWith('Ahead') ? AHEAD_WAIT_MS : 0),
@@ -169,6 +190,7 @@ export async function benchFirstDecision(
     };
   } finally {
     await issuer.close();
+    await secret.close();
   }
 }
 

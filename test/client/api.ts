@@ -237,10 +237,10 @@ export interface components {
             title: string;
             status?: number;
             /**
-             * @description `invalid_request`: the request does not match the route schema; `errors` lists every problem; `malformed_json`: the body is not JSON (or has a `__proto__` key); `bad_request`: any other malformed request; `invalid_token`: no valid bearer token: from the gateway (layer 1 refused it), or from layer 2 (no authorizer context, `exp` passed); `insufficient_scope`: the token lacks a scope the route lists; `access_denied`: from the gateway: the authorizer’s policy did not cover the request; `not_found`: no such resource; `conflict`: a value that must be unique is taken (`errors` names the field), e.g. another user’s email; `request_in_progress`: a request with the same `Idempotency-Key` is still running after a few seconds; retry after `Retry-After`; `precondition_failed`: the resource changed since the version `If-Match` names (its `ETag`); read it again; `payload_too_large`: the body is larger than the route’s `x-max-body-bytes` (16 KiB by default); `unsupported_media_type`: a body route called without `application/json`; `idempotency_key_reused`: an `Idempotency-Key` already used with another request body; `internal_error`: unexpected; the detail is in the log only; `service_unavailable`: the data store timed out, refused or throttled; retry after `Retry-After`; `authorizer_error`: from the gateway: the authorizer could not decide (a JWKS outage); retry shortly; `gateway_error`: any other answer of the gateway itself (unknown route, throttling, integration timeout); `responseType` says which
+             * @description `invalid_request`: the request does not match the route schema; `errors` lists every problem; `malformed_json`: the body is not JSON (or has a `__proto__` key); `bad_request`: any other malformed request; `invalid_token`: no valid bearer token: from the gateway (layer 1 refused it), or from layer 2 (no authorizer context, `exp` passed); `insufficient_scope`: the token lacks a scope the route lists; `access_denied`: from the gateway: the authorizer’s policy did not cover the request; `not_found`: no such resource; `conflict`: a value that must be unique is taken (`errors` names the field), e.g. another user’s email; `request_in_progress`: a request with the same `Idempotency-Key` is still running after a few seconds; retry after `Retry-After`; `precondition_failed`: the resource changed since the version `If-Match` names (its `ETag`); read it again; `payload_too_large`: the body is larger than the route’s `x-max-body-bytes` (16 KiB by default); `unsupported_media_type`: a body route called without `application/json`; `idempotency_key_reused`: an `Idempotency-Key` already used with another request body; `throttled`: from the gateway: the client is over its usage plan’s request rate, or the route over the stage’s; back off and retry; `quota_exceeded`: from the gateway: the client has used its usage plan’s quota for the period (day, week or month); retry in the next one; `internal_error`: unexpected; the detail is in the log only; `service_unavailable`: the data store timed out, refused or throttled; retry after `Retry-After`; `authorizer_error`: from the gateway: the authorizer could not decide (a JWKS outage); retry shortly; `gateway_error`: any other answer of the gateway itself (unknown route, integration timeout); `responseType` says which
              * @enum {string}
              */
-            code: "invalid_request" | "malformed_json" | "bad_request" | "invalid_token" | "insufficient_scope" | "access_denied" | "not_found" | "conflict" | "request_in_progress" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "internal_error" | "service_unavailable" | "authorizer_error" | "gateway_error";
+            code: "invalid_request" | "malformed_json" | "bad_request" | "invalid_token" | "insufficient_scope" | "access_denied" | "not_found" | "conflict" | "request_in_progress" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "throttled" | "quota_exceeded" | "internal_error" | "service_unavailable" | "authorizer_error" | "gateway_error";
             detail?: string | null;
             /**
              * @description RFC 6750 error code (401 and 403 from a route)
@@ -255,7 +255,7 @@ export interface components {
                 path: string;
                 message: string;
             }[];
-            /** @description The gateway's response type, on `gateway_error` (e.g. THROTTLED) */
+            /** @description The gateway's response type, on `gateway_error` (e.g. INTEGRATION_TIMEOUT) */
             responseType?: string;
             requestId?: string;
         };
@@ -337,7 +337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `gateway_error`: throttled by the gateway (`responseType` THROTTLED or QUOTA_EXCEEDED); retry later */
+            /** @description `throttled`, `quota_exceeded`: throttled by the gateway (its THROTTLED or QUOTA_EXCEEDED response): over the usage plan’s rate or the stage’s (`throttled`), or over the plan’s quota for the period (`quota_exceeded`); no Retry-After, back off and retry */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -345,11 +345,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:two-layer-authz:problem:gateway_error",
-                     *       "title": "Gateway error",
-                     *       "responseType": "THROTTLED",
-                     *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "type": "urn:two-layer-authz:problem:throttled",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "throttled",
+                     *       "detail": "from the gateway: the client is over its usage plan’s request rate, or the route over the stage’s; back off and retry",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -387,7 +387,7 @@ export interface operations {
                      *       "title": "Gateway error",
                      *       "responseType": "INTEGRATION_FAILURE",
                      *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "detail": "any other answer of the gateway itself (unknown route, integration timeout); responseType says which",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -406,7 +406,7 @@ export interface operations {
                      *       "title": "Gateway error",
                      *       "responseType": "INTEGRATION_TIMEOUT",
                      *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "detail": "any other answer of the gateway itself (unknown route, integration timeout); responseType says which",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -513,7 +513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `gateway_error`: throttled by the gateway (`responseType` THROTTLED or QUOTA_EXCEEDED); retry later */
+            /** @description `throttled`, `quota_exceeded`: throttled by the gateway (its THROTTLED or QUOTA_EXCEEDED response): over the usage plan’s rate or the stage’s (`throttled`), or over the plan’s quota for the period (`quota_exceeded`); no Retry-After, back off and retry */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -521,11 +521,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:two-layer-authz:problem:gateway_error",
-                     *       "title": "Gateway error",
-                     *       "responseType": "THROTTLED",
-                     *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "type": "urn:two-layer-authz:problem:throttled",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "throttled",
+                     *       "detail": "from the gateway: the client is over its usage plan’s request rate, or the route over the stage’s; back off and retry",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -563,7 +563,7 @@ export interface operations {
                      *       "title": "Gateway error",
                      *       "responseType": "INTEGRATION_FAILURE",
                      *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "detail": "any other answer of the gateway itself (unknown route, integration timeout); responseType says which",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -601,7 +601,7 @@ export interface operations {
                      *       "title": "Gateway error",
                      *       "responseType": "INTEGRATION_TIMEOUT",
                      *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "detail": "any other answer of the gateway itself (unknown route, integration timeout); responseType says which",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -790,7 +790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `gateway_error`: throttled by the gateway (`responseType` THROTTLED or QUOTA_EXCEEDED); retry later */
+            /** @description `throttled`, `quota_exceeded`: throttled by the gateway (its THROTTLED or QUOTA_EXCEEDED response): over the usage plan’s rate or the stage’s (`throttled`), or over the plan’s quota for the period (`quota_exceeded`); no Retry-After, back off and retry */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -798,11 +798,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:two-layer-authz:problem:gateway_error",
-                     *       "title": "Gateway error",
-                     *       "responseType": "THROTTLED",
-                     *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "type": "urn:two-layer-authz:problem:throttled",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "throttled",
+                     *       "detail": "from the gateway: the client is over its usage plan’s request rate, or the route over the stage’s; back off and retry",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -840,7 +840,7 @@ export interface operations {
                      *       "title": "Gateway error",
                      *       "responseType": "INTEGRATION_FAILURE",
                      *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "detail": "any other answer of the gateway itself (unknown route, integration timeout); responseType says which",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -878,7 +878,7 @@ export interface operations {
                      *       "title": "Gateway error",
                      *       "responseType": "INTEGRATION_TIMEOUT",
                      *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "detail": "any other answer of the gateway itself (unknown route, integration timeout); responseType says which",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -998,7 +998,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `gateway_error`: throttled by the gateway (`responseType` THROTTLED or QUOTA_EXCEEDED); retry later */
+            /** @description `throttled`, `quota_exceeded`: throttled by the gateway (its THROTTLED or QUOTA_EXCEEDED response): over the usage plan’s rate or the stage’s (`throttled`), or over the plan’s quota for the period (`quota_exceeded`); no Retry-After, back off and retry */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1006,11 +1006,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:two-layer-authz:problem:gateway_error",
-                     *       "title": "Gateway error",
-                     *       "responseType": "THROTTLED",
-                     *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "type": "urn:two-layer-authz:problem:throttled",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "throttled",
+                     *       "detail": "from the gateway: the client is over its usage plan’s request rate, or the route over the stage’s; back off and retry",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -1048,7 +1048,7 @@ export interface operations {
                      *       "title": "Gateway error",
                      *       "responseType": "INTEGRATION_FAILURE",
                      *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "detail": "any other answer of the gateway itself (unknown route, integration timeout); responseType says which",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -1086,7 +1086,7 @@ export interface operations {
                      *       "title": "Gateway error",
                      *       "responseType": "INTEGRATION_TIMEOUT",
                      *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "detail": "any other answer of the gateway itself (unknown route, integration timeout); responseType says which",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -1212,7 +1212,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `gateway_error`: throttled by the gateway (`responseType` THROTTLED or QUOTA_EXCEEDED); retry later */
+            /** @description `throttled`, `quota_exceeded`: throttled by the gateway (its THROTTLED or QUOTA_EXCEEDED response): over the usage plan’s rate or the stage’s (`throttled`), or over the plan’s quota for the period (`quota_exceeded`); no Retry-After, back off and retry */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1220,11 +1220,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:two-layer-authz:problem:gateway_error",
-                     *       "title": "Gateway error",
-                     *       "responseType": "THROTTLED",
-                     *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "type": "urn:two-layer-authz:problem:throttled",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "throttled",
+                     *       "detail": "from the gateway: the client is over its usage plan’s request rate, or the route over the stage’s; back off and retry",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -1262,7 +1262,7 @@ export interface operations {
                      *       "title": "Gateway error",
                      *       "responseType": "INTEGRATION_FAILURE",
                      *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "detail": "any other answer of the gateway itself (unknown route, integration timeout); responseType says which",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -1300,7 +1300,7 @@ export interface operations {
                      *       "title": "Gateway error",
                      *       "responseType": "INTEGRATION_TIMEOUT",
                      *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "detail": "any other answer of the gateway itself (unknown route, integration timeout); responseType says which",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -1507,7 +1507,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `gateway_error`: throttled by the gateway (`responseType` THROTTLED or QUOTA_EXCEEDED); retry later */
+            /** @description `throttled`, `quota_exceeded`: throttled by the gateway (its THROTTLED or QUOTA_EXCEEDED response): over the usage plan’s rate or the stage’s (`throttled`), or over the plan’s quota for the period (`quota_exceeded`); no Retry-After, back off and retry */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1515,11 +1515,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:two-layer-authz:problem:gateway_error",
-                     *       "title": "Gateway error",
-                     *       "responseType": "THROTTLED",
-                     *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "type": "urn:two-layer-authz:problem:throttled",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "throttled",
+                     *       "detail": "from the gateway: the client is over its usage plan’s request rate, or the route over the stage’s; back off and retry",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -1557,7 +1557,7 @@ export interface operations {
                      *       "title": "Gateway error",
                      *       "responseType": "INTEGRATION_FAILURE",
                      *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "detail": "any other answer of the gateway itself (unknown route, integration timeout); responseType says which",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */
@@ -1595,7 +1595,7 @@ export interface operations {
                      *       "title": "Gateway error",
                      *       "responseType": "INTEGRATION_TIMEOUT",
                      *       "code": "gateway_error",
-                     *       "detail": "any other answer of the gateway itself (unknown route, throttling, integration timeout); responseType says which",
+                     *       "detail": "any other answer of the gateway itself (unknown route, integration timeout); responseType says which",
                      *       "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
                      *     }
                      */

@@ -176,10 +176,14 @@ describe('route contract (sls package output)', () => {
     }
   });
 
-  it('gives each function a role of its own with only what its route uses: its own log group, and DynamoDB actions table by table', () => {
+  it('gives each function a role of its own with only what its route uses: its own log group, DynamoDB actions table by table, and the key secret for the authorizer', () => {
     const writeLogs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
     const expected: Record<string, Record<string, string[]>> = {
-      authorizer: { AuthorizerLogGroup: writeLogs },
+      // The usage plans' key secret, read once per container.
+      authorizer: {
+        AuthorizerLogGroup: writeLogs,
+        ApiKeysSecret: ['secretsmanager:GetSecretValue'],
+      },
       getMe: { GetMeLogGroup: writeLogs },
       listUsers: { ListUsersLogGroup: writeLogs, UsersTable: ['dynamodb:Scan'] },
       getUser: { GetUserLogGroup: writeLogs, UsersTable: ['dynamodb:GetItem'] },
@@ -220,13 +224,19 @@ describe('route contract (sls package output)', () => {
           resources[(fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
         const policies = (role.Properties.Policies ?? []) as {
           PolicyDocument: {
-            Statement: { Action: string[]; Resource: { 'Fn::GetAtt': [string, string] } }[];
+            Statement: {
+              Action: string[];
+              Resource: { 'Fn::GetAtt': [string, string] } | { Ref: string };
+            }[];
           };
         }[];
         const grants: Record<string, string[]> = {};
         for (const statement of policies.flatMap((p) => p.PolicyDocument.Statement)) {
-          const table = statement.Resource['Fn::GetAtt'][0];
-          grants[table] = [...(grants[table] ?? []), ...statement.Action].sort();
+          const resource =
+            'Ref' in statement.Resource
+              ? statement.Resource.Ref
+              : statement.Resource['Fn::GetAtt'][0];
+          grants[resource] = [...(grants[resource] ?? []), ...statement.Action].sort();
         }
         const key = name.replace(/LambdaFunction$/, '');
         return [key[0]!.toLowerCase() + key.slice(1), grants];
@@ -333,6 +343,82 @@ describe('route contract (sls package output)', () => {
       0,
     );
     expect(bytes).toBeLessThan(4096);
+  });
+
+  it("throttles the stage: every method's default limits from the stage parameters, on a Stage of its own", () => {
+    const params = (table.config as unknown as { params: { default: Record<string, unknown> } })
+      .params.default;
+    const stages = ofType('AWS::ApiGateway::Stage');
+    expect(stages).toHaveLength(1);
+    const [, stage] = stages[0]!;
+    const deployments = ofType('AWS::ApiGateway::Deployment');
+    expect(deployments).toHaveLength(1);
+    const [deploymentId, deployment] = deployments[0]!;
+    // CloudFormation takes no method settings on a stage a Deployment created once it exists:
+    // the stage is a resource of its own, pointing at the deployment.
+    expect(deployment.Properties).not.toHaveProperty('StageName');
+    expect(stage.Properties).toMatchObject({
+      DeploymentId: { Ref: deploymentId },
+      RestApiId: { Ref: 'ApiGatewayRestApi' },
+      StageName: 'dev',
+      MethodSettings: [
+        {
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: params.throttleRateLimit,
+          ThrottlingBurstLimit: params.throttleBurstLimit,
+        },
+      ],
+    });
+  });
+
+  it('takes usage plan API keys from the authorizer and requires one on every method but the preflights', () => {
+    const [, api] = ofType('AWS::ApiGateway::RestApi')[0]!;
+    expect(api.Properties.ApiKeySourceType).toBe('AUTHORIZER');
+    for (const method of deployedRoutes())
+      expect([
+        `${method.method} ${method.path}`,
+        method.properties.ApiKeyRequired === true,
+      ]).toEqual([`${method.method} ${method.path}`, method.method !== 'OPTIONS']);
+  });
+
+  it("deploys the usage plans on the stage, each key's value from the key secret by dynamic reference, none in clear", () => {
+    const plans = ofType('AWS::ApiGateway::UsagePlan');
+    expect(plans.map(([, plan]) => plan.Properties)).toEqual([
+      expect.objectContaining({
+        UsagePlanName: 'two-layer-authz-dev-default',
+        ApiStages: [{ ApiId: { Ref: 'ApiGatewayRestApi' }, Stage: 'dev' }],
+        Throttle: { RateLimit: 50, BurstLimit: 100 },
+      }),
+    ]);
+    const keys = ofType('AWS::ApiGateway::ApiKey');
+    expect(keys).toHaveLength(1);
+    for (const [, key] of keys)
+      expect(key.Properties.Value).toEqual({
+        'Fn::Join': [
+          '',
+          ['{{resolve:secretsmanager:', { Ref: 'ApiKeysSecret' }, ':SecretString}}', 'default'],
+        ],
+      });
+    const links = ofType('AWS::ApiGateway::UsagePlanKey').map(([, link]) => link.Properties);
+    expect(links).toEqual([
+      { KeyId: { Ref: keys[0]![0] }, KeyType: 'API_KEY', UsagePlanId: { Ref: plans[0]![0] } },
+    ]);
+    const [, secret] = ofType('AWS::SecretsManager::Secret')[0]!;
+    expect(secret.Properties).not.toHaveProperty('SecretString');
+    expect(secret.Properties.GenerateSecretString).toEqual({
+      PasswordLength: 40,
+      ExcludePunctuation: true,
+    });
+    const [, authorizer] = ofType('AWS::Lambda::Function').find(([name]) =>
+      name.startsWith('Authorizer'),
+    )!;
+    expect(
+      (authorizer.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+    ).toMatchObject({
+      USAGE_PLANS: '{"default":{"rateLimit":50,"burstLimit":100}}',
+      API_KEYS_SECRET_ID: { Ref: 'ApiKeysSecret' },
+    });
   });
 
   it('has no orphan schema file', () => {

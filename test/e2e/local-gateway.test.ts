@@ -11,6 +11,7 @@ import type { GatewayResponseType } from '../../local/api-gateway/model.ts';
 import { loadServiceDefinition, type ServiceDefinition } from '../../local/api-gateway/service.ts';
 import {
   freePorts,
+  localUsagePlans,
   requestToken,
   startLocalStack,
   type LocalStack,
@@ -351,5 +352,63 @@ describe('the cache turned off (npm start -- --param authorizerTtl=0)', () => {
     }
     expect(statuses).toEqual(Array(10).fill(200));
     expect((await gateway.authorizerRuns(runs + 10)) - runs).toBe(10);
+  });
+});
+
+describe("usage plans: one client throttled while the others are not (npm start's `limited` client)", () => {
+  let gateway: Running;
+  // The local gateway's buckets and quotas run on this clock (requests take no time on it),
+  // set at noon (UTC) so that no test crosses a day.
+  let now = Date.UTC(2026, 0, 15, 12);
+  let trial: { rateLimit: number; burstLimit: number; quota: { limit: number } };
+  beforeAll(async () => {
+    gateway = await running({ now: () => now });
+    trial = (JSON.parse(localUsagePlans(gateway.stack.auth)) as { trial: typeof trial }).trial;
+  }, 120_000);
+  afterAll(() => gateway?.stop());
+
+  const meAs = (token: string) => get(`${gateway.stack.apiUrl}/me`, token);
+
+  it("answers the limited client 429 past its plan's burst, with serverless.yml's THROTTLED problem+json and no Retry-After, while another client is answered", async () => {
+    const limited = await gateway.stack.tokenFor('limited');
+    const reader = await gateway.stack.tokenFor('reader');
+    const statuses: number[] = [];
+    for (let i = 0; i < trial.burstLimit; i += 1) statuses.push((await meAs(limited)).status);
+    expect(statuses).toEqual(Array(trial.burstLimit).fill(200));
+    const throttled = await meAs(limited);
+    expectGatewayResponse(throttled, 'THROTTLED', 'Too Many Requests', 429);
+    expect(JSON.parse(throttled.body)).toMatchObject({ code: 'throttled', status: 429 });
+    expect(throttled.headers.get('content-type')).toBe('application/problem+json');
+    expect(throttled.headers.get('retry-after')).toBeNull();
+    const others: number[] = [];
+    for (let i = 0; i < trial.burstLimit * 2; i += 1) {
+      others.push((await meAs(reader)).status);
+      expect((await meAs(limited)).status).toBe(429);
+    }
+    expect(others).toEqual(Array(trial.burstLimit * 2).fill(200));
+  });
+
+  it('lets it through again as its plan refills, and answers QUOTA_EXCEEDED once its daily quota is used', async () => {
+    const limited = await gateway.stack.tokenFor('limited');
+    now += 1000;
+    expect((await meAs(limited)).status).toBe(200);
+    expect((await meAs(limited)).status).toBe(429);
+    // The first test's burst and this one's request: the rest of the day's quota, a second apart.
+    const left = trial.quota.limit - trial.burstLimit - 1;
+    for (let i = 0; i < left; i += 1) {
+      now += 1000;
+      expect((await meAs(limited)).status).toBe(200);
+    }
+    now += 60_000;
+    const over = await meAs(limited);
+    expectGatewayResponse(over, 'QUOTA_EXCEEDED', 'Limit Exceeded', 429);
+    expect(JSON.parse(over.body)).toMatchObject({ code: 'quota_exceeded' });
+  });
+
+  it('knows a client by its issuer: the same client id at the second auth server is on the default plan', async () => {
+    const elsewhere = await requestToken(gateway.stack.partner, 'limited');
+    const statuses: number[] = [];
+    for (let i = 0; i < trial.burstLimit * 2; i += 1) statuses.push((await meAs(elsewhere)).status);
+    expect(statuses).toEqual(Array(trial.burstLimit * 2).fill(200));
   });
 });

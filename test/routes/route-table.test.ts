@@ -55,6 +55,7 @@ describe('route lint', () => {
         schemaFile: 'schemas/get-thing.json',
         authorizer: 'authorizer',
         authorizerTtl: 300,
+        apiKeyRequired: false,
       },
     ]);
   });

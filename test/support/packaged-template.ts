@@ -14,8 +14,9 @@ export interface PackagedState {
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-// What `sls package` reads: it bundles src/ with esbuild, configured by these files.
-const PACKAGED = ['serverless.yml', 'package.json', 'tsconfig.json', 'src'];
+// What `sls package` reads: it bundles src/ with esbuild, configured by these files, and runs
+// the throttling plugin in tools/.
+const PACKAGED = ['serverless.yml', 'package.json', 'tsconfig.json', 'src', 'tools'];
 
 /**
  * The CloudFormation template `sls package` writes for this service, with `--param key=value`
