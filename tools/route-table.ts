@@ -1,3 +1,4 @@
+import { functionRoleProblems } from './function-roles.ts';
 import type { LintRule, RouteProblem } from './lint-rules.ts';
 import { loadSchemasWithComponents } from './schema-checks.ts';
 import { HTTP_METHODS, type ComponentSchema, type RouteSchema } from './schema-files.ts';
@@ -168,7 +169,11 @@ export function routeTableOf(
       authorizerTtl: authorizer.ours === undefined ? undefined : authorizer.ttl,
     });
   }
-  problems.push(...authorizerDisagreements(byAuthorizer), ...sharedFunctions(events));
+  problems.push(
+    ...authorizerDisagreements(byAuthorizer),
+    ...sharedFunctions(events),
+    ...functionRoleProblems(config.functions),
+  );
   for (const schema of schemas)
     if (!seen.has(routeKey(schema.method, schema.path)))
       problems.push({
