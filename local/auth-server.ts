@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider from 'oidc-provider';
-import localConfig from './clients.json' with { type: 'json' };
+import { loadLocalClients, type LocalClient, type LocalClients } from './local-clients.ts';
+
+export type { LocalClient };
 
 /**
  * The local OAuth 2.0 authorization server: oidc-provider (a certified OpenID/OAuth server), not
@@ -14,18 +16,13 @@ import localConfig from './clients.json' with { type: 'json' };
  * `jwks_uri`. Access tokens are JWTs for this API (resource indicators, `accessTokenFormat:
  * 'jwt'`), so layer 1 verifies them exactly as it verifies a production auth server's.
  */
-export interface LocalClient {
-  readonly id: string;
-  readonly secret: string;
-  readonly scope: string;
-  readonly accessTokenTtlSeconds?: number;
-}
-
 export interface AuthServerOptions {
   /** 0 picks a free port. */
   readonly port: number;
   /** Private signing keys; generated on first start and kept here (out of git). */
   readonly keysFile: string;
+  /** Default: local/clients.json, checked and completed from the routes (local-clients.ts). */
+  readonly clients?: LocalClients;
 }
 
 export interface AuthServer {
@@ -40,28 +37,25 @@ export interface AuthServer {
   close(): Promise<void>;
 }
 
-const LOCAL = localConfig as {
-  readonly audience: string;
-  readonly scopes: readonly string[];
-  readonly accessTokenTtlSeconds: number;
-  readonly clients: readonly LocalClient[];
-};
-
 const HOST = '127.0.0.1';
 
-export async function startAuthServer({ port, keysFile }: AuthServerOptions): Promise<AuthServer> {
+export async function startAuthServer({
+  port,
+  keysFile,
+  clients: local = loadLocalClients(),
+}: AuthServerOptions): Promise<AuthServer> {
   let keys = await loadOrCreateKeys(keysFile);
   let server = await listen(port);
   const actualPort = (server.address() as AddressInfo).port;
   // http on loopback only: the authorizer's config refuses plain http anywhere else.
   const issuer = `http://${HOST}:${actualPort}`;
-  mount(server, createProvider(issuer, keys));
+  mount(server, createProvider(issuer, keys, local));
 
   return {
     issuer,
     tokenUrl: `${issuer}/token`,
-    audience: LOCAL.audience,
-    clients: LOCAL.clients,
+    audience: local.audience,
+    clients: local.clients,
     currentKid: () => keys[0]!.kid!,
     async rotateKeys() {
       // oidc-provider signs with the first key of the alg; keeping the old key published lets
@@ -75,18 +69,18 @@ export async function startAuthServer({ port, keysFile }: AuthServerOptions): Pr
       // oidc-provider reads its keys once; restart it on the same port.
       await close(server);
       server = await listen(actualPort);
-      mount(server, createProvider(issuer, keys));
+      mount(server, createProvider(issuer, keys, local));
       return keys[0]!.kid!;
     },
     close: () => close(server),
   };
 }
 
-function createProvider(issuer: string, keys: readonly JWK[]): Provider {
-  const scopes = LOCAL.scopes.join(' ');
-  const ttlOf = new Map(LOCAL.clients.map((c) => [c.id, c.accessTokenTtlSeconds]));
+function createProvider(issuer: string, keys: readonly JWK[], local: LocalClients): Provider {
+  const scopes = local.scopes.join(' ');
+  const ttlOf = new Map(local.clients.map((c) => [c.id, c.accessTokenTtlSeconds]));
   const provider = new Provider(issuer, {
-    clients: LOCAL.clients.map((c) => ({
+    clients: local.clients.map((c) => ({
       client_id: c.id,
       client_secret: c.secret,
       grant_types: ['client_credentials'],
@@ -97,7 +91,7 @@ function createProvider(issuer: string, keys: readonly JWK[]): Provider {
       scope: c.scope,
     })),
     jwks: { keys: keys as JWK[] },
-    scopes: [...LOCAL.scopes],
+    scopes: [...local.scopes],
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     features: {
       devInteractions: { enabled: false },
@@ -105,13 +99,13 @@ function createProvider(issuer: string, keys: readonly JWK[]): Provider {
       resourceIndicators: {
         enabled: true,
         // Clients may omit `resource`: the one API this server issues tokens for.
-        defaultResource: () => LOCAL.audience,
+        defaultResource: () => local.audience,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource) => {
-          if (resource !== LOCAL.audience) throw new Error(`unknown resource ${resource}`);
+          if (resource !== local.audience) throw new Error(`unknown resource ${resource}`);
           return {
             scope: scopes,
-            audience: LOCAL.audience,
+            audience: local.audience,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'ES256' } },
           };
@@ -120,7 +114,7 @@ function createProvider(issuer: string, keys: readonly JWK[]): Provider {
     },
     ttl: {
       ClientCredentials: (_ctx, _token, client) =>
-        ttlOf.get(client.clientId) ?? LOCAL.accessTokenTtlSeconds,
+        ttlOf.get(client.clientId) ?? local.accessTokenTtlSeconds,
     },
   });
   // Errors are answered to the client per the protocol; the server's own log stays quiet.

@@ -15,6 +15,7 @@ import {
 import type { GatewayStats } from './api-gateway/model.ts';
 import { loadServiceDefinition } from './api-gateway/service.ts';
 import { buildReferenceSite, REFERENCE_PATHS, type ReferenceSite } from './reference-site.ts';
+import type { RouteRow } from '../tools/route-table.ts';
 
 /**
  * The whole service on localhost: the OAuth servers, DynamoDB Local with the tables, `sls
@@ -65,6 +66,8 @@ export interface LocalStack {
   readonly referenceUrl?: string;
   /** The authorizer's TTL the local gateway caches with (serverless.yml, or --param). */
   readonly authorizerTtl: number;
+  /** The route table the local gateway serves (`npm run routes`). */
+  readonly routes: readonly RouteRow[];
   /** What the local gateway did so far: authorizer invocations, cache hits, handler calls. */
   gatewayStats(): GatewayStats;
   /** oidc-provider, trusted as an RFC 9068 issuer. */
@@ -212,6 +215,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
           }
         : {}),
       authorizerTtl: (await service).authorizer.resultTtlInSeconds,
+      routes: (await service).table.routes,
       gatewayStats: () => front.stats(),
       auth,
       partner,
