@@ -18,13 +18,14 @@ const markers = (block: ReadmeBlock) =>
 
 /** Each block's markdown, as prettier formats it. */
 export async function readmeTables(table: RouteTable): Promise<Record<ReadmeBlock, string>> {
-  const titles = new Map(table.schemas.map((s) => [s.file, s.schema.title]));
+  // What the route table decides (route, scopes, function, schema), nothing a schema file's
+  // prose says: editing a title leaves README as it is.
   const routes = [
-    '| route | scopes (all of) | schema | what it does |',
+    '| route | scopes (all of) | function | schema |',
     '| --- | --- | --- | --- |',
     ...table.routes.map(
       (r) =>
-        `| \`${r.method} ${r.path}\` | ${r.scopes.length ? r.scopes.map((s) => `\`${s}\``).join(' ') : ANY_CALLER} | ${r.schemaFile ? `[${r.schemaFile.replace(/^schemas\//, '')}](${r.schemaFile})` : '(none)'} | ${cell(titles.get(r.schemaFile ?? ''))} |`,
+        `| \`${r.method} ${r.path}\` | ${r.scopes.length ? r.scopes.map((s) => `\`${s}\``).join(' ') : ANY_CALLER} | \`${r.function}\` | ${r.schemaFile ? `[${r.schemaFile.replace(/^schemas\//, '')}](${r.schemaFile})` : '(none)'} |`,
     ),
   ];
   const scopes = [...new Set(table.routes.flatMap((r) => r.scopes))].sort();
@@ -48,9 +49,6 @@ export async function readmeTables(table: RouteTable): Promise<Record<ReadmeBloc
     scopes: (await prettier.format(scopeRows.join('\n'), options)).trimEnd(),
   };
 }
-
-const cell = (value: unknown) =>
-  typeof value === 'string' ? value.replaceAll('|', '\\|').replace(/\s+/g, ' ') : '';
 
 /** The text between a block's markers, or undefined when README has no such block. */
 export function readmeBlock(text: string, block: ReadmeBlock): string | undefined {

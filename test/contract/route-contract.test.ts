@@ -8,9 +8,10 @@ import { promisify } from 'node:util';
 import { corsPreflightOf } from '../../local/api-gateway/cors-preflight.ts';
 import { TABLES } from '../../local/dynamo.ts';
 import { emfAuthorizerMetrics, type AuthorizerMetrics } from '../../src/shared/metrics.ts';
-import { loadRouteTable, type RouteTable } from '../../tools/route-table.ts';
+import type { RouteTable } from '../../tools/route-table.ts';
 import { emfWrittenBy, type EmfDocument } from '../support/emf.ts';
 import { SHAPES } from '../support/issuer-tokens.ts';
+import { projectRouteTable } from '../support/route-table.ts';
 
 /**
  * The route contract, read from what would be deployed: `sls package` builds the CloudFormation
@@ -53,7 +54,7 @@ beforeAll(async () => {
     readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as { Resources: Record<string, CfnResource> };
   resources = template.Resources;
-  table = await loadRouteTable(ROOT);
+  table = projectRouteTable();
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -197,7 +198,64 @@ describe('route contract (sls package output)', () => {
     }
   });
 
-  it('gives each function a role of its own with only the DynamoDB actions its route uses, table by table', () => {
+  /** Each function's role: its DynamoDB grants by table, its managed policies, its own statements. */
+  function rolesByFunction() {
+    return Object.fromEntries(
+      ofType('AWS::Lambda::Function').map(([name, fn]) => {
+        const roleId = (fn.Properties.Role as { 'Fn::GetAtt'?: [string] })['Fn::GetAtt']?.[0];
+        const role = roleId ? resources[roleId] : undefined;
+        const statements = (
+          (role?.Properties.Policies ?? []) as {
+            PolicyDocument: { Statement: Record<string, unknown>[] };
+          }[]
+        ).flatMap((p) => p.PolicyDocument.Statement);
+        const grants: Record<string, string[]> = {};
+        for (const statement of statements) {
+          const resource = statement.Resource as { 'Fn::GetAtt'?: [string, string] } | undefined;
+          const table = resource?.['Fn::GetAtt']?.[0] ?? JSON.stringify(statement.Resource);
+          const actions = [statement.Action].flat() as string[];
+          grants[table] = [...(grants[table] ?? []), ...actions].sort();
+        }
+        const key = name.replace(/LambdaFunction$/, '');
+        return [
+          key[0]!.toLowerCase() + key.slice(1),
+          { roleId, role, statements, grants, managed: role?.Properties.ManagedPolicyArns },
+        ];
+      }),
+    );
+  }
+
+  it('gives every function a role of its own, granting only DynamoDB actions on tables of this service', () => {
+    const roles = rolesByFunction();
+    expect(Object.keys(roles).sort()).toEqual(
+      ['authorizer', ...table.routes.map((r) => r.function)].sort(),
+    );
+    const roleIds = Object.values(roles).map((r) => r.roleId);
+    expect(
+      roleIds.every((id) => id !== undefined && resources[id]?.Type === 'AWS::IAM::Role'),
+    ).toBe(true);
+    expect(new Set(roleIds).size).toBe(roleIds.length);
+    const tables = new Set(ofType('AWS::DynamoDB::Table').map(([name]) => name));
+    for (const [name, { statements, managed }] of Object.entries(roles)) {
+      expect([name, managed]).toEqual([
+        name,
+        ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      ]);
+      for (const statement of statements) {
+        const actions = [statement.Action].flat() as string[];
+        const resource = (statement.Resource as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+        expect({ name, effect: statement.Effect, actions, table: resource?.[0] }).toEqual({
+          name,
+          effect: 'Allow',
+          actions: actions.map(() => expect.stringMatching(/^dynamodb:[A-Z][A-Za-z]+$/)),
+          table: expect.any(String),
+        });
+        expect([name, tables.has(resource![0])]).toEqual([name, true]);
+      }
+    }
+  });
+
+  it("grants the sample API's functions exactly the DynamoDB actions their routes use, table by table", () => {
     const expected: Record<string, Record<string, string[]>> = {
       authorizer: {},
       getMe: {},
@@ -226,28 +284,10 @@ describe('route contract (sls package output)', () => {
         UniqueValuesTable: ['dynamodb:DeleteItem'],
       },
     };
-    const functions = ofType('AWS::Lambda::Function');
-    const byFunction = Object.fromEntries(
-      functions.map(([name, fn]) => {
-        const role =
-          resources[(fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
-        const policies = (role.Properties.Policies ?? []) as {
-          PolicyDocument: {
-            Statement: { Action: string[]; Resource: { 'Fn::GetAtt': [string, string] } }[];
-          };
-        }[];
-        const grants: Record<string, string[]> = {};
-        for (const statement of policies.flatMap((p) => p.PolicyDocument.Statement)) {
-          const table = statement.Resource['Fn::GetAtt'][0];
-          grants[table] = [...(grants[table] ?? []), ...statement.Action].sort();
-        }
-        const key = name.replace(/LambdaFunction$/, '');
-        return [key[0]!.toLowerCase() + key.slice(1), grants];
-      }),
-    );
-    expect(byFunction).toEqual(expected);
-    const roles = functions.map(([, fn]) => JSON.stringify(fn.Properties.Role));
-    expect(new Set(roles).size).toBe(roles.length);
+    const roles = rolesByFunction();
+    expect(
+      Object.fromEntries(Object.keys(expected).map((name) => [name, roles[name]?.grants])),
+    ).toEqual(expected);
   });
 
   it('deploys alarms on the metrics the functions publish, with the stage parameters as thresholds', async () => {
