@@ -160,12 +160,13 @@ describe('the plan of a route', () => {
 
 describe("serverless.yml's new function and role", () => {
   const original = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
+  // A function no project would have, so the test holds whatever routes are added.
   const spec = {
-    functionName: 'getUserAudit',
-    handler: 'src/users/get-user-audit.handler',
+    functionName: 'getUserProbe',
+    handler: 'src/users/get-user-probe.handler',
     method: 'GET',
-    path: '/users/{userId}/audit',
-    roleName: 'GetUserAuditRole',
+    path: '/users/{userId}/probe',
+    roleName: 'GetUserProbeRole',
   };
 
   it('adds them as the other routes are written, and leaves every other line as it was', async () => {
@@ -179,15 +180,15 @@ describe("serverless.yml's new function and role", () => {
       at += 1;
     }
     expect(edited).toContain(
-      "  getUserAudit:\n    handler: src/users/get-user-audit.handler\n    role: GetUserAuditRole\n    events:\n      - http: { method: get, path: 'users/{userId}/audit', authorizer: *authorizer, cors: *cors }\n",
+      "  getUserProbe:\n    handler: src/users/get-user-probe.handler\n    role: GetUserProbeRole\n    events:\n      - http: { method: get, path: 'users/{userId}/probe', authorizer: *authorizer, cors: *cors }\n",
     );
     expect(edited).toMatch(
-      /GetUserAuditRole:\n {8}Type: AWS::IAM::Role\n {8}Properties: \{ AssumeRolePolicyDocument: \*assumeLambda, ManagedPolicyArns: \*basicExecution \}\n/,
+      /GetUserProbeRole:\n {8}Type: AWS::IAM::Role\n {8}Properties: \{ AssumeRolePolicyDocument: \*assumeLambda, ManagedPolicyArns: \*basicExecution \}\n/,
     );
     const parsed = parseDocument(edited).toJS() as {
       functions: Record<string, { role: string; events: { http: { authorizer: unknown } }[] }>;
     };
-    expect(parsed.functions.getUserAudit!.events[0]!.http.authorizer).toEqual(
+    expect(parsed.functions.getUserProbe!.events[0]!.http.authorizer).toEqual(
       parsed.functions.getUser!.events[0]!.http.authorizer,
     );
   });

@@ -16,7 +16,10 @@ import { projectRouteTable } from '../support/route-table.ts';
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE = process.execPath;
-const ROUTE = 'GET /users/{userId}/audit';
+// A route no project would have (the one README's walk-through adds may well be there), below
+// the users' {userId} so that its shared UserId schema is used.
+const ROUTE = 'GET /users/{userId}/scaffold-probe';
+const SCOPE = 'users:scaffold-probe';
 const LEFT_OUT = new Set([
   'node_modules',
   '.git',
@@ -56,6 +59,8 @@ async function run(args: string[], env: NodeJS.ProcessEnv = process.env): Promis
 const bin = (path: string) => join(copy, 'node_modules', path);
 
 beforeAll(() => {
+  const routes = projectRouteTable().routes.map((r) => `${r.method} ${r.path}`);
+  if (routes.includes(ROUTE)) throw new Error(`${ROUTE} is a route of the project: pick another`);
   copy = mkdtempSync(join(tmpdir(), 'route-scaffold-'));
   cpSync(ROOT, copy, {
     recursive: true,
@@ -67,22 +72,17 @@ afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
 describe('npm run route:new, on a copy of the project', () => {
   it(`adds ${ROUTE} that the lints, the typecheck and the route-table suites take in as written`, async () => {
-    const scaffold = await run([
-      join(copy, 'tools', 'route-new.ts'),
-      ROUTE,
-      '--scope',
-      'users:audit',
-    ]);
+    const scaffold = await run([join(copy, 'tools', 'route-new.ts'), ROUTE, '--scope', SCOPE]);
     expect(scaffold).toMatchObject({ code: 0 });
     expect(scaffold.out).toContain(
-      `route:new: ${ROUTE} (scope users:audit), function getUserAudit`,
+      `route:new: ${ROUTE} (scope ${SCOPE}), function getUserScaffoldProbe`,
     );
     expect(scaffold.out).toMatch(
-      /Left to you:\n {2}1\. src\/users\/get-user-audit\.ts: write the function/,
+      /Left to you:\n {2}1\. src\/users\/get-user-scaffold-probe\.ts: write the function/,
     );
     const written = [
-      'schemas/get-user-audit.json',
-      'src/users/get-user-audit.ts',
+      'schemas/get-user-scaffold-probe.json',
+      'src/users/get-user-scaffold-probe.ts',
       'serverless.yml',
       'test/client/api.ts',
       'README.md',
@@ -92,7 +92,7 @@ describe('npm run route:new, on a copy of the project', () => {
     const [lint, typecheck, eslint, prettier] = await Promise.all([
       run([join(copy, 'tools', 'lint-routes.ts')]),
       run([bin('typescript/bin/tsc'), '--noEmit', '-p', join(copy, 'tsconfig.json')]),
-      run([bin('eslint/bin/eslint.js'), 'src/users/get-user-audit.ts']),
+      run([bin('eslint/bin/eslint.js'), 'src/users/get-user-scaffold-probe.ts']),
       run([bin('prettier/bin/prettier.cjs'), '--check', ...written]),
     ]);
     expect(lint).toEqual({
@@ -128,14 +128,14 @@ describe('npm run route:new, on a copy of the project', () => {
         (t) => t.status === 'passed' && [...t.ancestorTitles, t.title].join(' ').includes(text),
       ).length;
     expect(passedNaming(ROUTE)).toBeGreaterThan(0);
-    expect(passedNaming('users:audit')).toBeGreaterThan(0);
+    expect(passedNaming(SCOPE)).toBeGreaterThan(0);
     expect(readFileSync(join(copy, 'README.md'), 'utf8')).toContain(`\`${ROUTE}\``);
 
-    const again = await run([join(copy, 'tools', 'route-new.ts'), ROUTE, '--scope', 'users:audit']);
+    const again = await run([join(copy, 'tools', 'route-new.ts'), ROUTE, '--scope', SCOPE]);
     expect(again).toEqual({
       code: 1,
       out: expect.stringContaining(
-        `route:new: ${ROUTE} already exists (schemas/get-user-audit.json`,
+        `route:new: ${ROUTE} already exists (schemas/get-user-scaffold-probe.json`,
       ),
     });
   }, 300_000);
