@@ -67,7 +67,7 @@ beforeAll(async () => {
   issuer = await startTestIssuer(['RS256', 'ES256']);
   // The handlers' DynamoDB (their modules are imported by serviceRoutes, through the service).
   handlers = await startHandlers('contract-users');
-  service = await loadServiceDefinition();
+  service = await loadServiceDefinition(undefined, {}, projectRouteTable());
   // Every answer of every handler is held to its route's declared responses.
   routes = checkedRoutes(await serviceRoutes(service));
 });

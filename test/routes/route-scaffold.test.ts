@@ -11,8 +11,8 @@ import { projectRouteTable } from '../support/route-table.ts';
  * the route it adds passes the route lint, the typecheck, eslint and prettier as written, and
  * the suites that check every route take it in without being edited (the gateway contract
  * names it and its new scope, the OpenAPI document and README's tables have it). Bounded: the
- * copy links node_modules, the inner jest runs three suites on this run's DynamoDB Local, and
- * the lints run side by side. The slowest of test/routes.
+ * copy links node_modules, each step runs alone, and the inner jest runs three suites, one at a
+ * time, on this run's DynamoDB Local. The slowest of test/routes.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE = process.execPath;
@@ -89,12 +89,16 @@ describe('npm run route:new, on a copy of the project', () => {
     ];
     for (const file of written) expect(scaffold.out).toContain(`  ${file}`);
 
-    const [lint, typecheck, eslint, prettier] = await Promise.all([
-      run([join(copy, 'tools', 'lint-routes.ts')]),
-      run([bin('typescript/bin/tsc'), '--noEmit', '-p', join(copy, 'tsconfig.json')]),
-      run([bin('eslint/bin/eslint.js'), 'src/users/get-user-scaffold-probe.ts']),
-      run([bin('prettier/bin/prettier.cjs'), '--check', ...written]),
+    // One at a time: the other suites of this run share the machine.
+    const lint = await run([join(copy, 'tools', 'lint-routes.ts')]);
+    const typecheck = await run([
+      bin('typescript/bin/tsc'),
+      '--noEmit',
+      '-p',
+      join(copy, 'tsconfig.json'),
     ]);
+    const eslint = await run([bin('eslint/bin/eslint.js'), 'src/users/get-user-scaffold-probe.ts']);
+    const prettier = await run([bin('prettier/bin/prettier.cjs'), '--check', ...written]);
     expect(lint).toEqual({
       code: 0,
       out: `lint:routes: ${projectRouteTable().routes.length + 1} routes, each with one schema, its scopes and the authorizer\n`,
