@@ -14,8 +14,8 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
-  globalSetup: '<rootDir>/test/support/dynamo-global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/dynamo-global-teardown.ts',
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // Two cores on every machine of this project (CI included).
   maxWorkers: 2,
   testTimeout: 20_000,

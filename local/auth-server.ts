@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider from 'oidc-provider';
-import localConfig from './clients.json' with { type: 'json' };
+import { loadLocalClients, type LocalClient, type LocalClients } from './local-clients.ts';
+
+export type { LocalClient };
 
 /**
  * The local OAuth 2.0 authorization server: oidc-provider (a certified OpenID/OAuth server), not
@@ -14,18 +16,13 @@ import localConfig from './clients.json' with { type: 'json' };
  * `jwks_uri`. Access tokens are JWTs for this API (resource indicators, `accessTokenFormat:
  * 'jwt'`), so layer 1 verifies them exactly as it verifies a production auth server's.
  */
-export interface LocalClient {
-  readonly id: string;
-  readonly secret: string;
-  readonly scope: string;
-  readonly accessTokenTtlSeconds?: number;
-}
-
 export interface AuthServerOptions {
   /** 0 picks a free port. */
   readonly port: number;
   /** Private signing keys; generated on first start and kept here (out of git). */
   readonly keysFile: string;
+  /** Default: local/clients.json, checked and completed from the routes (local-clients.ts). */
+  readonly clients?: LocalClients;
 }
 
 export interface AuthServer {
@@ -56,25 +53,22 @@ export interface AuthServer {
 
 export type JwksOutage = 'down' | 'failing';
 
-const LOCAL = localConfig as {
-  readonly audience: string;
-  readonly scopes: readonly string[];
-  readonly accessTokenTtlSeconds: number;
-  readonly clients: readonly LocalClient[];
-};
-
 const HOST = '127.0.0.1';
 // oidc-provider's JWKS route (its default), which discovery names as jwks_uri.
 const JWKS_PATH = '/jwks';
 
-export async function startAuthServer({ port, keysFile }: AuthServerOptions): Promise<AuthServer> {
+export async function startAuthServer({
+  port,
+  keysFile,
+  clients: local = loadLocalClients(),
+}: AuthServerOptions): Promise<AuthServer> {
   let keys = await loadOrCreateKeys(keysFile);
   let server: Server | undefined = await listen(port);
   const actualPort = (server.address() as AddressInfo).port;
   // http on loopback only: the authorizer's config refuses plain http anywhere else.
   const issuer = `http://${HOST}:${actualPort}`;
   let outage: JwksOutage | undefined;
-  let provider = createProvider(issuer, keys);
+  let provider = createProvider(issuer, keys, local);
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     if (outage === 'failing' && request.url?.split('?')[0] === JWKS_PATH) {
       response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
@@ -89,14 +83,14 @@ export async function startAuthServer({ port, keysFile }: AuthServerOptions): Pr
   function publish(next: JWK[]): void {
     keys = next;
     writeFileSync(keysFile, JSON.stringify({ keys }, null, 2), { mode: 0o600 });
-    provider = createProvider(issuer, keys);
+    provider = createProvider(issuer, keys, local);
   }
 
   return {
     issuer,
     tokenUrl: `${issuer}/token`,
-    audience: LOCAL.audience,
-    clients: LOCAL.clients,
+    audience: local.audience,
+    clients: local.clients,
     currentKid: () => keys[0]!.kid!,
     publishedKids: () => keys.map((k) => k.kid!),
     async rotateKeys() {
@@ -136,11 +130,11 @@ export async function startAuthServer({ port, keysFile }: AuthServerOptions): Pr
 
 type RequestHandler = (request: IncomingMessage, response: ServerResponse) => unknown;
 
-function createProvider(issuer: string, keys: readonly JWK[]): RequestHandler {
-  const scopes = LOCAL.scopes.join(' ');
-  const ttlOf = new Map(LOCAL.clients.map((c) => [c.id, c.accessTokenTtlSeconds]));
+function createProvider(issuer: string, keys: readonly JWK[], local: LocalClients): RequestHandler {
+  const scopes = local.scopes.join(' ');
+  const ttlOf = new Map(local.clients.map((c) => [c.id, c.accessTokenTtlSeconds]));
   const provider = new Provider(issuer, {
-    clients: LOCAL.clients.map((c) => ({
+    clients: local.clients.map((c) => ({
       client_id: c.id,
       client_secret: c.secret,
       grant_types: ['client_credentials'],
@@ -151,7 +145,7 @@ function createProvider(issuer: string, keys: readonly JWK[]): RequestHandler {
       scope: c.scope,
     })),
     jwks: { keys: keys as JWK[] },
-    scopes: [...LOCAL.scopes],
+    scopes: [...local.scopes],
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     features: {
       devInteractions: { enabled: false },
@@ -159,13 +153,13 @@ function createProvider(issuer: string, keys: readonly JWK[]): RequestHandler {
       resourceIndicators: {
         enabled: true,
         // Clients may omit `resource`: the one API this server issues tokens for.
-        defaultResource: () => LOCAL.audience,
+        defaultResource: () => local.audience,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource) => {
-          if (resource !== LOCAL.audience) throw new Error(`unknown resource ${resource}`);
+          if (resource !== local.audience) throw new Error(`unknown resource ${resource}`);
           return {
             scope: scopes,
-            audience: LOCAL.audience,
+            audience: local.audience,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'ES256' } },
           };
@@ -174,7 +168,7 @@ function createProvider(issuer: string, keys: readonly JWK[]): RequestHandler {
     },
     ttl: {
       ClientCredentials: (_ctx, _token, client) =>
-        ttlOf.get(client.clientId) ?? LOCAL.accessTokenTtlSeconds,
+        ttlOf.get(client.clientId) ?? local.accessTokenTtlSeconds,
     },
   });
   // Errors are answered to the client per the protocol; the server's own log stays quiet.

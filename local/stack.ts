@@ -11,6 +11,7 @@ import type { GatewayStats } from './api-gateway/model.ts';
 import { loadServiceDefinition, type ServiceDefinition } from './api-gateway/service.ts';
 import { buildReferenceSite, REFERENCE_PATHS, type ReferenceSite } from './reference-site.ts';
 import { startLocalSecret } from './secrets-manager.ts';
+import type { RouteRow } from '../tools/route-table.ts';
 
 /**
  * The whole service on localhost: the OAuth servers, DynamoDB Local with the tables, `sls
@@ -82,6 +83,8 @@ export interface LocalStack {
   readonly authorizerTtl: number;
   /** The stage's limits and the usage plans the local gateway throttles with. */
   readonly throttling: ServiceDefinition['throttling'];
+  /** The route table the local gateway serves (`npm run routes`). */
+  readonly routes: readonly RouteRow[];
   /** What the local gateway did so far: authorizer invocations, cache hits, handler calls. */
   gatewayStats(): GatewayStats;
   /** oidc-provider, trusted as an RFC 9068 issuer. */
@@ -251,6 +254,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         : {}),
       authorizerTtl: (await service).authorizer.resultTtlInSeconds,
       throttling: (await service).throttling,
+      routes: (await service).table.routes,
       gatewayStats: () => front.stats(),
       auth,
       partner,

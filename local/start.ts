@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readInteger } from '../src/shared/env.ts';
 import type { AuthorizerMode } from './api-gateway/front.ts';
+import { routeLines } from './banner.ts';
+import { loadLocalClients } from './local-clients.ts';
 import { DEFAULT_PORTS, PortInUseError, startLocalStack, type StackPorts } from './stack.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -69,6 +71,10 @@ process.stdout.write(
 );
 try {
   const ports = portsFromEnv();
+  // local/clients.json against the routes, before anything starts: an error names the file and
+  // the key; a scope no client may be granted is worth knowing before calling its route.
+  for (const warning of loadLocalClients().warnings)
+    process.stderr.write(`npm start: warning: ${warning}\n`);
   const stack = await startLocalStack({
     ports,
     keysDir: join(ROOT, '.local'),
@@ -84,9 +90,13 @@ try {
     },
   });
   ready = true;
+  const indent = `\n${' '.repeat(15)}`;
   const clients = stack.auth.clients
-    .map((c) => `${c.id}/${c.secret} (${c.scope})`)
-    .join(`\n${' '.repeat(15)}`);
+    .map(
+      (c) =>
+        `${c.id}/${c.secret} (${c.scope}${c.accessTokenTtlSeconds ? `; tokens live ${c.accessTokenTtlSeconds} s` : ''})`,
+    )
+    .join(indent);
   const { stage, usagePlans } = stack.throttling;
   const plans = (usagePlans?.plans ?? [])
     .map(
@@ -101,7 +111,8 @@ try {
   process.stdout.write(`
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
 
-  API          ${stack.apiUrl}   (GET /me, GET|POST /users, GET|PATCH|DELETE /users/{userId})
+  API          ${stack.apiUrl}
+  Routes       ${routeLines(stack.routes).join(indent)}
   Authorizer   ${authorizer}, cached ${stack.authorizerTtl} s per token
   Throttling   ${stage ? `${stage.rateLimit}/s, burst ${stage.burstLimit} per route` : 'none'}; usage plans: ${plans || 'none'}
   Reference    ${stack.referenceUrl ?? '(not built)'}   (OpenAPI: ${stack.documentUrl ?? '-'})

@@ -19,6 +19,7 @@ export const LINT_RULES = {
   schema_invalid: 'a schema compiles in ajv strict mode (a typo in a keyword is an error)',
   body_object_unbounded: 'every object in a body is closed or bounded (no unbounded keys)',
   path_parameters_mismatch: 'the schema validates exactly the path parameters of its route',
+  example_invalid: 'every request in a schema\'s "examples" is one the schema accepts',
   // The routes of serverless.yml, as Serverless resolves them, against the schema files.
   serverless_config_unreadable: 'Serverless can resolve serverless.yml (sls print)',
   exposed_outside_rest_api:
@@ -29,6 +30,9 @@ export const LINT_RULES = {
   duplicate_route: 'one route, one schema and one function',
   function_serves_several_routes:
     "one function serves one route (its handler checks that route's scopes only)",
+  function_role_missing:
+    'every function names its IAM role (without one it runs with the role Serverless shares)',
+  function_role_shared: 'no two functions share a role (each holds only what its route needs)',
   authorizer_missing: 'every route is behind the token authorizer',
   authorizer_not_ours: 'the authorizer is this service’s TOKEN authorizer',
   authorizer_ttl_not_explicit: 'the authorizer TTL is an explicit integer 0–3600',

@@ -292,10 +292,17 @@ function headersOf(headers: NonNullable<ResponseSpec['headers']>): Json {
   );
 }
 
-/** A media type object with the example of the component its schema names, if it has one. */
+/**
+ * A media type object with the example of the component its schema names, or of the schema
+ * itself when it is written in place (its first `examples`), if it has one.
+ */
 function withExample(media: Json, schema: unknown, examples: ReadonlyMap<string, unknown>): Json {
   const name = refName(schema);
-  const example = name ? examples.get(name) : undefined;
+  const example = name
+    ? examples.get(name)
+    : isRecord(schema) && Array.isArray(schema.examples)
+      ? schema.examples[0]
+      : undefined;
   return example === undefined ? media : { ...media, example };
 }
 

@@ -1,3 +1,4 @@
+import { functionRoleProblems } from './function-roles.ts';
 import type { LintRule, RouteProblem } from './lint-rules.ts';
 import { loadSchemasWithComponents } from './schema-checks.ts';
 import { HTTP_METHODS, type ComponentSchema, type RouteSchema } from './schema-files.ts';
@@ -172,7 +173,11 @@ export function routeTableOf(
       apiKeyRequired: http.private === true,
     });
   }
-  problems.push(...authorizerDisagreements(byAuthorizer), ...sharedFunctions(events));
+  problems.push(
+    ...authorizerDisagreements(byAuthorizer),
+    ...sharedFunctions(events),
+    ...functionRoleProblems(config.functions),
+  );
   for (const schema of schemas)
     if (!seen.has(routeKey(schema.method, schema.path)))
       problems.push({

@@ -1,4 +1,5 @@
 import { join, relative } from 'node:path';
+import type { ValidateFunction } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { RouteProblem } from './lint-rules.ts';
 import {
@@ -61,11 +62,11 @@ export function loadSchemasWithComponents(root: string, problems: RouteProblem[]
     const path = join(dir, f);
     try {
       const schema = parseRouteSchema(path, root);
-      ajv.compile(schema.schema);
+      const validate = ajv.compile(schema.schema);
       for (const spec of Object.values(schema.responses))
         if (spec.content) ajv.compile(spec.content);
       schemas.push(schema);
-      problems.push(...checksOf(schema, byName));
+      problems.push(...checksOf(schema, byName), ...exampleProblems(schema, validate));
     } catch (error) {
       if (error instanceof RouteSchemaError)
         problems.push({ file: error.file, code: error.code, message: stripFile(error) });
@@ -113,6 +114,38 @@ function checksOf(
       message: `"x-responses" leaves out ${undeclared.join(', ')}, which the route's chain answers (${undeclared.map((s) => WHY[s]).join('; ')})`,
     });
   return problems;
+}
+
+/**
+ * A schema's `examples` are requests it accepts: the tests send them as the route's request that
+ * reaches its function, so one the schema refuses would only show there, as a 400.
+ */
+function exampleProblems(schema: RouteSchema, validate: ValidateFunction): RouteProblem[] {
+  const examples = schema.schema.examples;
+  if (examples === undefined) return [];
+  if (!Array.isArray(examples))
+    return [
+      {
+        file: schema.file,
+        code: 'example_invalid',
+        message: '"examples" must be an array of example requests (events the schema accepts)',
+      },
+    ];
+  return examples.flatMap((example, i) =>
+    validate(structuredClone(example))
+      ? []
+      : [
+          {
+            file: schema.file,
+            code: 'example_invalid' as const,
+            message: `"examples"[${i}] is not a request the schema accepts: ${(
+              validate.errors ?? []
+            )
+              .map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`)
+              .join('; ')}`,
+          },
+        ],
+  );
 }
 
 const WHY: Record<string, string> = {

@@ -75,7 +75,7 @@ const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 // Lambda's synchronous payload limit: no body beyond it reaches a function anyway.
 const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
-const ROUTE_PATTERN =
+export const ROUTE_PATTERN =
   /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})?(?:\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\}))*)$/;
 
 /** What can be wrong with a schema file on its own (tools/lint-rules.ts has them all). */

@@ -29,6 +29,8 @@ export interface FunctionConfig {
   readonly handler?: string;
   readonly timeout?: number;
   readonly url?: unknown;
+  /** The IAM role: a logical id of resources (`GetUserRole`), an ARN, or a CloudFormation function. */
+  readonly role?: unknown;
   readonly events?: readonly Readonly<Record<string, unknown>>[];
   readonly environment?: Readonly<Record<string, string>>;
 }

@@ -66,12 +66,13 @@ export interface ServiceRoute extends Pick<ModelRoute, 'method' | 'path'> {
   readonly apiKeyRequired: boolean;
 }
 
-/** Runs `sls print` once (about a second): callers keep the result. */
+/** Runs `sls print` once (about a second), unless given the route table: callers keep the result. */
 export async function loadServiceDefinition(
   root = ROOT,
   options: PrintOptions = {},
+  loaded?: RouteTable,
 ): Promise<ServiceDefinition> {
-  const table = await loadRouteTable(root, options);
+  const table = loaded ?? (await loadRouteTable(root, options));
   if (table.problems.length || !table.config) throw new Error(formatProblems(table.problems));
   const config = table.config;
   const first = table.routes[0];

@@ -89,6 +89,11 @@ export const PROBLEMS = {
     title: 'Internal server error',
     when: 'unexpected; the detail is in the log only',
   },
+  not_implemented: {
+    status: 501,
+    title: 'Not implemented',
+    when: 'the route exists but its function is not written yet (the placeholder `npm run route:new` writes)',
+  },
   service_unavailable: {
     status: 503,
     title: 'Service unavailable',

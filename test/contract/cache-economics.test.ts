@@ -3,6 +3,7 @@ import type { ModelRoute, TokenAuthorizerFunction } from '../../local/api-gatewa
 import { perRouteAuthorizer } from '../../local/api-gateway/per-route-authorizer.ts';
 import { runCacheScenario } from '../support/cache-economics.ts';
 import { loadServiceDefinition } from '../../local/api-gateway/service.ts';
+import { projectRouteTable } from '../support/route-table.ts';
 import { authorizerFor } from '../support/authorizer.ts';
 import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 
@@ -22,7 +23,7 @@ let tokens: string[];
 beforeAll(async () => {
   issuer = await startTestIssuer(['RS256']);
   authorizer = authorizerFor(issuer).authorize;
-  routes = (await loadServiceDefinition()).routes;
+  routes = (await loadServiceDefinition(undefined, {}, projectRouteTable())).routes;
   tokens = await Promise.all(
     Array.from({ length: TOKENS }, (_, i) =>
       issuer.sign({ claims: { sub: `user-${i}`, scope: 'users:read users:write users:admin' } }),

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
@@ -31,6 +30,16 @@ import {
 } from '../../src/shared/problems.ts';
 import { SHAPES, type IssuerShape } from '../support/issuer-tokens.ts';
 import { checkedRoutes, expectDeclaredGatewayAnswer } from '../support/response-contract.ts';
+import {
+  ANSWERED_BY_FUNCTION,
+  everyScope,
+  expectedOutcome,
+  gatewayRequest,
+  outcome,
+  routesUnderTest,
+  type RouteUnderTest,
+} from '../support/route-examples.ts';
+import { projectRouteTable } from '../support/route-table.ts';
 import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 import { json } from '../../src/route-chain/respond.ts';
 import { routeHandler } from '../../src/route-chain/route-handler.ts';
@@ -47,14 +56,18 @@ let handlers: Handlers;
 let routes: readonly ModelRoute[];
 let service: ServiceDefinition;
 
-const ALL_SCOPES = 'users:read users:write users:admin';
-const UNKNOWN_ID = '9b2f4c1e-0000-4000-8000-000000000000';
+// Every route of the route table with the example request of its schema file, and every scope
+// the routes need: a route added to the service is checked here without editing this file.
+const UNDER_TEST = routesUnderTest(projectRouteTable());
+const BY_KEY = new Map(UNDER_TEST.map((r) => [r.key, r]));
+const SCOPES = everyScope(projectRouteTable());
+const ALL_SCOPES = SCOPES.join(' ');
 
 beforeAll(async () => {
   issuer = await startTestIssuer(['RS256', 'ES256']);
   // The handlers' DynamoDB (their modules are imported by serviceRoutes, through the service).
   handlers = await startHandlers('contract-users');
-  service = await loadServiceDefinition();
+  service = await loadServiceDefinition(undefined, {}, projectRouteTable());
   // Every answer of every handler is held to its route's declared responses.
   routes = checkedRoutes(await serviceRoutes(service));
 });
@@ -111,61 +124,25 @@ async function serviceModel(
   };
 }
 
-/**
- * One request per route of serverless.yml that the route accepts from a caller with its scopes
- * (a 404 for an unknown id still reached the handler). A route added to serverless.yml without
- * an entry here fails the first test, by name.
- */
-const REQUESTS: Record<string, (token: string) => GatewayRequest> = {
-  getMe: (token) => ({ method: 'GET', path: '/me', headers: bearer(token) }),
-  listUsers: (token) => ({
-    method: 'GET',
-    path: '/users',
-    query: { limit: '5' },
-    headers: bearer(token),
-  }),
-  getUser: (token) => ({ method: 'GET', path: `/users/${UNKNOWN_ID}`, headers: bearer(token) }),
-  createUser: (token) => ({
-    method: 'POST',
-    path: '/users',
-    headers: { ...bearer(token), 'Content-Type': 'application/json' },
-    // Emails are unique: every create brings a new one.
-    body: JSON.stringify({ email: `ada-${randomUUID()}@example.com`, name: 'Ada Lovelace' }),
-  }),
-  updateUser: (token) => ({
-    method: 'PATCH',
-    path: `/users/${UNKNOWN_ID}`,
-    headers: { ...bearer(token), 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: 'Ada King' }),
-  }),
-  deleteUser: (token) => ({
-    method: 'DELETE',
-    path: `/users/${UNKNOWN_ID}`,
-    headers: bearer(token),
-  }),
-};
-
-/**
- * What each request of REQUESTS answers for a token with every scope: the reads and the create
- * succeed, the routes on UNKNOWN_ID reach their handler and find nothing. A layer 2 that refused
- * more than it should would show here, not only as "some status below 500".
- */
-const ADMIN_STATUS: Record<string, number> = {
-  getMe: 200,
-  listUsers: 200,
-  createUser: 201,
-  getUser: 404,
-  updateUser: 404,
-  deleteUser: 404,
-};
-
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
+/** The example request of the route's schema file, with the token. */
 function requestFor(route: ModelRoute, token: string): GatewayRequest {
-  const build = route.name ? REQUESTS[route.name] : undefined;
-  if (!build) throw new Error(`no contract request for route ${route.name}: add one to REQUESTS`);
-  return build(token);
+  return gatewayRequest(underTest(route), bearer(token));
 }
+
+const underTest = (route: ModelRoute): RouteUnderTest => {
+  const found = BY_KEY.get(`${route.method} ${route.path}`);
+  if (!found) throw new Error(`${route.method} ${route.path} is not in the route table`);
+  return found;
+};
+
+/** GET /me: who the token says the caller is (the route answers any authenticated caller). */
+const getMe = (token: string): GatewayRequest => ({
+  method: 'GET',
+  path: '/me',
+  headers: bearer(token),
+});
 
 async function everyRouteTwice(model: GatewayModel, token: string): Promise<GatewayResponse[]> {
   const responses: GatewayResponse[] = [];
@@ -174,12 +151,19 @@ async function everyRouteTwice(model: GatewayModel, token: string): Promise<Gate
   return responses;
 }
 
-/** `name status` per response of everyRouteTwice, and what ADMIN_STATUS expects. */
-function statusesOf(responses: readonly GatewayResponse[]) {
-  const names = [...routes, ...routes].map((route) => route.name!);
+/**
+ * What each route answered (`answered by its function`, or the status and code that show
+ * something else did), and what a caller holding `granted` should get: its function's answer
+ * where the token holds every scope the route needs, 403 from layer 2 where it does not. A
+ * layer 2 that refused more than it should would show here, naming the route.
+ */
+function outcomesOf(responses: readonly GatewayResponse[], granted: readonly string[]) {
+  const passes = responses.length / routes.length;
+  const called = Array.from({ length: passes }, () => routes).flat();
+  const key = (route: ModelRoute) => `${route.method} ${route.path}`;
   return {
-    actual: responses.map((response, i) => `${names[i]} ${response.statusCode}`),
-    expected: names.map((name) => `${name} ${ADMIN_STATUS[name]}`),
+    actual: responses.map((response, i) => `${key(called[i]!)}: ${outcome(response)}`),
+    expected: called.map((route) => `${key(route)}: ${expectedOutcome(underTest(route), granted)}`),
   };
 }
 
@@ -189,11 +173,9 @@ describe('one token, every route, twice, within one TTL', () => {
     const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
     const responses = await everyRouteTwice(model, token);
     expect(responses).toHaveLength(routes.length * 2);
-    for (const response of responses) {
-      expect(response.answeredBy).toBe('handler');
-      expect(response.statusCode).toBeLessThan(500);
-    }
-    const { actual, expected } = statusesOf(responses);
+    // Every answer is its function's (outcomesOf): a 501 of a route not written yet included.
+    expect(responses.every((response) => response.answeredBy === 'handler')).toBe(true);
+    const { actual, expected } = outcomesOf(responses, SCOPES);
     expect(actual).toEqual(expected);
     expect(responses.map((r) => r.authorizer)).toEqual([
       'invoked',
@@ -237,49 +219,73 @@ describe('one token, every route, twice, within one TTL', () => {
     const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
     const responses = await everyRouteTwice(model, token);
     expect(responses.every((r) => r.answeredBy === 'handler')).toBe(true);
-    const { actual, expected } = statusesOf(responses);
+    const { actual, expected } = outcomesOf(responses, SCOPES);
     expect(actual).toEqual(expected);
     expect(responses.every((r) => r.authorizer === 'invoked')).toBe(true);
     expect(model.stats().authorizerInvocations).toBe(routes.length * 2);
   });
 });
 
-describe('layer 2 still authorizes behind a cached gateway Allow', () => {
-  it('refuses a read-only token on every write route with 403 insufficient_scope', async () => {
+describe.each(UNDER_TEST.map((r) => [r.key, r] as const))('%s', (key, r) => {
+  it('reaches its function with a token holding exactly its scopes, and is refused 403 by layer 2 for a token missing one, behind a cached Allow', async () => {
     const model = await serviceModel(realAuthorizer());
-    const token = await issuer.sign({ claims: { scope: 'users:read' } });
-    const byRoute = new Map<string, GatewayResponse>();
-    for (const route of routes)
-      byRoute.set(route.name!, await model.request(requestFor(route, token)));
-
-    for (const name of ['createUser', 'updateUser', 'deleteUser']) {
-      const response = byRoute.get(name)!;
-      expect(response.answeredBy).toBe('handler');
-      expect(response.authorizer).toBe('cached');
-      expect(response.statusCode).toBe(403);
-      expect(response.json).toMatchObject({
-        code: 'insufficient_scope',
-        error: 'insufficient_scope',
-      });
-      // The gateway renames the integration's WWW-Authenticate: the JSON body carries the scope.
-      expect(response.headers['www-authenticate']).toBeUndefined();
-      expect(response.headers['x-amzn-remapped-www-authenticate']).toContain('insufficient_scope');
+    const route = routes.find((m) => `${m.method} ${m.path}` === key)!;
+    const exact = await issuer.sign({ claims: { scope: r.route.scopes.join(' ') } });
+    const allowed = await model.request(requestFor(route, exact));
+    expect([allowed.answeredBy, outcome(allowed)]).toEqual(['handler', ANSWERED_BY_FUNCTION]);
+    for (const missing of r.route.scopes) {
+      const others = SCOPES.filter((scope) => scope !== missing).join(' ');
+      const token = await issuer.sign({ claims: { scope: others } });
+      // Another route first, so the refusal comes behind the Allow the gateway cached.
+      await model.request(getMe(token));
+      const refused = await model.request(requestFor(route, token));
+      expect([refused.authorizer, refused.answeredBy, outcome(refused)]).toEqual([
+        'cached',
+        'handler',
+        '403 insufficient_scope',
+      ]);
+      expect(refused.json).toMatchObject({ scope: r.route.scopes.join(' ') });
     }
-    for (const name of ['getMe', 'listUsers', 'getUser']) {
-      expect([200, 404]).toContain(byRoute.get(name)!.statusCode);
-      expect([name, byRoute.get(name)!.statusCode]).toEqual([name, ADMIN_STATUS[name]]);
-    }
-    expect(model.stats().authorizerInvocations).toBe(1);
   });
+});
+
+describe('layer 2 still authorizes behind a cached gateway Allow', () => {
+  it.each(SCOPES)(
+    'refuses a token without %s on exactly the routes that need it, with 403 insufficient_scope, and lets it reach the others',
+    async (withheld) => {
+      const model = await serviceModel(realAuthorizer());
+      const granted = SCOPES.filter((scope) => scope !== withheld);
+      const token = await issuer.sign({ claims: { scope: granted.join(' ') } });
+      const responses: GatewayResponse[] = [];
+      for (const route of routes) responses.push(await model.request(requestFor(route, token)));
+      const { actual, expected } = outcomesOf(responses, granted);
+      expect(actual).toEqual(expected);
+      routes.forEach((route, i) => {
+        if (!underTest(route).route.scopes.includes(withheld)) return;
+        const response = responses[i]!;
+        expect([response.answeredBy, response.json]).toEqual([
+          'handler',
+          expect.objectContaining({ code: 'insufficient_scope', error: 'insufficient_scope' }),
+        ]);
+        // The gateway renames the integration's WWW-Authenticate: the JSON body carries the scope.
+        expect(response.headers['www-authenticate']).toBeUndefined();
+        expect(response.headers['x-amzn-remapped-www-authenticate']).toContain(
+          'insufficient_scope',
+        );
+      });
+      expect(responses.slice(1).every((r) => r.authorizer === 'cached')).toBe(true);
+      expect(model.stats().authorizerInvocations).toBe(1);
+    },
+  );
 
   it('refuses a token after its exp with 401 invalid_token although the gateway cache still allows it', async () => {
     const model = await serviceModel(realAuthorizer());
     const token = await issuer.sign({ claims: { scope: ALL_SCOPES }, expiresIn: 1 });
-    const before = await model.request(REQUESTS.getMe!(token));
+    const before = await model.request(getMe(token));
     expect(before.statusCode).toBe(200);
     // Real time: the handlers read the clock themselves. The TTL (300 s) is far from over.
     await sleep(1100);
-    const after = await model.request(REQUESTS.getMe!(token));
+    const after = await model.request(getMe(token));
     expect(after.authorizer).toBe('cached');
     expect(after.answeredBy).toBe('handler');
     expect(after.statusCode).toBe(401);
@@ -305,30 +311,27 @@ describe('presets through the gateway: the service trusting an Auth0 tenant besi
 
   it('lets an Auth0 token with every permission reach every handler with one authorizer call', async () => {
     const model = await serviceModel(trustingBoth());
-    const responses = await everyRouteTwice(model, await auth0Token(ALL_SCOPES.split(' ')));
-    const { actual, expected } = statusesOf(responses);
+    const responses = await everyRouteTwice(model, await auth0Token(SCOPES));
+    const { actual, expected } = outcomesOf(responses, SCOPES);
     expect(actual).toEqual(expected);
     expect(model.stats().authorizerInvocations).toBe(1);
   });
 
-  it('refuses an Auth0 token with users:read only on the write routes (layer 2, 403)', async () => {
+  it('refuses an Auth0 token missing a permission on exactly the routes that need it (layer 2, 403)', async () => {
     const model = await serviceModel(trustingBoth());
-    const token = await auth0Token(['users:read']);
-    const responses = new Map<string, number>();
-    for (const route of routes)
-      responses.set(route.name!, (await model.request(requestFor(route, token))).statusCode);
-    expect(Object.fromEntries(responses)).toEqual({
-      ...ADMIN_STATUS,
-      createUser: 403,
-      updateUser: 403,
-      deleteUser: 403,
-    });
+    const granted = SCOPES.slice(1);
+    const token = await auth0Token(granted);
+    const responses: GatewayResponse[] = [];
+    for (const route of routes) responses.push(await model.request(requestFor(route, token)));
+    const { actual, expected } = outcomesOf(responses, granted);
+    expect(actual).toEqual(expected);
+    expect(expected.some((line) => line.endsWith('403 insufficient_scope'))).toBe(true);
   });
 
   it("still allows the service's own issuer beside it", async () => {
     const model = await serviceModel(trustingBoth());
     const response = await model.request(
-      REQUESTS.getMe!(await issuer.sign({ claims: { scope: ALL_SCOPES } })),
+      getMe(await issuer.sign({ claims: { scope: ALL_SCOPES } })),
     );
     expect([response.statusCode, (response.json as { issuer?: string }).issuer]).toEqual([
       200,
@@ -430,7 +433,7 @@ describe('JWKS outage during a cache miss', () => {
       const ttlMs = service.authorizer.resultTtlInSeconds * 1000;
       const token = await issuer.sign({ claims: { scope: ALL_SCOPES } });
       const started = clock;
-      const getMe = () => model.request(REQUESTS.getMe!(token));
+      const callMe = () => model.request(getMe(token));
       const refusedAsOutage = (response: GatewayResponse) => {
         expect(response.answeredBy).toBe('gateway');
         expect(response.statusCode).toBe(500);
@@ -444,7 +447,7 @@ describe('JWKS outage during a cache miss', () => {
         // (with failures cached, not even an authorizer call).
         for (const at of [0, RESOLVER_BACKOFF_MS / 2]) {
           clock = started + at;
-          refusedAsOutage(await getMe());
+          refusedAsOutage(await callMe());
         }
         expect(issuer.jwksRequests() - fetchesBefore).toBe(1);
         expect(model.cacheSize()).toBe(waitsForTtl ? 1 : 0);
@@ -453,14 +456,14 @@ describe('JWKS outage during a cache miss', () => {
       }
       // The JWKS is back as the backoff ends.
       clock = started + RESOLVER_BACKOFF_MS;
-      const next = await getMe();
+      const next = await callMe();
       if (waitsForTtl) {
         refusedAsOutage(next);
         expect(next.authorizer).toBe('cached');
         clock = started + ttlMs - 1;
-        refusedAsOutage(await getMe());
+        refusedAsOutage(await callMe());
         clock = started + ttlMs;
-        const afterTtl = await getMe();
+        const afterTtl = await callMe();
         expect([afterTtl.statusCode, afterTtl.authorizer]).toEqual([200, 'invoked']);
       } else {
         expect([next.statusCode, next.answeredBy, next.authorizer]).toEqual([
@@ -512,7 +515,7 @@ describe("the gateway's own answers, as serverless.yml declares them", () => {
     const stranger = await startTestIssuer(['ES256']);
     try {
       const token = await stranger.sign({ claims: { iss: issuer.issuer } });
-      const response = await model.request(REQUESTS.getMe!(token));
+      const response = await model.request(getMe(token));
       expect(response.statusCode).toBe(401);
       expect(response.json).toMatchObject({ code: 'invalid_token', detail: 'Unauthorized' });
     } finally {

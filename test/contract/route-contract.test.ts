@@ -5,11 +5,12 @@ import { contextVariablesOf } from '../../local/api-gateway/access-log.ts';
 import { corsPreflightOf } from '../../local/api-gateway/cors-preflight.ts';
 import { TABLES } from '../../local/dynamo.ts';
 import { emfAuthorizerMetrics, type AuthorizerMetrics } from '../../src/shared/metrics.ts';
-import { loadRouteTable, type RouteTable } from '../../tools/route-table.ts';
+import type { RouteTable } from '../../tools/route-table.ts';
 import { resolvedServiceConfig } from '../../tools/serverless-config.ts';
 import { emfWrittenBy, type EmfDocument } from '../support/emf.ts';
 import { SHAPES } from '../support/issuer-tokens.ts';
 import { packagedService, type PackagedState } from '../support/packaged-template.ts';
+import { projectRouteTable } from '../support/route-table.ts';
 
 /**
  * The route contract, read from what would be deployed: `sls package` builds the CloudFormation
@@ -33,7 +34,7 @@ beforeAll(async () => {
   const packaged = await packagedService();
   resources = packaged.template.Resources as Record<string, CfnResource>;
   state = packaged.state;
-  table = await loadRouteTable(ROOT);
+  table = projectRouteTable();
 }, 120_000);
 
 /** The EMF documents the real metrics writer produces for what `record` does. */
@@ -176,7 +177,81 @@ describe('route contract (sls package output)', () => {
     }
   });
 
-  it('gives each function a role of its own with only what its route uses: its own log group, DynamoDB actions table by table, and the key secret for the authorizer', () => {
+  /**
+   * Each function's role: its grants by resource (a table, a log group, the key secret), its
+   * managed policies, its own statements. Serverless's own custom-resource function (the
+   * account's CloudWatch role for the API Gateway logs) is checked with the logs, below.
+   */
+  function rolesByFunction() {
+    return Object.fromEntries(
+      ofType('AWS::Lambda::Function')
+        .filter(([name]) => !name.startsWith('CustomDashresource'))
+        .map(([name, fn]) => {
+          const roleId = (fn.Properties.Role as { 'Fn::GetAtt'?: [string] })['Fn::GetAtt']?.[0];
+          const role = roleId ? resources[roleId] : undefined;
+          const statements = (
+            (role?.Properties.Policies ?? []) as {
+              PolicyDocument: { Statement: Record<string, unknown>[] };
+            }[]
+          ).flatMap((p) => p.PolicyDocument.Statement);
+          const grants: Record<string, string[]> = {};
+          for (const statement of statements) {
+            const target = resourceOf(statement);
+            grants[target] = [...(grants[target] ?? []), ...actionsOf(statement)].sort();
+          }
+          const key = name.replace(/LambdaFunction$/, '');
+          return [
+            key[0]!.toLowerCase() + key.slice(1),
+            { key, roleId, statements, grants, managed: role?.Properties.ManagedPolicyArns },
+          ];
+        }),
+    );
+  }
+  const actionsOf = (statement: Record<string, unknown>) => [statement.Action].flat() as string[];
+  const resourceOf = (statement: Record<string, unknown>) => {
+    const resource = statement.Resource as { 'Fn::GetAtt'?: [string, string]; Ref?: string };
+    return resource?.['Fn::GetAtt']?.[0] ?? resource?.Ref ?? JSON.stringify(statement.Resource);
+  };
+
+  it('gives every function a role of its own, granting only writes to its own log group and DynamoDB actions on tables of this service (the authorizer also reads the key secret)', () => {
+    const roles = rolesByFunction();
+    expect(Object.keys(roles).sort()).toEqual(
+      ['authorizer', ...table.routes.map((r) => r.function)].sort(),
+    );
+    const roleIds = Object.values(roles).map((r) => r.roleId);
+    expect(
+      roleIds.every((id) => id !== undefined && resources[id]?.Type === 'AWS::IAM::Role'),
+    ).toBe(true);
+    expect(new Set(roleIds).size).toBe(roleIds.length);
+    // A managed policy's statements are not in the template: nothing here could check them.
+    expect(
+      ofType('AWS::IAM::Role').filter(([, role]) => role.Properties.ManagedPolicyArns),
+    ).toEqual([]);
+    const tables = new Set(ofType('AWS::DynamoDB::Table').map(([name]) => name));
+    for (const [name, { key, statements }] of Object.entries(roles)) {
+      for (const statement of statements) {
+        const actions = actionsOf(statement);
+        const target = resourceOf(statement);
+        const allowed =
+          target === `${key}LogGroup`
+            ? actions.every((a) => ['logs:CreateLogStream', 'logs:PutLogEvents'].includes(a))
+            : tables.has(target)
+              ? actions.every((a) => /^dynamodb:[A-Z][A-Za-z]+$/.test(a))
+              : name === 'authorizer' && target === 'ApiKeysSecret'
+                ? actions.join() === 'secretsmanager:GetSecretValue'
+                : false;
+        expect({ name, effect: statement.Effect, actions, target, allowed }).toEqual({
+          name,
+          effect: 'Allow',
+          actions,
+          target,
+          allowed: true,
+        });
+      }
+    }
+  });
+
+  it("grants the sample API's functions exactly what their routes use: their own log group, DynamoDB actions table by table, and the key secret for the authorizer", () => {
     const writeLogs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
     const expected: Record<string, Record<string, string[]>> = {
       // The usage plans' key secret, read once per container.
@@ -213,42 +288,10 @@ describe('route contract (sls package output)', () => {
         UniqueValuesTable: ['dynamodb:DeleteItem'],
       },
     };
-    // Serverless's own custom-resource function (the account's CloudWatch role for the API
-    // Gateway logs) is checked with the logs, below.
-    const functions = ofType('AWS::Lambda::Function').filter(
-      ([name]) => !name.startsWith('CustomDashresource'),
-    );
-    const byFunction = Object.fromEntries(
-      functions.map(([name, fn]) => {
-        const role =
-          resources[(fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!;
-        const policies = (role.Properties.Policies ?? []) as {
-          PolicyDocument: {
-            Statement: {
-              Action: string[];
-              Resource: { 'Fn::GetAtt': [string, string] } | { Ref: string };
-            }[];
-          };
-        }[];
-        const grants: Record<string, string[]> = {};
-        for (const statement of policies.flatMap((p) => p.PolicyDocument.Statement)) {
-          const resource =
-            'Ref' in statement.Resource
-              ? statement.Resource.Ref
-              : statement.Resource['Fn::GetAtt'][0];
-          grants[resource] = [...(grants[resource] ?? []), ...statement.Action].sort();
-        }
-        const key = name.replace(/LambdaFunction$/, '');
-        return [key[0]!.toLowerCase() + key.slice(1), grants];
-      }),
-    );
-    expect(byFunction).toEqual(expected);
-    const roles = functions.map(([, fn]) => JSON.stringify(fn.Properties.Role));
-    expect(new Set(roles).size).toBe(roles.length);
-    // A managed policy's statements are not in the template: nothing here could check them.
+    const roles = rolesByFunction();
     expect(
-      ofType('AWS::IAM::Role').filter(([, role]) => role.Properties.ManagedPolicyArns),
-    ).toEqual([]);
+      Object.fromEntries(Object.keys(expected).map((name) => [name, roles[name]?.grants])),
+    ).toEqual(expected);
   });
 
   it('deploys alarms on the metrics the functions publish, with the stage parameters as thresholds', async () => {

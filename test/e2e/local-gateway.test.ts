@@ -9,6 +9,7 @@ import { accessLogFormatOf } from '../../local/api-gateway/access-log.ts';
 import { CACHE_HEADER } from '../../local/api-gateway/front.ts';
 import type { GatewayResponseType } from '../../local/api-gateway/model.ts';
 import { loadServiceDefinition, type ServiceDefinition } from '../../local/api-gateway/service.ts';
+import { projectRouteTable } from '../support/route-table.ts';
 import {
   freePorts,
   localUsagePlans,
@@ -29,7 +30,7 @@ let service: ServiceDefinition;
 let keysDir: string;
 
 beforeAll(async () => {
-  service = await loadServiceDefinition(ROOT);
+  service = await loadServiceDefinition(ROOT, {}, projectRouteTable());
   keysDir = mkdtempSync(join(tmpdir(), 'gateway-keys-'));
 }, 60_000);
 afterAll(() => rmSync(keysDir, { recursive: true, force: true }));

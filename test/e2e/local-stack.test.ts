@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAuthServer, type AuthServer } from '../../local/auth-server.ts';
+import { loadLocalClients } from '../../local/local-clients.ts';
 import { freePorts, requestToken, startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { openApiFor } from '../../tools/openapi.ts';
 import { usersClient } from '../client/users-client.ts';
@@ -13,6 +14,8 @@ import {
   expectDeclaredResponse,
   routeOf,
 } from '../support/response-contract.ts';
+import { expectedOutcome, outcome, routesUnderTest } from '../support/route-examples.ts';
+import { projectRouteTable } from '../support/route-table.ts';
 
 /**
  * End to end over real HTTP: the stack `npm start` runs (oidc-provider, DynamoDB Local, sls offline
@@ -35,7 +38,7 @@ let checkedByPrism = 0;
 beforeAll(async () => {
   keysDir = mkdtempSync(join(tmpdir(), 'e2e-keys-'));
   stack = await startLocalStack({ ports: await freePorts(), keysDir });
-  prism = await startPrismProxy(await openApiFor(ROOT), stack.apiUrl);
+  prism = await startPrismProxy(await openApiFor(ROOT, {}, projectRouteTable()), stack.apiUrl);
   stranger = await startAuthServer({ port: 0, keysFile: join(keysDir, 'stranger.json') });
   for (const client of ['reader', 'writer', 'admin']) {
     tokens[client] = await stack.tokenFor(client);
@@ -150,14 +153,13 @@ async function call(
 const client = (token: string) =>
   usersClient(stack.apiUrl, token, (request) => contractFetch(request));
 
-const UNKNOWN_ID = '9b2f4c1e-0000-4000-8000-000000000000';
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const flipLowBit = (c: string) => B64URL[B64URL.indexOf(c) ^ 1]!;
 const NEW_USER = { email: 'grace@example.com', name: 'Grace Hopper' };
 
 describe('the contract check over HTTP', () => {
   it('catches a response the document does not describe (a copy whose Me requires a nickname)', async () => {
-    const document = await openApiFor(ROOT);
+    const document = await openApiFor(ROOT, {}, projectRouteTable());
     const schemas = (document.components as { schemas: Record<string, { required: string[] }> })
       .schemas;
     schemas.Me!.required.push('nickname');
@@ -201,103 +203,51 @@ describe('tokens from the local auth server', () => {
 });
 
 describe('each route, allowed and refused by scope', () => {
-  const cases: {
-    client: string;
-    method: string;
-    path: string;
-    missing: string;
-    body: unknown;
-    status: number;
-  }[] = [
-    { client: 'reader', method: 'GET', path: '/me', missing: '', body: undefined, status: 200 },
-    {
-      client: 'reader',
-      method: 'GET',
-      path: '/users?limit=5',
-      missing: '',
-      body: undefined,
-      status: 200,
-    },
-    {
-      client: 'reader',
-      method: 'GET',
-      path: `/users/${UNKNOWN_ID}`,
-      missing: '',
-      body: undefined,
-      status: 404,
-    },
-    {
-      client: 'reader',
-      method: 'POST',
-      path: '/users',
-      missing: 'users:write',
-      body: NEW_USER,
-      status: 403,
-    },
-    {
-      client: 'reader',
-      method: 'PATCH',
-      path: `/users/${UNKNOWN_ID}`,
-      missing: 'users:write',
-      body: { name: 'x' },
-      status: 403,
-    },
-    {
-      client: 'reader',
-      method: 'DELETE',
-      path: `/users/${UNKNOWN_ID}`,
-      missing: 'users:admin',
-      body: undefined,
-      status: 403,
-    },
-    {
-      client: 'writer',
-      method: 'PATCH',
-      path: `/users/${UNKNOWN_ID}`,
-      missing: '',
-      body: { name: 'x' },
-      status: 404,
-    },
-    {
-      client: 'writer',
-      method: 'DELETE',
-      path: `/users/${UNKNOWN_ID}`,
-      missing: 'users:admin',
-      body: undefined,
-      status: 403,
-    },
-    {
-      client: 'admin',
-      method: 'DELETE',
-      path: `/users/${UNKNOWN_ID}`,
-      missing: '',
-      body: undefined,
-      status: 404,
-    },
-  ];
+  // Every route of the route table with its schema file's example request, for each client of
+  // local/clients.json as the stack runs them: its function answers where the client holds the
+  // route's scopes, layer 2 refuses with 403 where it does not.
+  const clients = loadLocalClients().clients.filter((c) =>
+    ['reader', 'writer', 'admin'].includes(c.id),
+  );
+  const cases = routesUnderTest(projectRouteTable()).flatMap((route) =>
+    clients.map((client) => ({
+      route,
+      client: client.id,
+      key: route.key,
+      expected: expectedOutcome(route, client.scope.split(' ')),
+    })),
+  );
 
   const issued = [
     ['the RFC 9068 auth server', tokens],
     ['the second auth server', partnerTokens],
   ] as const;
   it.each(issued.flatMap(([issuer, from]) => cases.map((c) => ({ ...c, issuer, from }))))(
-    '$issuer, $client: $method $path → $status',
-    async ({ client, method, path, missing, body, status, from }) => {
-      const reply = await call(method, path, { token: from[client]!, body });
-      expect(reply.status).toBe(status);
-      if (status === 403) {
-        expect(reply.contentType).toBe('application/problem+json');
-        expect(reply.json).toMatchObject({
+    '$issuer, $client: $key → $expected',
+    async ({ route, client, expected, from }) => {
+      const { example } = route;
+      const query = example.query ? `?${new URLSearchParams(example.query)}` : '';
+      const response = await contractFetch(
+        new Request(`${stack.apiUrl}${example.path}${query}`, {
+          method: example.method,
+          headers: { ...example.headers, Authorization: `Bearer ${from[client]!}` },
+          ...(example.body === undefined ? {} : { body: example.body }),
+        }),
+      );
+      const body = await response.text();
+      expect(outcome({ statusCode: response.status, body })).toBe(expected);
+      if (response.status === 403) {
+        expect(response.headers.get('content-type')).toBe('application/problem+json');
+        expect(JSON.parse(body)).toMatchObject({
           code: 'insufficient_scope',
           error: 'insufficient_scope',
-          scope: missing,
+          scope: route.route.scopes.join(' '),
         });
         // API Gateway renames a function's WWW-Authenticate (G7); the body carries the same.
-        expect(reply.headers.get('x-amzn-remapped-www-authenticate')).toContain(
+        expect(response.headers.get('x-amzn-remapped-www-authenticate')).toContain(
           'error="insufficient_scope"',
         );
       }
-      if (status === 404) expect(reply.json).toMatchObject({ code: 'not_found' });
     },
   );
 });

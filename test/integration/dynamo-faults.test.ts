@@ -35,7 +35,9 @@ beforeEach(() => dynamo.set({ mode: 'pass' }));
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 const someId = () => randomUUID();
-const requests: Record<Exclude<RouteName, 'get-me'>, () => EventOptions> = {
+/** The routes of the users resource, each of which calls DynamoDB. */
+type DynamoRoute = 'list-users' | 'get-user' | 'create-user' | 'update-user' | 'delete-user';
+const requests: Record<DynamoRoute, () => EventOptions> = {
   'list-users': () => ({ path: '/users', query: { limit: '5' } }),
   'get-user': () => {
     const userId = someId();

@@ -49,13 +49,21 @@ export const fn = (
 export const getThing = (authorizer: unknown = AUTHORIZER, path = 'things/{id}') =>
   fn([{ http: { method: 'get', path, authorizer } }]);
 
+/** The service: each function with a role of its own (`GetThingRole`) unless it says otherwise. */
 export function service(
   functions: Record<string, FunctionConfig> = { getThing: getThing() },
 ): ServiceConfig {
+  const withRoles = Object.entries({
+    authorizer: { handler: AUTHORIZER_HANDLER, events: [] },
+    ...functions,
+  }).map(([name, f]) => [
+    name,
+    Object.hasOwn(f, 'role') ? f : { role: `${name[0]!.toUpperCase()}${name.slice(1)}Role`, ...f },
+  ]);
   return {
     service: 'fixture',
     provider: { stage: 'dev', region: 'eu-west-1' },
-    functions: { authorizer: { handler: AUTHORIZER_HANDLER, events: [] }, ...functions },
+    functions: Object.fromEntries(withRoles),
   };
 }
 
@@ -94,9 +102,10 @@ export const unschemedProjectDir = () =>
     `service: fixture
 provider: { name: aws, runtime: nodejs24.x }
 functions:
-  authorizer: { handler: src/authorizer/handler.handler }
+  authorizer: { handler: src/authorizer/handler.handler, role: AuthorizerRole }
   getThing:
     handler: src/things/get.handler
+    role: GetThingRole
     events:
       - http: { method: get, path: 'things/{id}', authorizer: { name: authorizer, resultTtlInSeconds: 300 } }
 `,

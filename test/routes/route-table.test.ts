@@ -265,6 +265,38 @@ describe('route lint', () => {
       /^serverless\.yml \(function getThing\): serves GET \/things\/\{id\}, DELETE \/things\/\{id\}; its handler checks the scopes and schema of one route only/,
     ],
     [
+      'a function without a role of its own (it would run with the role Serverless shares)',
+      {
+        functions: {
+          getThing: fn([{ http: { method: 'get', path: 'things/{id}', authorizer: AUTHORIZER } }], {
+            role: undefined,
+          }),
+        },
+      },
+      'function_role_missing',
+      /^serverless\.yml \(function getThing\): has no `role:`, so it would run with the role Serverless shares/,
+    ],
+    [
+      'two functions sharing a role (each may do what the other needs)',
+      {
+        ...twoRoutes(AUTHORIZER),
+        functions: Object.fromEntries(
+          Object.entries(twoRoutes(AUTHORIZER).functions!).map(([name, f]) => [
+            name,
+            { ...f, role: 'ThingsRole' },
+          ]),
+        ),
+      },
+      'function_role_shared',
+      /^serverless\.yml \(functions getThing, listThings\): share the role "ThingsRole"/,
+    ],
+    [
+      'an example request the schema refuses',
+      { schemas: { 'get-thing.json': { ...GET_THING, examples: [{ pathParameters: {} }] } } },
+      'example_invalid',
+      /^schemas\/get-thing\.json: "examples"\[0\] is not a request the schema accepts: \/pathParameters must have required property 'id'/,
+    ],
+    [
       'method ANY, rather than asking for an x-route no schema can have',
       {
         functions: {

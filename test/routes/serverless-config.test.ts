@@ -23,8 +23,10 @@ custom:
 functions:
   authorizer:
     handler: src/authorizer/handler.handler
+    role: AuthorizerRole
   getThing:
     handler: src/things/get.handler
+    role: GetThingRole
     events: ${events}
 ${extra}`;
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLIENT_TYPES, clientTypes } from '../../tools/client-types.ts';
 import { openApiFor } from '../../tools/openapi.ts';
+import { projectRouteTable } from '../support/route-table.ts';
 
 /**
  * What a client generator makes of the OpenAPI document: openapi-typescript's types, and the
@@ -16,7 +17,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 let types: string;
 let dir: string;
 beforeAll(async () => {
-  types = await clientTypes(await openApiFor(ROOT));
+  types = await clientTypes(await openApiFor(ROOT, {}, projectRouteTable()));
   dir = mkdtempSync(join(tmpdir(), 'typed-client-'));
 }, 30_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { join } from 'node:path';
+import { loadRouteSchemas } from '../../tools/schema-files.ts';
 import {
   proxyEvent as gatewayProxyEvent,
   receivedAuthorizerContext,
@@ -16,6 +18,15 @@ export interface EventOptions {
   /** The authorizer context as layer 1 returns it; null: no authorizer in front of the route. */
   readonly authorizer?: Record<string, string | number | boolean> | null;
 }
+
+/** Every scope a route of schemas/ requires: what the default caller holds. */
+export const EVERY_SCOPE = [
+  ...new Set(
+    loadRouteSchemas(join(import.meta.dirname, '..', '..', 'schemas')).flatMap((s) => s.scopes),
+  ),
+]
+  .sort()
+  .join(' ');
 
 /**
  * A Lambda proxy event as API Gateway REST hands it to a route (the builder the API Gateway
@@ -44,7 +55,7 @@ export function proxyEvent(o: EventOptions = {}): APIGatewayProxyEvent {
 
 export const defaultContext = (overrides: Record<string, string | number | boolean> = {}) => ({
   sub: 'user-1',
-  scope: 'users:read users:write users:admin',
+  scope: EVERY_SCOPE,
   exp: Math.floor(Date.now() / 1000) + 600,
   iss: 'https://issuer.example',
   clientId: 'test-client',

@@ -1,4 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   startLocalDynamo,
   TABLE_VARIABLES,
@@ -8,20 +10,15 @@ import {
 } from '../../local/dynamo.ts';
 import { lambdaContext, proxyEvent, type EventOptions } from './events.ts';
 import { expectDeclaredResponse } from './response-contract.ts';
+import { projectRouteTable } from './route-table.ts';
 
 /**
- * The sample API's real handlers (middy chain and DynamoDB client) on DynamoDB Local, the same
+ * The service's real handlers (middy chain and DynamoDB client) on DynamoDB Local, the same
  * local DynamoDB `npm start` runs: the one fixture every suite that calls handlers directly uses.
+ * Every route of the route table is there, by its schema file's name (`get-user`).
  */
-export const ROUTES = [
-  'get-me',
-  'list-users',
-  'get-user',
-  'create-user',
-  'update-user',
-  'delete-user',
-] as const;
-export type RouteName = (typeof ROUTES)[number];
+export type RouteName = string;
+const ROOT = join(import.meta.dirname, '..', '..');
 
 type Handler = ((event: unknown, context: unknown) => Promise<APIGatewayProxyResult>) & {
   /** The route the handler enforces (routeHandler records it). */
@@ -66,13 +63,21 @@ export async function startHandlers(
   process.env.AWS_ACCESS_KEY_ID = dynamo.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = dynamo.secretAccessKey;
   const handlers = new Map<RouteName, Handler>();
-  for (const route of ROUTES)
-    handlers.set(route, (await import(`../../src/users/${route}.ts`)).handler as Handler);
+  for (const route of projectRouteTable().routes) {
+    const dot = route.handler.lastIndexOf('.');
+    const module = pathToFileURL(join(ROOT, `${route.handler.slice(0, dot)}.ts`)).href;
+    const name = route.schemaFile!.replace(/^schemas\/|\.json$/g, '');
+    handlers.set(name, (await import(module))[route.handler.slice(dot + 1)] as Handler);
+  }
   return {
     dynamo,
     tables,
     async invoke(route, options) {
-      const handler = handlers.get(route)!;
+      const handler = handlers.get(route);
+      if (!handler)
+        throw new Error(
+          `no route named ${route}: the routes are ${[...handlers.keys()].join(', ')}`,
+        );
       const response = await handler(proxyEvent(options), lambdaContext());
       // Every answer a test sees must be one the route declares (schemas/, x-responses).
       expectDeclaredResponse(`${handler.route.method} ${handler.route.path}`, response);

@@ -2,7 +2,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { CompiledRoute } from '../../route-chain/compiled-route.ts';
 import type { References } from '../components.ts';
-type Schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Who am I","description":"The caller's identity and granted scopes, as layer 1 verified them.","x-route":"GET /me","x-scopes":[],"x-tags":["Me"],"x-responses":{"200":{"content":{"$ref":"Me"}},"401":{"content":{"$ref":"Problem"}},"500":{"content":{"$ref":"Problem"}}},"type":"object"};
+type Schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Who am I","description":"The caller's identity and granted scopes, as layer 1 verified them.","x-route":"GET /me","x-scopes":[],"x-tags":["Me"],"x-responses":{"200":{"content":{"$ref":"Me"}},"401":{"content":{"$ref":"Problem"}},"500":{"content":{"$ref":"Problem"}}},"type":"object","examples":[{}]};
 /** The event the validator lets through, defaults filled in. */
 export type Event = FromSchema<Schema, { references: References }>;
 /** The body of each response the route declares, by status. */
