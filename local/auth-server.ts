@@ -33,6 +33,12 @@ export interface AuthServer {
   /** Signs from now on with a new key (new kid); the old public key stays in the JWKS. */
   rotateKeys(): Promise<string>;
   /**
+   * Publishes a new key without signing with it yet, as issuers do ahead of a rotation (keys
+   * enter the JWKS before they sign anything, so verifiers have them in time); the next
+   * `rotateKeys()` signs with it. Returns its kid.
+   */
+  announceKey(): Promise<string>;
+  /**
    * Removes a key from the JWKS: the end of a rotation's grace period, after which tokens it
    * signed no longer verify. The key new tokens are signed with cannot be retired.
    */
@@ -80,6 +86,7 @@ export async function startAuthServer({
   mount(server, handle);
 
   /** oidc-provider reads its keys once: a new provider with these keys takes over the port. */
+  let announced: string | undefined;
   function publish(next: JWK[]): void {
     keys = next;
     writeFileSync(keysFile, JSON.stringify({ keys }, null, 2), { mode: 0o600 });
@@ -93,13 +100,23 @@ export async function startAuthServer({
     clients: local.clients,
     currentKid: () => keys[0]!.kid!,
     publishedKids: () => keys.map((k) => k.kid!),
+    async announceKey() {
+      const next = await generateKey('ES256');
+      announced = next.kid!;
+      publish([...keys, next]);
+      server?.closeIdleConnections();
+      return announced;
+    },
     async rotateKeys() {
       // oidc-provider signs with the first key of the alg; keeping the old key published lets
       // tokens already issued verify until they expire, as a real rotation does.
+      const next = keys.find((k) => k.kid === announced) ?? (await generateKey('ES256'));
+      announced = undefined;
+      const others = keys.filter((k) => k.kid !== next.kid);
       publish([
-        await generateKey('ES256'),
-        ...keys.filter((k) => k.alg === 'RS256'),
-        ...keys.filter((k) => k.alg === 'ES256'),
+        next,
+        ...others.filter((k) => k.alg === 'RS256'),
+        ...others.filter((k) => k.alg === 'ES256'),
       ]);
       // Connections kept alive by clients are closed so that their next request meets the new
       // provider, as after a restart of the server.

@@ -49,7 +49,7 @@ export async function addRouteFunction(
     throw new ServerlessYmlError(
       `${file} already has a function ${spec.functionName}: choose another --name`,
     );
-  const template = templateHttpEvent(functions);
+  const template = templateHttpEvent(doc, functions);
   if (!template)
     throw new ServerlessYmlError(
       `${file} has no route behind an authorizer to follow: add the function by hand`,
@@ -79,31 +79,70 @@ export async function addRouteFunction(
     throw new ServerlessYmlError(`${file} already has a resource ${spec.roleName}`);
   resources.add(doc.createPair(roleKey(doc, spec), roleOf(doc, resources, spec)));
 
+  // Only the new function and role are taken from the re-written document and spliced into the
+  // file as it was: re-writing it whole would re-fold its block scalars (the access-log format)
+  // and touch lines the edit has no business with.
+  const written = doc.toString({ lineWidth: 0 }).split('\n');
+  const insertions = [
+    { at: lineAfter(text, functions.range?.[1]), block: blockOf(written, spec.functionName) },
+    { at: lineAfter(text, resources.range?.[1]), block: blockOf(written, spec.roleName) },
+  ].sort((a, b) => b.at - a.at);
+  let edited = text;
+  for (const { at, block } of insertions)
+    edited = `${edited.slice(0, at)}\n${block.join('\n')}\n${edited.slice(at)}`;
   const options = await prettier.resolveConfig(file);
-  return prettier.format(doc.toString({ lineWidth: 0 }), { ...options, filepath: file });
+  return prettier.format(edited, { ...options, filepath: file });
+}
+
+/** The offset of the line after the one `offset` ends in (the end of a block map's last line). */
+function lineAfter(text: string, offset: number | undefined): number {
+  if (offset === undefined) throw new ServerlessYmlError('serverless.yml: no source range to edit');
+  if (offset > 0 && text[offset - 1] === '\n') return offset;
+  const next = text.indexOf('\n', offset);
+  return next < 0 ? text.length : next + 1;
+}
+
+/** The lines of `key:`'s entry, with the comment lines just above it. */
+function blockOf(lines: readonly string[], key: string): string[] {
+  const start = lines.findIndex((line) => line.trimStart() === `${key}:`);
+  if (start < 0) throw new ServerlessYmlError(`serverless.yml: ${key} was not written`);
+  const indent = lines[start]!.length - lines[start]!.trimStart().length;
+  let first = start;
+  while (first > 0 && lines[first - 1]!.trimStart().startsWith('#')) first -= 1;
+  let end = start + 1;
+  while (
+    end < lines.length &&
+    (lines[end]!.trim() === '' || lines[end]!.length - lines[end]!.trimStart().length > indent)
+  )
+    end += 1;
+  while (end > start + 1 && lines[end - 1]!.trim() === '') end -= 1;
+  return lines.slice(first, end);
 }
 
 /** The http event of the first route behind an authorizer: the blocks a new route shares. */
-function templateHttpEvent(functions: YAMLMap): YAMLMap<unknown, unknown> | undefined {
+function templateHttpEvent(
+  doc: Document,
+  functions: YAMLMap,
+): YAMLMap<unknown, unknown> | undefined {
   for (const pair of functions.items) {
     const events = isMap(pair.value) ? pair.value.get('events', true) : undefined;
     if (!isSeq(events)) continue;
     for (const event of events.items) {
       const http = isMap(event) ? event.get('http', true) : undefined;
-      if (isMap(http) && behindAuthorizer(http)) return http as YAMLMap<unknown, unknown>;
+      if (isMap(http) && behindAuthorizer(doc, http)) return http as YAMLMap<unknown, unknown>;
     }
   }
   return undefined;
 }
 
 /** An http event with an authorizer, itself or through a YAML merge key (`<<: *route`). */
-function behindAuthorizer(http: YAMLMap): boolean {
+function behindAuthorizer(doc: Document, http: YAMLMap): boolean {
   if (http.has('authorizer')) return true;
   const merged = http.get('<<', true);
   const sources = isSeq(merged) ? merged.items : [merged];
   return sources.some((source) => {
-    const map = isAlias(source) ? source.resolve(http as unknown as Document) : source;
-    return isMap(map) && behindAuthorizer(map);
+    const map = isAlias(source) ? source.resolve(doc) : source;
+    return isMap(map) && behindAuthorizer(doc, map);
   });
 }
 

@@ -60,6 +60,8 @@ const RECOVERY_WAIT_MS = 30_000;
  * used, are sent all along: valid during the grace period, a 401 is right for them only after
  * the removal (the authorizer may still let them in until its key set is refreshed).
  */
+const ANNOUNCE_AHEAD_MS = 2_500;
+
 async function rotation(
   stack: LocalStack,
   world: SoakWorld,
@@ -79,8 +81,16 @@ async function rotation(
     world.oldKeyTokens.push(...minted.map((value) => tokenOf(value, 'trusted')));
   }
   const startedAt = Date.now();
+  // As issuers rotate: the new key is published first and signs only once verifiers have had
+  // time to load it (longer than the stack's AUTH_JWKS_COOLDOWN_SECONDS, 1 s). An issuer that
+  // signs with a key the moment it publishes it meets 401 unknown_kid in containers that
+  // fetched its JWKS within the cooldown (README, Configuration).
+  const announced = await auth.announceKey();
+  world.ledger.keyPublished(auth.issuer, announced);
+  log(`fault 1: key ${announced} published ahead of signing`);
+  await sleep(ANNOUNCE_AHEAD_MS);
   const newKid = await auth.rotateKeys();
-  world.ledger.keyPublished(auth.issuer, newKid);
+  if (newKid !== announced) throw new Error(`rotation signs with ${newKid}, not ${announced}`);
   log(
     `fault 1: key rotated (${oldKid} → ${newKid}); the old key stays ${profile.rotationGraceMs / 1000} s`,
   );
