@@ -57,15 +57,15 @@ export async function addRouteFunction(
 
   const http = new YAMLMap<unknown, unknown>();
   http.flow = true;
+  for (const pair of template.items) {
+    const key = isScalar(pair.key) ? pair.key.value : pair.key;
+    if (key !== 'method' && key !== 'path') http.set(key, copyOf(doc, pair.value));
+  }
   http.set('method', spec.method.toLowerCase());
   const path = new Scalar(spec.path.replace(/^\//, ''));
   // Quoted as the other paths with a {parameter} are (a bare `{` would start a YAML map).
   if (path.value.toString().includes('{')) path.type = Scalar.QUOTE_SINGLE;
   http.set('path', path);
-  for (const pair of template.items) {
-    const key = isScalar(pair.key) ? pair.key.value : pair.key;
-    if (key !== 'method' && key !== 'path') http.set(key, copyOf(doc, pair.value));
-  }
   const fn = doc.createNode({ handler: spec.handler, role: spec.roleName }) as YAMLMap;
   const events = doc.createNode([{}]) as unknown as { items: YAMLMap[] };
   events.items[0]!.set('http', http);
@@ -220,6 +220,9 @@ function roleOf(doc: Document, resources: YAMLMap, spec: NewFunction): YAMLMap {
   const policies = doc.createNode([
     { PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: [] } },
   ]) as unknown as { items: YAMLMap[] };
+  // Quoted: unquoted, YAML 1.1 readers (Serverless's) would read the policy version as a date.
+  const version = policies.items[0]!.getIn(['PolicyDocument', 'Version'], true) as Scalar;
+  version.type = Scalar.QUOTE_SINGLE;
   (
     policies.items[0]!.getIn(['PolicyDocument', 'Statement'], true) as { add(n: unknown): void }
   ).add(statement);

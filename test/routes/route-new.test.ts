@@ -180,10 +180,27 @@ describe("serverless.yml's new function and role", () => {
       at += 1;
     }
     expect(edited).toContain(
-      "  getUserProbe:\n    handler: src/users/get-user-probe.handler\n    role: GetUserProbeRole\n    events:\n      - http: { method: get, path: 'users/{userId}/probe', authorizer: *authorizer, cors: *cors }\n",
+      "  getUserProbe:\n    handler: src/users/get-user-probe.handler\n    role: GetUserProbeRole\n    events:\n      - http: { <<: *route, method: get, path: 'users/{userId}/probe' }\n",
     );
-    expect(edited).toMatch(
-      /GetUserProbeRole:\n {8}Type: AWS::IAM::Role\n {8}Properties: \{ AssumeRolePolicyDocument: \*assumeLambda, ManagedPolicyArns: \*basicExecution \}\n/,
+    // Its own role: the file's trust policy, and writes to its own log group only.
+    expect(edited).toContain(
+      [
+        '      GetUserProbeRole:',
+        '        Type: AWS::IAM::Role',
+        '        Properties:',
+        '          AssumeRolePolicyDocument: *assumeLambda',
+        '          Policies:',
+        '            - PolicyName: get-user-probe',
+        '              PolicyDocument:',
+        "                Version: '2012-10-17'",
+        '                Statement:',
+        '                  - Effect: Allow',
+        '                    Action: *writeLogs',
+        '                    Resource:',
+        '                      Fn::GetAtt:',
+        '                        - GetUserProbeLogGroup',
+        '                        - Arn',
+      ].join('\n'),
     );
     const parsed = parseDocument(edited).toJS() as {
       functions: Record<string, { role: string; events: { http: { authorizer: unknown } }[] }>;
