@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { isScopeToken, parseScopeString } from '../src/shared/scopes.ts';
 import type { RouteProblem } from '../tools/lint-rules.ts';
 import { loadSchemas } from '../tools/schema-checks.ts';
+import { isRecord } from '../tools/json-values.ts';
 
 /**
  * The local auth servers' clients, as `npm start` and the end-to-end tests run them: the file
@@ -130,6 +131,3 @@ export function completed(
     warnings,
   };
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAuthServer, type AuthServer } from './auth-server.ts';
 import { DEFAULT_PORTS as LOCAL_DEFAULT_PORTS, LOCAL_STAGE } from '../tools/local-endpoints.ts';
 import { createTables, newNamespace, startDynamoLocal } from './dynamo.ts';
+import { pickFreePorts, portIsFree } from './ports.ts';
 import { stopChild } from './processes.ts';
 import { startGatewayFront, type AuthorizerMode, type GatewayFront } from './api-gateway/front.ts';
 import type { GatewayStats } from './api-gateway/model.ts';
@@ -130,30 +130,20 @@ export class PortInUseError extends Error {
 async function assertPortsFree(ports: StackPorts): Promise<void> {
   for (const [role, port] of Object.entries(ports)) {
     if (port === 0) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer()
-        .once('error', () => resolve(false))
-        .once('listening', () => probe.close(() => resolve(true)))
-        .listen(port, '127.0.0.1');
-    });
-    if (!free) throw new PortInUseError(role, port);
+    if (!(await portIsFree(port))) throw new PortInUseError(role, port);
   }
 }
 
 /** Free loopback ports, for tests that run next to a developer's own `npm start`. */
 export async function freePorts(): Promise<StackPorts> {
-  const servers = await Promise.all(
-    [0, 1, 2, 3, 4, 5].map(
-      () =>
-        new Promise<import('node:net').Server>((resolve) => {
-          const server = createServer().listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const [api, lambda, offline, issuer, partner, dynamo] = servers.map(
-    (s) => (s.address() as import('node:net').AddressInfo).port,
-  ) as [number, number, number, number, number, number];
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  const [api, lambda, offline, issuer, partner, dynamo] = (await pickFreePorts(6)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return { api, lambda, offline, issuer, partner, dynamo };
 }
 

@@ -10,6 +10,7 @@ import {
   type ResponseSpec,
   type RouteSchema,
 } from './schema-files.ts';
+import { isRecord } from './json-values.ts';
 
 /**
  * An OpenAPI 3.1 document generated from the route table and the schema files, so clients and
@@ -306,8 +307,6 @@ function withExample(media: Json, schema: unknown, examples: ReadonlyMap<string,
   return example === undefined ? media : { ...media, example };
 }
 
-const isRecord = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const refName = (schema: unknown) =>
   isRecord(schema) && typeof schema.$ref === 'string' ? schema.$ref : undefined;
 const isProblemRef = (schema: unknown) => refName(schema) === 'Problem';

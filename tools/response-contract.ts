@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
+import { matchRoute } from './route-matcher.ts';
 import {
   createSchemaCompiler,
   loadComponents,
@@ -40,12 +41,7 @@ export function loadResponseContract(root: string): ResponseContract {
   const routes = new Map<string, Map<string, CompiledResponse>>();
   for (const schema of schemas) routes.set(routeName(schema), compileResponses(schema, ajv));
   const problem = ajv.getSchema('Problem')!;
-  const templates = schemas.map((s) => ({
-    name: routeName(s),
-    method: s.method,
-    pattern: new RegExp(`^${s.path.replace(/\{[^}]+\+\}/g, '.+').replace(/\{[^}]+\}/g, '[^/]+')}$`),
-    parameters: (s.path.match(/\{/g) ?? []).length,
-  }));
+  const templates = schemas.map((s) => ({ name: routeName(s), method: s.method, path: s.path }));
 
   return {
     violations(route, response) {
@@ -70,12 +66,7 @@ export function loadResponseContract(root: string): ResponseContract {
       return [...found, ...bodyViolations(spec.body, response.body)];
     },
     routeOf(method, path) {
-      const upper = method.toUpperCase();
-      // The most specific template wins, as in API Gateway: fewer parameters first (a literal
-      // `/users/me` before `/users/{userId}`).
-      return templates
-        .filter((t) => t.method === upper && t.pattern.test(path))
-        .sort((a, b) => a.parameters - b.parameters)[0]?.name;
+      return matchRoute(templates, method, path)?.route.name;
     },
     gatewayViolations(response) {
       const type = String(lowerCase(response.headers)['content-type'] ?? '');

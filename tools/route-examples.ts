@@ -1,4 +1,5 @@
 import type { RouteSchema } from './schema-files.ts';
+import { isRecord } from './json-values.ts';
 
 /**
  * The example requests of a route: the `examples` of its schema file, as JSON Schema (and
@@ -67,6 +68,3 @@ function stringsOf(value: unknown): Record<string, string> | null {
   if (!isRecord(value)) return null;
   return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, String(v)]));
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -9,6 +9,7 @@ import {
   type PrintOptions,
   type ServiceConfig,
 } from './serverless-config.ts';
+import { isRecord } from './json-values.ts';
 
 /**
  * The join of the schema files with the routes Serverless resolved from serverless.yml: the
@@ -413,6 +414,3 @@ function authorizerDisagreements(
   }
   return problems;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -13,6 +13,7 @@ import {
   type ComponentSchema,
   type RouteSchema,
 } from './schema-files.ts';
+import { isRecord } from './json-values.ts';
 
 /**
  * The route lint's checks of each schema file on its own: it parses (schema-files.ts), compiles
@@ -234,6 +235,3 @@ function pathParameterMismatch(schema: RouteSchema): string | undefined {
     return `path parameters ${names(optional)} are not in "properties.pathParameters.required": API Gateway always sends them, so require them`;
   return undefined;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -5,6 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import { isScopeToken } from '../src/shared/scopes.ts';
 import type { LintRule } from './lint-rules.ts';
 import { problemSchema } from './problem-schema.ts';
+import { isRecord } from './json-values.ts';
 
 /**
  * Route loading: the one place that reads `schemas/`, checks the route metadata and compiles the
@@ -142,18 +143,8 @@ export const problemComponent = (): ComponentSchema => ({
 /** Reads and checks one schema file's metadata. Compiling it is `createSchemaCompiler().compile`. */
 export function parseRouteSchema(path: string, root = process.cwd()): RouteSchema {
   const file = relative(root, path) || path;
-  let schema: unknown;
-  try {
-    schema = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new RouteSchemaError(
-      file,
-      'invalid_json',
-      `is not valid JSON (${(error as Error).message})`,
-    );
-  }
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema))
-    throw new RouteSchemaError(file, 'not_an_object', 'must be a JSON object');
+  const schema = readJsonFile(path, file);
+  if (!isRecord(schema)) throw new RouteSchemaError(file, 'not_an_object', 'must be a JSON object');
   const record = schema as Record<string, unknown>;
 
   const route = record[ROUTE_KEY];
@@ -251,16 +242,7 @@ export function loadComponents(root: string): ComponentSchema[] {
     .sort()
     .map((f) => {
       const file = relative(root, join(dir, f));
-      let schema: unknown;
-      try {
-        schema = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-      } catch (error) {
-        throw new RouteSchemaError(
-          file,
-          'invalid_json',
-          `is not valid JSON (${(error as Error).message})`,
-        );
-      }
+      const schema = readJsonFile(join(dir, f), file);
       const name = basename(f, '.json');
       if (!isRecord(schema) || schema.$id !== name)
         throw new RouteSchemaError(
@@ -270,6 +252,19 @@ export function loadComponents(root: string): ComponentSchema[] {
         );
       return { name, file, schema };
     });
+}
+
+/** The parsed file at `path`; `file` names it in the error when it is not JSON. */
+function readJsonFile(path: string, file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new RouteSchemaError(
+      file,
+      'invalid_json',
+      `is not valid JSON (${(error as Error).message})`,
+    );
+  }
 }
 
 /** `schemas/api.json`: the API as a whole, for its OpenAPI document. */
@@ -285,9 +280,6 @@ export function readApiDescription(root: string): ApiDescription {
 }
 
 const API_FILE = join('schemas', 'api.json');
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The parameter names of a path template, in order: `/files/{key+}/{v}` → `['key', 'v']`. API

@@ -1,6 +1,7 @@
-import { finding, index, isObject, type TemplateFinding, type Where } from './template-findings.ts';
+import { finding, index, type TemplateFinding, type Where } from './template-findings.ts';
 import type { CfnTemplate } from './template-spec-check.ts';
 import type { CfnSpec, PropertyType } from './template-spec.ts';
+import { isRecord } from './json-values.ts';
 
 /**
  * CloudFormation's intrinsic functions, as the template check sees them: what each one gives
@@ -43,12 +44,12 @@ export function own<T>(record: Readonly<Record<string, T>>, key: string): T | un
 
 /** An object whose key is `Ref` or `Fn::…`: CloudFormation evaluates it. */
 export function isIntrinsic(value: unknown): value is Record<string, unknown> {
-  return isObject(value) && Object.keys(value).some((k) => k === 'Ref' || k.startsWith('Fn::'));
+  return isRecord(value) && Object.keys(value).some((k) => k === 'Ref' || k.startsWith('Fn::'));
 }
 
 /** `{ "Ref": "AWS::NoValue" }`: the property, or the list element, is removed. */
 export function isNoValue(value: unknown): boolean {
-  return isObject(value) && value.Ref === 'AWS::NoValue' && Object.keys(value).length === 1;
+  return isRecord(value) && value.Ref === 'AWS::NoValue' && Object.keys(value).length === 1;
 }
 
 /** The kinds of value a property of `type` takes. */
@@ -74,9 +75,9 @@ interface Evaluated {
 }
 
 export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValue: CheckValue) {
-  const parameters = isObject(template.Parameters) ? template.Parameters : {};
-  const conditions = isObject(template.Conditions) ? template.Conditions : {};
-  const mappings = isObject(template.Mappings) ? template.Mappings : undefined;
+  const parameters = isRecord(template.Parameters) ? template.Parameters : {};
+  const conditions = isRecord(template.Conditions) ? template.Conditions : {};
+  const mappings = isRecord(template.Mappings) ? template.Mappings : undefined;
   const resources = template.Resources;
 
   const gives =
@@ -169,7 +170,7 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
   function kindsOf(value: unknown, at: Where): Evaluated {
     if (isIntrinsic(value)) return evaluate(value, at);
     if (Array.isArray(value)) return gives('list')(inJson(value, at));
-    if (isObject(value)) return gives('object')(inJson(value, at));
+    if (isRecord(value)) return gives('object')(inJson(value, at));
     return gives('scalar')([]);
   }
 
@@ -179,7 +180,7 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
     const pseudo = own(PSEUDO_PARAMETERS, name);
     if (pseudo) return gives(pseudo)([]);
     const parameter = own(parameters, name);
-    if (isObject(parameter)) {
+    if (isRecord(parameter)) {
       const type = String(parameter.Type);
       const list =
         /^(List<|CommaDelimitedList$|AWS::SSM::Parameter::Value<(List<|CommaDelimitedList>))/;
@@ -199,7 +200,7 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
     // The attribute name may come from a parameter (Ref), so any of the type's attributes.
     if (
       typeof name === 'string' &&
-      isObject(attribute) &&
+      isRecord(attribute) &&
       Object.keys(attribute).join() === 'Ref'
     ) {
       const named = ref(attribute.Ref, at);
@@ -230,7 +231,7 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
     const [text, variables] = Array.isArray(args) ? args : [args, {}];
     if (
       typeof text !== 'string' ||
-      !isObject(variables) ||
+      !isRecord(variables) ||
       (Array.isArray(args) && args.length !== 2)
     )
       return bad(at, 'Fn::Sub takes a string, or [string, {name: value}]');
@@ -261,7 +262,7 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
     let values: unknown[] = [mappings];
     for (const [i, key] of args.entries()) {
       const next: unknown[] = [];
-      for (const level of values.filter(isObject))
+      for (const level of values.filter(isRecord))
         if (typeof key !== 'string') next.push(...Object.values(level));
         else if (Object.hasOwn(level, key)) next.push(level[key]);
       if (next.length === 0) return unknown(index(at, i), `no mapping entry ${String(key)}`);
@@ -296,7 +297,7 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
   function inJson(value: unknown, at: Where): TemplateFinding[] {
     if (isIntrinsic(value)) return [...evaluate(value, at).findings];
     if (Array.isArray(value)) return value.flatMap((element, i) => inJson(element, index(at, i)));
-    if (isObject(value))
+    if (isRecord(value))
       return Object.entries(value).flatMap(([key, element]) =>
         inJson(element, { ...at, path: `${at.path}.${key}` }),
       );
@@ -333,13 +334,13 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
 
   /** A value Fn::If may turn into AWS::NoValue. */
   function mayBeRemoved(value: unknown): boolean {
-    if (!isObject(value) || !Array.isArray(value['Fn::If'])) return false;
+    if (!isRecord(value) || !Array.isArray(value['Fn::If'])) return false;
     return value['Fn::If'].slice(1).some((branch) => isNoValue(branch) || mayBeRemoved(branch));
   }
 
   /** A condition: Fn::And, Fn::Or, Fn::Not, Fn::Equals or `{ Condition: name }`. */
   function condition(expression: unknown, at: Where): TemplateFinding[] {
-    const keys = isObject(expression) ? Object.keys(expression) : [];
+    const keys = isRecord(expression) ? Object.keys(expression) : [];
     if (keys.length !== 1)
       return [finding('bad_intrinsic', at.path, 'a condition is one condition function')];
     const fn = keys[0]!;

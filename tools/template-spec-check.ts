@@ -1,13 +1,8 @@
-import {
-  finding,
-  isObject,
-  where,
-  type FindingCode,
-  type TemplateFinding,
-} from './template-findings.ts';
+import { finding, where, type FindingCode, type TemplateFinding } from './template-findings.ts';
 import type { CfnSpec, Property, PropertyType, SpecException } from './template-spec.ts';
 import { isIntrinsic } from './template-intrinsics.ts';
 import { valueChecker } from './template-values.ts';
+import { isRecord } from './json-values.ts';
 
 /**
  * Every resource and property of a CloudFormation template against the resource specification
@@ -132,7 +127,7 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
     report('value_not_allowed', 'AWSTemplateFormatVersion', 'the only version is 2010-09-09');
   if (template.Description !== undefined && typeof template.Description !== 'string')
     report('wrong_type', 'Description', 'expected a string');
-  if (template.Metadata !== undefined && !isObject(template.Metadata))
+  if (template.Metadata !== undefined && !isRecord(template.Metadata))
     report('wrong_type', 'Metadata', 'expected an object');
   // Fail closed on what this check does not model: a transform rewrites the template before
   // CloudFormation reads it, and rules have functions of their own.
@@ -153,11 +148,11 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
   function checkParameters() {
     const parameters = template.Parameters;
     if (parameters === undefined) return;
-    if (!isObject(parameters)) return report('wrong_type', 'Parameters', 'expected an object');
+    if (!isRecord(parameters)) return report('wrong_type', 'Parameters', 'expected an object');
     for (const [name, parameter] of Object.entries(parameters)) {
       const path = `Parameters.${name}`;
       checkLogicalId(name, path);
-      if (!isObject(parameter)) {
+      if (!isRecord(parameter)) {
         report('wrong_type', path, 'expected an object');
         continue;
       }
@@ -174,11 +169,11 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
   function checkMappings() {
     const mappings = template.Mappings;
     if (mappings === undefined) return;
-    if (!isObject(mappings)) return report('wrong_type', 'Mappings', 'expected an object');
+    if (!isRecord(mappings)) return report('wrong_type', 'Mappings', 'expected an object');
     for (const [name, map] of Object.entries(mappings)) {
       const path = `Mappings.${name}`;
       checkLogicalId(name, path);
-      if (!isObject(map) || !Object.values(map).every(isObject)) {
+      if (!isRecord(map) || !Object.values(map).every(isRecord)) {
         report('wrong_type', path, 'expected top-level keys, each an object of second-level keys');
         continue;
       }
@@ -195,7 +190,7 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
   function checkConditions() {
     const conditions = template.Conditions;
     if (conditions === undefined) return;
-    if (!isObject(conditions)) return report('wrong_type', 'Conditions', 'expected an object');
+    if (!isRecord(conditions)) return report('wrong_type', 'Conditions', 'expected an object');
     for (const [name, condition] of Object.entries(conditions)) {
       checkLogicalId(name, `Conditions.${name}`);
       findings.push(...intrinsics.condition(condition, where(`Conditions.${name}`)));
@@ -204,14 +199,14 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
 
   function checkResources() {
     const resources: unknown = template.Resources;
-    if (!isObject(resources) || Object.keys(resources).length === 0)
+    if (!isRecord(resources) || Object.keys(resources).length === 0)
       return report('missing_property', 'Resources', 'a template requires at least one resource');
     if (Object.keys(resources).length > MAX_RESOURCES)
       report('quota_exceeded', 'Resources', `more than ${MAX_RESOURCES} resources`);
     for (const [name, resource] of Object.entries(resources)) {
       const path = `Resources.${name}`;
       checkLogicalId(name, path);
-      if (!isObject(resource) || typeof resource.Type !== 'string') {
+      if (!isRecord(resource) || typeof resource.Type !== 'string') {
         report('missing_property', `${path}.Type`, 'a resource requires Type');
         continue;
       }
@@ -234,7 +229,7 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
       UPDATE_REPLACE_POLICIES,
       `${path}.UpdateReplacePolicy`,
     );
-    if (resource.Metadata !== undefined && !isObject(resource.Metadata))
+    if (resource.Metadata !== undefined && !isRecord(resource.Metadata))
       report('wrong_type', `${path}.Metadata`, 'expected an object');
     for (const [attribute, types] of [
       ['CreationPolicy', CREATION_POLICY_TYPES],
@@ -247,7 +242,7 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
           `${path}.${attribute}`,
           `${resource.Type} takes no ${attribute}`,
         );
-      else if (!isObject(resource[attribute]))
+      else if (!isRecord(resource[attribute]))
         report('wrong_type', `${path}.${attribute}`, 'expected an object');
     }
 
@@ -262,7 +257,7 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
       return;
     }
     const properties = resource.Properties ?? {};
-    if (!isObject(properties))
+    if (!isRecord(properties))
       return report('wrong_type', `${path}.Properties`, 'expected an object');
     findings.push(
       ...checkProperties(
@@ -276,7 +271,7 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
 
   function checkCustomResource(resource: CfnResource, path: string) {
     const properties = resource.Properties;
-    if (!isObject(properties) || properties.ServiceToken === undefined)
+    if (!isRecord(properties) || properties.ServiceToken === undefined)
       return report(
         'missing_property',
         `${path}.Properties.ServiceToken`,
@@ -310,13 +305,13 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
   function checkOutputs() {
     const outputs = template.Outputs;
     if (outputs === undefined) return;
-    if (!isObject(outputs)) return report('wrong_type', 'Outputs', 'expected an object');
+    if (!isRecord(outputs)) return report('wrong_type', 'Outputs', 'expected an object');
     if (Object.keys(outputs).length > MAX_OUTPUTS)
       report('quota_exceeded', 'Outputs', `more than ${MAX_OUTPUTS} outputs`);
     for (const [name, output] of Object.entries(outputs)) {
       const path = `Outputs.${name}`;
       checkLogicalId(name, path);
-      if (!isObject(output)) {
+      if (!isRecord(output)) {
         report('wrong_type', path, 'expected an object');
         continue;
       }
@@ -331,7 +326,7 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
         report('wrong_type', `${path}.Description`, 'expected a string');
       if (output.Export !== undefined)
         findings.push(
-          ...(isObject(output.Export)
+          ...(isRecord(output.Export)
             ? checkProperties(EXPORT, output.Export, where(`${path}.Export`), 'an output Export')
             : [finding('wrong_type', `${path}.Export`, 'expected an object')]),
         );

@@ -2,7 +2,6 @@ import {
   describeValue,
   finding,
   index,
-  isObject,
   member,
   type TemplateFinding,
   type Where,
@@ -16,6 +15,7 @@ import {
   type PropertyType,
   type SpecException,
 } from './template-spec.ts';
+import { isRecord } from './json-values.ts';
 
 /**
  * A value against the type the specification gives its property: scalars by JSON type and
@@ -51,9 +51,9 @@ export function valueChecker(template: CfnTemplate, spec: CfnSpec) {
         return value === null ? [] : wrong();
       case 'json':
         // Free-form JSON (a policy document, a schema): only its intrinsics can be judged.
-        return isObject(value) ? intrinsics.inJson(value, at) : wrong();
+        return isRecord(value) ? intrinsics.inJson(value, at) : wrong();
       case 'tag':
-        return isObject(value) ? checkProperties(TAG, value, at, 'a tag') : wrong();
+        return isRecord(value) ? checkProperties(TAG, value, at, 'a tag') : wrong();
       case 'array':
         if (!Array.isArray(value)) return wrong();
         // AWS::NoValue as a list element removes the element.
@@ -61,12 +61,12 @@ export function valueChecker(template: CfnTemplate, spec: CfnSpec) {
           isNoValue(element) ? [] : checkValue(type.element, element, index(at, i)),
         );
       case 'map':
-        if (!isObject(value)) return wrong();
+        if (!isRecord(value)) return wrong();
         return Object.entries(value).flatMap(([key, element]) =>
           isNoValue(element) ? [] : checkValue(type.element, element, member(at, key, false)),
         );
       case 'ref': {
-        if (!isObject(value)) return wrong();
+        if (!isRecord(value)) return wrong();
         const definition = spec.definition(type);
         return checkProperties(definition.properties, value, at, `${definition.name}`);
       }

@@ -1,5 +1,5 @@
-import { isObject } from './template-findings.ts';
 import type { CfnTemplate } from './template-spec-check.ts';
+import { isRecord } from './json-values.ts';
 
 /**
  * Every wildcard a policy of the template grants or refuses, so that none ships unless README
@@ -45,7 +45,7 @@ export function policyWildcards(template: CfnTemplate): Wildcard[] {
     walk(resource.Properties, at, (document, path) => {
       const statements = [document.Statement].flat();
       statements.forEach((statement, i) => {
-        if (!isObject(statement)) return;
+        if (!isRecord(statement)) return;
         const effect = statement.Effect === 'Deny' ? 'Deny' : 'Allow';
         for (const element of STATEMENT_ELEMENTS)
           for (const value of rendered(statement[element]))
@@ -57,7 +57,7 @@ export function policyWildcards(template: CfnTemplate): Wildcard[] {
     // A managed policy outside the template (by ARN) is a set of statements nobody here sees.
     for (const [i, arn] of [resource.Properties?.ManagedPolicyArns ?? []].flat().entries())
       if (!(
-        isObject(arn) &&
+        isRecord(arn) &&
         typeof arn.Ref === 'string' &&
         Object.hasOwn(template.Resources, arn.Ref)
       ))
@@ -74,7 +74,7 @@ function walk(
   visit: (document: Record<string, unknown>, path: string) => void,
 ): void {
   if (Array.isArray(value)) value.forEach((element, i) => walk(element, `${path}[${i}]`, visit));
-  else if (isObject(value)) {
+  else if (isRecord(value)) {
     if ('Statement' in value) visit(value, path);
     else for (const [key, element] of Object.entries(value)) walk(element, `${path}.${key}`, visit);
   }
@@ -89,7 +89,7 @@ export function rendered(value: unknown): string[] {
   if (value === undefined) return [];
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.flatMap(rendered);
-  if (!isObject(value)) return [String(value)];
+  if (!isRecord(value)) return [String(value)];
   if (typeof value.Ref === 'string') return [`\${${value.Ref}}`];
   const getAtt = value['Fn::GetAtt'];
   if (getAtt !== undefined)

@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { isRecord } from '../../tools/json-values.ts';
 
 /**
  * How API Gateway REST evaluates the policy a Lambda authorizer returned, against one request's
@@ -45,18 +46,18 @@ export function globMatches(pattern: string, value: string, caseInsensitive = fa
  * in another casing) are treated as invalid: the stricter reading (docs/api-gateway-authorizers.md P9, P10, X1).
  */
 export function parseAuthorizerOutput(output: unknown): readonly Statement[] {
-  if (!isObject(output)) throw new InvalidAuthorizerOutput('output is not an object');
+  if (!isRecord(output)) throw new InvalidAuthorizerOutput('output is not an object');
   const result = output as Partial<APIGatewayAuthorizerResult>;
   if (typeof result.principalId !== 'string' || result.principalId === '')
     throw new InvalidAuthorizerOutput('no principalId');
   const document = result.policyDocument as unknown;
-  if (!isObject(document)) throw new InvalidAuthorizerOutput('no policyDocument');
+  if (!isRecord(document)) throw new InvalidAuthorizerOutput('no policyDocument');
   const raw = (document as { Statement?: unknown }).Statement;
-  const statements = Array.isArray(raw) ? raw : isObject(raw) ? [raw] : undefined;
+  const statements = Array.isArray(raw) ? raw : isRecord(raw) ? [raw] : undefined;
   if (!statements) throw new InvalidAuthorizerOutput('policyDocument has no Statement');
   for (const statement of statements) checkStatement(statement);
   if (result.context !== undefined) {
-    if (!isObject(result.context)) throw new InvalidAuthorizerOutput('context is not a map');
+    if (!isRecord(result.context)) throw new InvalidAuthorizerOutput('context is not a map');
     for (const [key, value] of Object.entries(result.context)) {
       if (!['string', 'number', 'boolean'].includes(typeof value))
         throw new InvalidAuthorizerOutput(`context value "${key}" is not a string/number/boolean`);
@@ -74,7 +75,7 @@ const MAX_RESOURCE_LENGTH = 512;
  * included: a Deny that silently applied to nothing would let the Allow beside it through.
  */
 function checkStatement(statement: unknown): void {
-  if (!isObject(statement) || (statement.Effect !== 'Allow' && statement.Effect !== 'Deny'))
+  if (!isRecord(statement) || (statement.Effect !== 'Allow' && statement.Effect !== 'Deny'))
     throw new InvalidAuthorizerOutput('a statement has no Effect Allow or Deny');
   for (const [key, not] of [
     ['Action', 'NotAction'],
@@ -149,6 +150,3 @@ function denyApplies(statement: Statement, methodArn: string): boolean {
 
 const list = (value: string | readonly string[] | undefined): readonly string[] =>
   value === undefined ? [] : typeof value === 'string' ? [value] : value;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

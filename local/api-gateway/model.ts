@@ -15,6 +15,8 @@ import {
 } from './iam-policy.ts';
 import type { AuthorizerTrace, RequestTrace, TraceStep } from './request-trace.ts';
 import { createThrottling, type PlanLimits, type RateLimits } from './throttling.ts';
+import { matchRoute, matchTemplate } from '../../tools/route-matcher.ts';
+import { lambdaContext } from '../lambda-context.ts';
 
 /**
  * A model of API Gateway REST between client, TOKEN authorizer (with its result cache), policy
@@ -215,11 +217,6 @@ interface Outcome {
 
 /** A RequestTrace while the request is under way. */
 type TraceDraft = { -readonly [K in keyof RequestTrace]: RequestTrace[K] };
-
-interface Match {
-  readonly route: ModelRoute;
-  readonly pathParameters: Record<string, string> | null;
-}
 
 export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
   const {
@@ -540,9 +537,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
    * authorization: it answers 200 with the configured headers and no body.
    */
   function preflightFor(path: string, trace: TraceDraft): GatewayResponse | undefined {
-    const resource = Object.keys(corsPreflight).find((template) =>
-      matchTemplate(segments(template), segments(path)),
-    );
+    const resource = Object.keys(corsPreflight).find((template) => matchTemplate(template, path));
     if (resource === undefined) return undefined;
     trace.resourcePath = resource;
     return {
@@ -670,80 +665,6 @@ function renderGatewayResponse(
 }
 
 /**
- * The route for a request. API Gateway picks the most specific resource: at the first segment
- * where two candidates differ, a literal path part wins over a `{param}`, and a `{param}` over
- * a greedy `{param+}`: `/users/me` answers before `/users/{id}` whatever their order.
- */
-function matchRoute(
-  routes: readonly ModelRoute[],
-  method: string,
-  path: string,
-): Match | undefined {
-  const actual = segments(path);
-  let best: { match: Match; rank: readonly number[] } | undefined;
-  for (const route of routes) {
-    if (route.method.toUpperCase() !== method.toUpperCase()) continue;
-    const template = segments(route.path);
-    const params = matchTemplate(template, actual);
-    if (!params) continue;
-    const rank = template.map(segmentRank);
-    if (!best || moreSpecific(rank, best.rank))
-      best = {
-        match: { route, pathParameters: Object.keys(params).length ? params : null },
-        rank,
-      };
-  }
-  return best?.match;
-}
-
-const segmentRank = (segment: string) =>
-  /^\{.+\+\}$/.test(segment) ? 2 : /^\{.+\}$/.test(segment) ? 1 : 0;
-
-function moreSpecific(rank: readonly number[], than: readonly number[]): boolean {
-  for (let i = 0; i < Math.max(rank.length, than.length); i += 1) {
-    const [a = 3, b = 3] = [rank[i], than[i]];
-    if (a !== b) return a < b;
-  }
-  return false;
-}
-
-/** `{name}` takes one non-empty segment, `{name+}` the (non-empty) rest; the rest is literal. */
-function matchTemplate(
-  template: readonly string[],
-  actual: readonly string[],
-): Record<string, string> | undefined {
-  const params: Record<string, string> = {};
-  for (const [i, segment] of template.entries()) {
-    const greedy = /^\{(.+)\+\}$/.exec(segment);
-    if (greedy) {
-      const rest = actual.slice(i);
-      if (rest.length === 0 || rest.includes('')) return undefined;
-      params[greedy[1]!] = decode(rest.join('/'));
-      return params;
-    }
-    const value = actual[i];
-    if (value === undefined || value === '') return undefined;
-    const param = /^\{(.+)\}$/.exec(segment);
-    if (param) params[param[1]!] = decode(value);
-    else if (segment !== value) return undefined;
-  }
-  return actual.length === template.length ? params : undefined;
-}
-
-const segments = (path: string): string[] => {
-  const trimmed = path.replace(/^\//, '');
-  return trimmed === '' ? [] : trimmed.split('/');
-};
-
-function decode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
-/**
  * The integration's headers as the client receives them. API Gateway REST renames an
  * integration's `WWW-Authenticate` to `X-Amzn-Remapped-WWW-Authenticate` (D-KNOWN): this is why
  * layer 2 puts the RFC 6750 fields in the JSON body too.
@@ -807,22 +728,4 @@ async function withTimeout<T>(promise: Promise<T>, ms: number | undefined): Prom
   } finally {
     clearTimeout(timer);
   }
-}
-
-function lambdaContext(requestId: string, functionName = 'handler'): Context {
-  const deadline = Date.now() + 10_000;
-  return {
-    awsRequestId: requestId,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '512',
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'model',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }

@@ -14,6 +14,7 @@ import {
   type ClaimPath,
   type PresetName,
 } from './presets.ts';
+import type { JwksTiming } from './keys/jwks-timing.ts';
 import type { AccessTokenMarks } from './token-kind.ts';
 import { parseUsagePlans, type UsagePlans } from './usage-plans.ts';
 
@@ -25,12 +26,7 @@ export interface AuthorizerConfig {
   /** The trusted issuers; a token is checked against the one its `iss` names, and no other. */
   readonly issuers: readonly IssuerConfig[];
   readonly clockToleranceSeconds: number;
-  readonly jwks: {
-    readonly timeoutMs: number;
-    readonly cooldownMs: number;
-    readonly cacheMaxAgeMs: number;
-    readonly maxStaleMs: number;
-  };
+  readonly jwks: JwksTiming;
   /**
    * The usage plans and where the key secret is; unset when the API requires no API key (then
    * no `usageIdentifierKey` is returned). serverless.yml always sets both.

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { join } from 'node:path';
 import { loadRouteSchemas } from '../../tools/schema-files.ts';
 import {
@@ -62,10 +62,4 @@ export const defaultContext = (overrides: Record<string, string | number | boole
   ...overrides,
 });
 
-export const lambdaContext = (): Context =>
-  ({
-    awsRequestId: 'lambda-req-1',
-    functionName: 'test',
-    getRemainingTimeInMillis: () => 10_000,
-    callbackWaitsForEmptyEventLoop: false,
-  }) as Context;
+export { lambdaContext } from '../../local/lambda-context.ts';

@@ -5,26 +5,18 @@ import { AuthorizerFailure } from '../errors.ts';
 import { cappedFetch } from './capped-fetch.ts';
 import { discoverJwksUri } from './discovery.ts';
 import { createFailureBackoff } from './failure-backoff.ts';
+import type { JwksTiming } from './jwks-timing.ts';
 import { isFresh, keySetOf, servesWhileFailing, type KeySet } from './key-set.ts';
 import type { Prefetchable, PrefetchOutcome } from './prefetch.ts';
 import { hasUsableKey } from './usable-key.ts';
 import { warmKeys } from './warm-keys.ts';
 
-export interface KeyResolverOptions {
+export interface KeyResolverOptions extends JwksTiming {
   readonly issuer: string;
   /** Unset: the `jwks_uri` of the issuer's OpenID discovery document, fetched once per container. */
   readonly jwksUrl: URL | undefined;
   /** The algorithm allowlist: a key set with no key usable for one of them is the issuer's fault. */
   readonly algorithms: readonly string[];
-  readonly timeoutMs: number;
-  /** An unknown kid refetches the set, unless a fetch succeeded less than this long ago. */
-  readonly cooldownMs: number;
-  readonly cacheMaxAgeMs: number;
-  /**
-   * The longest a loaded key set may keep serving while the issuer cannot be reached
-   * (stale-if-error), counted from when it loaded. Past that, a failed refresh is a failure.
-   */
-  readonly maxStaleMs: number;
   /** How long after a failed fetch the network is left alone (default 2 s). */
   readonly failureBackoffMs?: number;
   readonly now?: () => number;

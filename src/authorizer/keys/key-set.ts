@@ -1,4 +1,5 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { JwksTiming } from './jwks-timing.ts';
 
 /**
  * The key set last loaded from the issuer, and when. It answers lookups while it is fresh, and
@@ -18,12 +19,7 @@ export const keySetOf = (jwks: JSONWebKeySet, loadedAt: number): KeySet => ({
   loadedAt,
 });
 
-export interface KeySetAges {
-  /** How long a set answers before it is refreshed. */
-  readonly cacheMaxAgeMs: number;
-  /** How long past its load a set answers while every refresh fails. */
-  readonly maxStaleMs: number;
-}
+export type KeySetAges = Pick<JwksTiming, 'cacheMaxAgeMs' | 'maxStaleMs'>;
 
 export const isFresh = (set: KeySet | undefined, { cacheMaxAgeMs }: KeySetAges, now: number) =>
   set !== undefined && now - set.loadedAt < cacheMaxAgeMs;
