@@ -8,7 +8,7 @@ import { clip, jsonLineLogger, type Logger } from '../shared/log.ts';
 import { emfAuthorizerMetrics, type AuthorizerMetrics } from '../shared/metrics.ts';
 import { bearerToken } from './bearer.ts';
 import { claimsToContext } from './claims-to-context.ts';
-import type { AuthorizerConfig, IssuerConfig } from './config.ts';
+import type { AuthorizerConfig, IssuerConfig } from './issuer-config.ts';
 import { createApiKeySource, secretsManagerSecret, type ApiKeySource } from './api-keys.ts';
 import { AuthorizerFailure, TokenRejected } from './errors.ts';
 import { keyResolverFor, type KeyResolver } from './keys/key-resolver.ts';

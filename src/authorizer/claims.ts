@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
 import { isScopeToken } from '../shared/scopes.ts';
-import type { IssuerConfig } from './config.ts';
+import type { IssuerConfig } from './issuer-config.ts';
 import type { ClaimPath } from './presets.ts';
 
 /** The token's client id, from the first of the issuer's client id claims that holds a string. */

@@ -1,4 +1,4 @@
-import type { IssuerConfig } from './config.ts';
+import type { IssuerConfig } from './issuer-config.ts';
 import { TokenRejected } from './errors.ts';
 import { TENANT_PLACEHOLDER } from './presets.ts';
 

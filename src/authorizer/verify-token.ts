@@ -11,7 +11,7 @@ import {
 } from 'jose';
 import { assertCompactJws } from './compact-jws.ts';
 import { clientIdOf } from './claims.ts';
-import type { AuthorizerConfig, IssuerConfig } from './config.ts';
+import type { AuthorizerConfig, IssuerConfig } from './issuer-config.ts';
 import { AuthorizerFailure, TokenRejected, type RejectCode } from './errors.ts';
 import { isValidSubject, MAX_SUBJECT_LENGTH } from '../shared/subject.ts';
 import { createIssuerSelection, type SelectedIssuer } from './issuer-selection.ts';

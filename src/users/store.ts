@@ -33,7 +33,7 @@ import {
 } from '../resource/versioning.ts';
 import { HttpProblem } from '../route-chain/problem.ts';
 import { configFromEnvironment } from '../shared/cold-start.ts';
-import { loadUsersConfig, type UsersConfig } from './config.ts';
+import { loadUsersConfig, type UsersConfig } from './users-config.ts';
 
 /** The types of the shared schemas (schemas/components/), generated: the one statement of a user. */
 export type { NewUser, Role, User, UserPage, UserPatch };

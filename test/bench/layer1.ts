@@ -8,7 +8,7 @@ import {
 import { JwtVerifier } from 'aws-jwt-verify';
 import { decodeJwt, importJWK, jwtVerify, type CryptoKey } from 'jose';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
-import { loadAuthorizerConfig } from '../../src/authorizer/config.ts';
+import { loadAuthorizerConfig } from '../../src/authorizer/issuer-config.ts';
 import { bearerToken } from '../../src/authorizer/bearer.ts';
 import { assertCompactJws } from '../../src/authorizer/compact-jws.ts';
 import { createIssuerSelection } from '../../src/authorizer/issuer-selection.ts';

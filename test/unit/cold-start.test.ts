@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadUsersConfig } from '../../src/users/config.ts';
+import { loadUsersConfig } from '../../src/users/users-config.ts';
 import { configFromEnvironment } from '../../src/shared/cold-start.ts';
 import { ConfigError } from '../../src/shared/env.ts';
 import type { LogEntry } from '../../src/shared/log.ts';
