@@ -108,6 +108,17 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/**
+ * Stage params that lift the throttling far above what this machine can send: for the load run
+ * and the chaos soak, which measure the service, not its limits (429s would hide what they look
+ * for; the end-to-end suite tests the limits themselves).
+ */
+export const UNTHROTTLED_PARAMS: Readonly<Record<string, string>> = {
+  throttleRateLimit: '10000',
+  throttleBurstLimit: '5000',
+  usagePlans: JSON.stringify({ default: { rateLimit: 10_000, burstLimit: 5000 } }),
+};
+
 export const DEFAULT_PORTS: StackPorts = LOCAL_DEFAULT_PORTS;
 const STAGE = LOCAL_STAGE;
 // The tables' names serverless.yml gives the stage (`${self:service}-${sls:stage}-users`, ...).

@@ -12,7 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { freePorts, startLocalStack, type LocalStack } from '../../local/stack.ts';
+import {
+  freePorts,
+  startLocalStack,
+  UNTHROTTLED_PARAMS,
+  type LocalStack,
+} from '../../local/stack.ts';
 
 const AMOUNT = Number(process.env.LOAD_REQUESTS ?? 6000);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 10);
@@ -175,7 +180,7 @@ async function withStack<T>(
     ports: await freePorts(),
     keysDir,
     // Limits far above the run's rate: this measures the gateway, not the throttling.
-    params: { ...UNTHROTTLED, ...params },
+    params: { ...UNTHROTTLED_PARAMS, ...params },
     reference: false,
   });
   try {
@@ -185,12 +190,6 @@ async function withStack<T>(
     rmSync(keysDir, { recursive: true, force: true });
   }
 }
-
-const UNTHROTTLED = {
-  throttleRateLimit: '10000',
-  throttleBurstLimit: '5000',
-  usagePlans: JSON.stringify({ default: { rateLimit: 10_000, burstLimit: 5000 } }),
-};
 
 const rows: Row[] = [];
 const latency: { target: string; times: number[] }[] = [];

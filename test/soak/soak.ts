@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAuthServer, type AuthServer } from '../../local/auth-server.ts';
-import { freePorts, requestToken, startLocalStack } from '../../local/stack.ts';
+import { freePorts, requestToken, startLocalStack, UNTHROTTLED_PARAMS } from '../../local/stack.ts';
 import { clientLoop, newCreate, pursueCreate, type ClientKind, type SoakWorld } from './clients.ts';
 import { faultOutcomes, runChecks, type FaultOutcome, type SoakChecks } from './checks.ts';
 import { runFaults } from './faults.ts';
@@ -72,6 +72,7 @@ export async function runSoak(
     keysDir: dir,
     dynamoDataDir: dir,
     reference: false,
+    params: UNTHROTTLED_PARAMS,
     env: {
       AUTH_JWKS_CACHE_MAX_AGE_SECONDS: String(JWKS_CACHE_MAX_AGE_SECONDS),
       AUTH_CLOCK_TOLERANCE_SECONDS: String(CLOCK_TOLERANCE_SECONDS),
