@@ -1,8 +1,8 @@
 /**
  * Every error this service answers, in one catalogue: an RFC 9457 problem
  * (`application/problem+json`) with a stable `code`, whether a route handler answers it (layer 2)
- * or API Gateway does on the authorizer's behalf (layer 1 refused, or could not decide). The
- * route chain builds its problems from here, the OpenAPI document lists them from here, and a test
+ * or API Gateway does on the authorizer's behalf (layer 1 refused, or could not decide). Layer 2
+ * throws `HttpProblem` (below), built from it; the OpenAPI document lists them from here, and a test
  * holds the gateway responses of serverless.yml to the templates below. Clients switch on `code`
  * (or `type`), never on `title` or `detail`.
  */
