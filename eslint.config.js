@@ -1,6 +1,41 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// What each part of src/ may not import, by relative path (every import in src/ is relative).
+// A later config block for a file replaces an earlier one's patterns, so each group repeats the
+// rule for all of src/.
+const IMPORT_RULES = {
+  src: [
+    {
+      group: ['**/tools/**', '**/local/**', '**/test/**'],
+      message: 'src/ is deployed: it never imports tools/, local/ or test/.',
+    },
+  ],
+  authorizer: [
+    {
+      group: ['**/route-chain/**', '**/users/**'],
+      message: 'Layer 1 (src/authorizer/) never imports layer 2 (src/route-chain/, src/users/).',
+    },
+  ],
+  layer2: [
+    {
+      group: ['**/authorizer/**'],
+      message: 'Layer 2 (src/route-chain/, src/users/) never imports layer 1 (src/authorizer/).',
+    },
+  ],
+  resource: [
+    {
+      group: ['**/route-chain/**', '**/users/**'],
+      message:
+        'src/resource/ knows no HTTP: it throws its domain errors (errors.ts), never imports src/route-chain/ or src/users/.',
+    },
+  ],
+};
+const layerPatterns = (group) => [
+  ...IMPORT_RULES.src,
+  ...(group === 'src' ? [] : IMPORT_RULES[group]),
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -26,6 +61,32 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
+    },
+  },
+  // Imports run one way. Each group below names what its files may not import; the messages are
+  // what test/unit/import-direction.test.ts expects.
+  {
+    files: ['src/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: layerPatterns('src') }],
+    },
+  },
+  {
+    files: ['src/authorizer/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: layerPatterns('authorizer') }],
+    },
+  },
+  {
+    files: ['src/route-chain/**', 'src/users/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: layerPatterns('layer2') }],
+    },
+  },
+  {
+    files: ['src/resource/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: layerPatterns('resource') }],
     },
   },
   {

@@ -241,7 +241,7 @@ function handlerSource({
     ? scopes.map((s) => `\`${s}\``).join(', ')
     : 'any authenticated caller';
   return `import route from '${src(`generated/routes/${name}.js`)}';
-import { HttpProblem } from '${src('route-chain/problem.ts')}';
+import { HttpProblem } from '${src('shared/problems.ts')}';
 import { routeHandler } from '${src('route-chain/route-handler.ts')}';
 
 /** ${method} ${path} (${needs}). */

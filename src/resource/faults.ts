@@ -1,11 +1,12 @@
-import { HttpProblem } from '../route-chain/problem.ts';
+import { ResourceError, StoreUnavailable, type FaultKind } from './errors.ts';
 
 /**
- * DynamoDB misbehaving, told apart from our own bugs: a fault is answered 503
- * `service_unavailable` with `Retry-After` (the client may retry; with an `Idempotency-Key` a
- * create is safe to retry), anything else stays a 500. The kind names the fault in the log line.
+ * DynamoDB misbehaving, told apart from our own bugs: a fault becomes `StoreUnavailable` (the
+ * route chain answers it 503 `service_unavailable` with `Retry-After`: the client may retry; with
+ * an `Idempotency-Key` a create is safe to retry), anything else stays a bug (500). The kind
+ * names the fault in the log line.
  */
-export type FaultKind = 'timeout' | 'unreachable' | 'throttled' | 'unavailable';
+export type { FaultKind };
 
 // DynamoDB's own names for "too much, slow down" and "not now".
 const THROTTLED = new Set([
@@ -27,7 +28,6 @@ const NETWORK = new Set([
 
 /** Seconds a client should wait before retrying after a fault. */
 export const RETRY_AFTER_SECONDS = 1;
-export const RETRY_AFTER = { 'Retry-After': String(RETRY_AFTER_SECONDS) };
 
 // A transaction cancelled because an item it touches was throttled answers
 // TransactionCanceledException (HTTP 400) with these reasons, not a throttling error.
@@ -70,22 +70,19 @@ export function dynamoFault(error: unknown): FaultKind | undefined {
   return undefined;
 }
 
-/** Runs a DynamoDB step, answering a fault with 503 and letting everything else through. */
+/** Runs a DynamoDB step, turning a fault into `StoreUnavailable` and letting everything else through. */
 export async function withFaults<T>(step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {
-    if (error instanceof HttpProblem) throw error;
+    if (error instanceof ResourceError) throw error;
     const fault = dynamoFault(error);
     if (!fault) throw error;
-    throw new HttpProblem(
-      'service_unavailable',
+    throw new StoreUnavailable(
+      fault,
+      RETRY_AFTER_SECONDS,
       'The data store did not answer in time; retry shortly',
-      {
-        headers: RETRY_AFTER,
-        log: { fault },
-        cause: error,
-      },
+      { cause: error },
     );
   }
 }

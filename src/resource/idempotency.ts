@@ -9,8 +9,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpProblem } from '../route-chain/problem.ts';
-import { RETRY_AFTER } from './faults.ts';
+import { IdempotencyKeyReused, RequestInProgress } from './errors.ts';
+import { RETRY_AFTER_SECONDS } from './faults.ts';
 
 /**
  * Safe retries of a create, with the `Idempotency-Key` request header (IETF httpapi draft
@@ -79,18 +79,13 @@ export function idempotentOperation<Body, Result>(
         return await once(request);
       } catch (error) {
         if (error instanceof IdempotencyValidationError)
-          throw new HttpProblem(
-            'idempotency_key_reused',
+          throw new IdempotencyKeyReused(
             'This Idempotency-Key was used with another request body; use a new key for a new request',
             { cause: error },
           );
         if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
         if (Date.now() >= giveUpAt)
-          throw new HttpProblem(
-            'request_in_progress',
-            'A request with this Idempotency-Key is still being processed; retry shortly',
-            { headers: RETRY_AFTER, cause: error },
-          );
+          throw new RequestInProgress(RETRY_AFTER_SECONDS, { cause: error });
         await sleep(25 + Math.random() * 50);
       }
     }

@@ -1,13 +1,13 @@
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpProblem } from '../route-chain/problem.ts';
 import { callOptions } from './dynamo-client.ts';
-import { RETRY_AFTER, withFaults } from './faults.ts';
+import { StoreUnavailable } from './errors.ts';
+import { RETRY_AFTER_SECONDS, withFaults } from './faults.ts';
 import type { TransactItem } from './unique-values.ts';
 
 /**
  * One TransactWriteItems, as every resource runs it: under the clients' time budget, faults as
- * 503, and a transaction that lost to a concurrent one on the same item (DynamoDB cancels one of
+ * `StoreUnavailable`, and a transaction that lost to a concurrent one on the same item (DynamoDB cancels one of
  * them, `TransactionConflict`) run again after a short jittered pause, a few times. The answer
  * is which items failed their condition (by index), or undefined when it committed.
  */
@@ -36,15 +36,12 @@ export async function transactWrite(
   }
 }
 
-/** 503 for a resource that other requests keep changing under this one: retry shortly. */
+/** A resource that other requests keep changing under this one: retry shortly. */
 export const contention = () =>
-  new HttpProblem(
-    'service_unavailable',
+  new StoreUnavailable(
+    'contention',
+    RETRY_AFTER_SECONDS,
     'The resource is being changed by other requests; retry shortly',
-    {
-      headers: RETRY_AFTER,
-      log: { fault: 'contention' },
-    },
   );
 
 /**

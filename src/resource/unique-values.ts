@@ -1,5 +1,5 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { HttpProblem } from '../route-chain/problem.ts';
+import { UniqueValueTaken } from './errors.ts';
 
 /**
  * Values that must be unique across a resource (a user's email), enforced by DynamoDB itself:
@@ -65,8 +65,6 @@ export function release(
 export const sameValue = (unique: UniqueField, a: string, b: string) =>
   unique.normalise(a) === unique.normalise(b);
 
-/** 409 naming the field whose value is taken (`path`: where it is in the request). */
+/** The field whose value is taken (`path`: where it is in the request). */
 export const uniqueConflict = (unique: UniqueField, path: string) =>
-  new HttpProblem('conflict', `Another resource already has this ${unique.field}`, {
-    extra: { errors: [{ path, message: 'is already taken' }] },
-  });
+  new UniqueValueTaken(unique.field, path);

@@ -1,4 +1,4 @@
-import { HttpProblem } from '../route-chain/problem.ts';
+import { VersionMismatch } from './errors.ts';
 import { NO_CONDITION, type Condition } from './conditions.ts';
 
 /**
@@ -73,8 +73,4 @@ export function versionCondition(
   };
 }
 
-export const preconditionFailed = () =>
-  new HttpProblem(
-    'precondition_failed',
-    'The resource has changed since the version If-Match names; read it again and retry',
-  );
+export const preconditionFailed = () => new VersionMismatch();

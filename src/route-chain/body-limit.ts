@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { HttpProblem } from './problem.ts';
+import { HttpProblem } from '../shared/problems.ts';
 
 /**
  * Refuses a body larger than the route accepts with 413 `payload_too_large`, before anything

@@ -1,7 +1,7 @@
 import type { ReceivedAuthorizerContext } from '../shared/authorizer-context.ts';
 import { parseScopeString } from '../shared/scopes.ts';
 import { isValidSubject } from '../shared/subject.ts';
-import { invalidToken } from './problem.ts';
+import { invalidToken } from '../shared/problems.ts';
 
 /** The authenticated caller, as layer 1 described it in the authorizer context. */
 export interface Caller {

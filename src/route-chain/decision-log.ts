@@ -2,11 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import { clip, type Logger } from '../shared/log.ts';
 import type { RouteMetrics } from '../shared/metrics.ts';
 import type { CompiledRoute } from './compiled-route.ts';
-import { PROBLEM_KEY } from './problem-details.ts';
-import type { HttpProblem } from './problem.ts';
-import type { RouteContext } from './route-context.ts';
-
-const started = new WeakMap<object, number>();
+import type { RouteContext, RouteInternal } from './route-context.ts';
 
 /**
  * One JSON line per request with the route, the outcome and a code (`ok` or the problem
@@ -22,11 +18,13 @@ export function decisionLog(
   { requestContext?: { requestId?: unknown } } | null | undefined,
   { statusCode?: number } | undefined,
   Error,
-  RouteContext
+  RouteContext,
+  RouteInternal
 > {
   const name = `${route.method} ${route.path}`;
-  const latencyMs = (request: object) =>
-    Math.round((performance.now() - (started.get(request) ?? performance.now())) * 1000) / 1000;
+  const latencyMs = (request: { internal: RouteInternal }) =>
+    Math.round((performance.now() - (request.internal.startedAt ?? performance.now())) * 1000) /
+    1000;
   const ids = (request: {
     event: { requestContext?: { requestId?: unknown } } | null | undefined;
     context: RouteContext;
@@ -36,7 +34,7 @@ export function decisionLog(
   });
   return {
     before: (request) => {
-      started.set(request, performance.now());
+      request.internal.startedAt = performance.now();
     },
     after: (request) => {
       const status = request.response?.statusCode ?? 200;
@@ -53,7 +51,7 @@ export function decisionLog(
       metrics.response(name, 'ok', status, ms);
     },
     onError: (request) => {
-      const problem = (request.error as Error & { [PROBLEM_KEY]?: HttpProblem })?.[PROBLEM_KEY];
+      const { problem } = request.internal;
       const status = request.response?.statusCode ?? problem?.status ?? 500;
       const cause = problem?.cause;
       const code = problem?.code ?? 'internal_error';

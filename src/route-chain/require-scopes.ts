@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import { missingScopes } from '../shared/scopes.ts';
-import { insufficientScope } from './problem.ts';
+import { insufficientScope } from '../shared/problems.ts';
 import type { RouteContext } from './route-context.ts';
 
 /**

@@ -14,9 +14,9 @@ import type { Caller } from './caller.ts';
 import type { CompiledRoute } from './compiled-route.ts';
 import { loadHttpConfig, type HttpConfig } from './config.ts';
 import { decisionLog } from './decision-log.ts';
-import { problemDetails } from './problem-details.ts';
+import { errorMiddleware } from './error-middleware.ts';
 import { requireScopes } from './require-scopes.ts';
-import type { RouteContext } from './route-context.ts';
+import type { RouteContext, RouteInternal } from './route-context.ts';
 
 /** An object type without its index signature: the properties a schema names. */
 type Declared<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
@@ -61,7 +61,13 @@ export function routeHandler<Event>(
   options: RouteHandlerOptions = {},
 ) {
   const { corsOrigins } = options.config ?? httpConfig();
-  const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, RouteContext>()
+  const chain = middy<
+    APIGatewayProxyEvent,
+    APIGatewayProxyResult,
+    Error,
+    RouteContext,
+    RouteInternal
+  >()
     .use(decisionLog(route, options.log ?? jsonLineLogger, options.metrics ?? routeMetrics()))
     .use(
       httpCors({
@@ -77,7 +83,7 @@ export function routeHandler<Event>(
       }),
     )
     .use(httpErrorHandler({ logger: false }))
-    .use(problemDetails())
+    .use(errorMiddleware())
     .use(httpHeaderNormalizer())
     .use(requireCaller(options.now ? { now: options.now } : {}))
     .use(requireScopes(route.scopes));

@@ -1,6 +1,6 @@
 import route from '../generated/routes/delete-user.js';
 import { parseIfMatch, preconditionFailed } from '../resource/versioning.ts';
-import { HttpProblem } from '../route-chain/problem.ts';
+import { HttpProblem } from '../shared/problems.ts';
 import { noContent } from '../route-chain/respond.ts';
 import { routeHandler } from '../route-chain/route-handler.ts';
 import { userStore } from './store.ts';

@@ -1,6 +1,6 @@
 import route from '../generated/routes/get-user.js';
 import { etagOf } from '../resource/versioning.ts';
-import { HttpProblem } from '../route-chain/problem.ts';
+import { HttpProblem } from '../shared/problems.ts';
 import { json } from '../route-chain/respond.ts';
 import { routeHandler } from '../route-chain/route-handler.ts';
 import { userStore } from './store.ts';

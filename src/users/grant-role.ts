@@ -1,5 +1,5 @@
 import type { Caller } from '../route-chain/caller.ts';
-import { insufficientScope } from '../route-chain/problem.ts';
+import { insufficientScope } from '../shared/problems.ts';
 import type { Role } from './store.ts';
 
 // Deleting a user takes users:admin. Making a user an admin, changing anyone's role, or changing

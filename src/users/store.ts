@@ -14,6 +14,7 @@ import {
   NO_CONDITION,
   type Condition,
 } from '../resource/conditions.ts';
+import { IdempotencyKeyReused } from '../resource/errors.ts';
 import { withFaults } from '../resource/faults.ts';
 import { contention, transactWrite } from '../resource/transactions.ts';
 import {
@@ -31,7 +32,7 @@ import {
   versionCondition,
   type IfMatch,
 } from '../resource/versioning.ts';
-import { HttpProblem } from '../route-chain/problem.ts';
+import { HttpProblem } from '../shared/problems.ts';
 import { configFromEnvironment } from '../shared/cold-start.ts';
 import { loadUsersConfig, type UsersConfig } from './users-config.ts';
 
@@ -135,8 +136,7 @@ class UserStore {
       // the key reused for another request.
       const earlier = await this.get(userId);
       if (earlier && sameCreate(earlier.user, input, createdBy)) return earlier;
-      throw new HttpProblem(
-        'idempotency_key_reused',
+      throw new IdempotencyKeyReused(
         'This Idempotency-Key was used for another user; use a new key for a new request',
       );
     }

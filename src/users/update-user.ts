@@ -1,6 +1,6 @@
 import route from '../generated/routes/update-user.js';
 import { etagOf, parseIfMatch, preconditionFailed } from '../resource/versioning.ts';
-import { HttpProblem } from '../route-chain/problem.ts';
+import { HttpProblem } from '../shared/problems.ts';
 import { json } from '../route-chain/respond.ts';
 import { routeHandler } from '../route-chain/route-handler.ts';
 import { adminScopeRequired, assertMayChangeRole, mayManageAdmins } from './grant-role.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { dynamoFault, withFaults } from '../../src/resource/faults.ts';
-import { HttpProblem } from '../../src/route-chain/problem.ts';
+import { StoreUnavailable, VersionMismatch } from '../../src/resource/errors.ts';
 
 /** Which errors are DynamoDB misbehaving (503 with Retry-After) and which are ours (500). */
 const named = (name: string, extra: Record<string, unknown> = {}) =>
@@ -63,22 +63,20 @@ describe('telling a DynamoDB fault from a bug', () => {
     expect(dynamoFault(error)).toBeUndefined();
   });
 
-  it('answers a fault with 503 service_unavailable and Retry-After, naming it for the log only', async () => {
-    const problem = await withFaults(() => Promise.reject(named('TimeoutError'))).catch(
-      (e: unknown) => e,
-    );
-    expect(problem).toBeInstanceOf(HttpProblem);
-    expect(problem).toMatchObject({
-      code: 'service_unavailable',
-      status: 503,
-      headers: { 'Retry-After': '1' },
-      log: { fault: 'timeout' },
+  it('turns a fault into StoreUnavailable naming the fault and the seconds to wait, the SDK error its cause', async () => {
+    const fault = named('TimeoutError');
+    const error = await withFaults(() => Promise.reject(fault)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailable);
+    expect(error).toMatchObject({
+      code: 'unavailable',
+      fault: 'timeout',
+      retryAfterSeconds: 1,
+      cause: fault,
     });
-    expect((problem as HttpProblem).body()).not.toHaveProperty('fault');
   });
 
-  it('lets everything else through unchanged, problems included', async () => {
-    const own = new HttpProblem('conflict');
+  it('lets everything else through unchanged, domain errors included', async () => {
+    const own = new VersionMismatch();
     await expect(withFaults(() => Promise.reject(own))).rejects.toBe(own);
     const bug = new TypeError('x');
     await expect(withFaults(() => Promise.reject(bug))).rejects.toBe(bug);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { bodyLimit, bodySize } from '../../../src/route-chain/body-limit.ts';
-import { HttpProblem } from '../../../src/route-chain/problem.ts';
+import { HttpProblem } from '../../../src/shared/problems.ts';
 import { proxyEvent } from '../../support/events.ts';
 
 describe('body size', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { callerFromAuthorizerContext } from '../../../src/route-chain/caller.ts';
-import { HttpProblem } from '../../../src/route-chain/problem.ts';
+import { HttpProblem } from '../../../src/shared/problems.ts';
 import { receivedAuthorizerContext } from '../../../local/api-gateway/proxy-event.ts';
 
 /** Layer 2's reading of the authorizer context, as API Gateway hands it over (every value a string). */

@@ -1,8 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { decisionLog } from '../../../src/route-chain/decision-log.ts';
-import { PROBLEM_KEY } from '../../../src/route-chain/problem-details.ts';
-import { HttpProblem, type RouteProblemCode } from '../../../src/route-chain/problem.ts';
+import { HttpProblem, type RouteProblemCode } from '../../../src/shared/problems.ts';
 import { PROBLEMS } from '../../../src/shared/problems.ts';
 import type { LogEntry } from '../../../src/shared/log.ts';
 
@@ -23,9 +22,8 @@ function run(outcome: { response?: { statusCode: number }; problem?: HttpProblem
     },
     context: { caller: { sub: 'user-1' }, awsRequestId: 'lambda-1' },
     response: outcome.response,
-    error: outcome.problem
-      ? Object.assign(new Error('rendered'), { [PROBLEM_KEY]: outcome.problem })
-      : outcome.error,
+    error: outcome.problem ? new Error('rendered') : outcome.error,
+    internal: outcome.problem ? { problem: outcome.problem } : {},
   };
   middleware.before!(request as never);
   if (outcome.response) middleware.after!(request as never);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { HttpProblem } from '../../../src/route-chain/problem.ts';
+import { HttpProblem } from '../../../src/shared/problems.ts';
 import { requireScopes } from '../../../src/route-chain/require-scopes.ts';
 
 /** Layer 2's authorization: every scope the route lists (all-of), or 403. */

@@ -1,8 +1,12 @@
 import type { MiddlewareObj } from '@middy/core';
 import { createError } from '@middy/util';
 import type { Context } from 'aws-lambda';
+import { ResourceError } from '../resource/errors.ts';
+import { HttpProblem } from '../shared/problems.ts';
 import type { ValidationError } from './compiled-route.ts';
-import { fieldProblems, HttpProblem } from './problem.ts';
+import { domainProblem } from './domain-problems.ts';
+import { fieldProblems } from './field-problems.ts';
+import type { RouteInternal } from './route-context.ts';
 
 interface MiddyHttpError extends Error {
   statusCode?: number;
@@ -11,13 +15,17 @@ interface MiddyHttpError extends Error {
 }
 
 /**
- * Turns whatever failed into an `HttpProblem`: our own problems pass through, middy's errors
- * are mapped (the validator's details surfaced, the body parser's 422 made a 400), and anything
+ * Turns whatever failed into an `HttpProblem`: our own problems pass through, the storage
+ * toolkit's domain errors are mapped (domain-problems.ts), middy's errors are mapped (the validator's details surfaced, the body parser's 422 made a 400), and anything
  * unexpected becomes a generic 500 whose detail stays in the log. The problem is then handed to
  * @middy/http-error-handler as an exposed HTTP error carrying the problem+json body.
  */
 function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
+  if (error instanceof ResourceError) {
+    const problem = domainProblem(error);
+    if (problem) return problem;
+  }
   const e = error as MiddyHttpError;
   const pkg = e?.cause?.package;
   if (pkg === '@middy/validator' && e.statusCode === 400) {
@@ -57,9 +65,8 @@ function toProblem(error: unknown): HttpProblem {
   return new HttpProblem('internal_error', 'An unexpected error occurred', { cause: error });
 }
 
-export const PROBLEM_KEY = Symbol('problem');
-
-export function problemDetails(): MiddlewareObj<unknown, unknown, Error, Context> {
+/** The route chain's error middleware: every failure answered as one problem+json response. */
+export function errorMiddleware(): MiddlewareObj<unknown, unknown, Error, Context, RouteInternal> {
   return {
     onError: (request) => {
       const problem = toProblem(request.error);
@@ -69,11 +76,11 @@ export function problemDetails(): MiddlewareObj<unknown, unknown, Error, Context
         { expose: true },
       );
       // http-error-handler copies `error.headers` onto the response after its own Content-Type.
-      // The mapped problem (and through its cause, the original error) stays for the decision log.
       Object.assign(httpError, {
         headers: { ...problem.headers, 'Content-Type': 'application/problem+json' },
-        [PROBLEM_KEY]: problem,
       });
+      // The mapped problem (and through its cause, the original error) stays for the decision log.
+      request.internal.problem = problem;
       request.error = httpError;
     },
   };
