@@ -27,6 +27,9 @@ afterAll(async () => {
   await secret.close();
 });
 
+// As long as the authorizer context keeps a client id (256 characters).
+const LONG_CLIENT_ID = 'c'.repeat(256);
+
 const plans = () =>
   JSON.stringify({
     default: { rateLimit: 50, burstLimit: 100 },
@@ -34,6 +37,11 @@ const plans = () =>
       rateLimit: 200,
       burstLimit: 400,
       clients: [{ issuer: issuer.issuer, clientId: 'partner-app' }],
+    },
+    long: {
+      rateLimit: 10,
+      burstLimit: 20,
+      clients: [{ issuer: issuer.issuer, clientId: LONG_CLIENT_ID }],
     },
   });
 
@@ -72,6 +80,19 @@ describe('the usage plan API key in the Allow (usageIdentifierKey)', () => {
     const logged = JSON.stringify(sut.logs);
     expect(logged).not.toContain(secret.secret);
     expect(logged).not.toContain(outcome.result.usageIdentifierKey!);
+  });
+
+  it("never gives a longer client id the plan of a listed id it starts with (the whole id is looked up, not the context's 256 characters)", async () => {
+    const sut = withPlans();
+    const listed = await decide(sut, { client_id: LONG_CLIENT_ID });
+    expect(listed).toMatchObject({ kind: 'allow' });
+    expect(sut.lastLog()).toMatchObject({ plan: 'long' });
+    const longer = await decide(sut, { client_id: `${LONG_CLIENT_ID}x` });
+    expect(longer).toMatchObject({
+      kind: 'allow',
+      result: { usageIdentifierKey: `${secret.secret}default` },
+    });
+    expect(sut.lastLog()).toMatchObject({ plan: 'default' });
   });
 
   it.each([
