@@ -7,7 +7,6 @@ import { decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import { clip, jsonLineLogger, type Logger } from '../shared/log.ts';
 import { emfAuthorizerMetrics, type AuthorizerMetrics } from '../shared/metrics.ts';
 import { bearerToken } from './bearer.ts';
-import { clientIdOf } from './claims.ts';
 import { claimsToContext } from './claims-to-context.ts';
 import type { AuthorizerConfig, IssuerConfig } from './issuer-config.ts';
 import { createApiKeySource, secretsManagerSecret, type ApiKeySource } from './api-keys.ts';
@@ -126,9 +125,7 @@ export function createAuthorizer({
       // Looked up by the whole client id, as the clientIds allowlist checks it: the context's copy
       // is cut to 256 characters, and a longer id sharing a listed id's first 256 must not get
       // that client's plan.
-      const usage =
-        apiKeys &&
-        (await apiKeys.keyFor(context.iss, clientIdOf(verified.claims, verified.issuer)));
+      const usage = apiKeys && (await apiKeys.keyFor(context.iss, verified.clientId));
       log({
         decision: 'allow',
         code: 'token_valid',

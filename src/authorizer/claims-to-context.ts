@@ -1,5 +1,5 @@
 import type { AuthorizerContext } from '../shared/authorizer-context.ts';
-import { clientIdOf, scopesFrom } from './claims.ts';
+import { scopesFrom } from './claims.ts';
 import type { VerifiedToken } from './verify-token.ts';
 
 // API Gateway documents no size limit for a REST authorizer's result; its WebSocket quota is
@@ -14,7 +14,7 @@ export interface ContextResult {
 }
 
 /** A verified token's claims as the authorizer context (src/shared/authorizer-context.ts). */
-export function claimsToContext({ claims, issuer }: VerifiedToken): ContextResult {
+export function claimsToContext({ claims, issuer, clientId }: VerifiedToken): ContextResult {
   const { scope, dropped } = scopeString(scopesFrom(claims, issuer.scopeClaims));
   return {
     context: {
@@ -22,7 +22,7 @@ export function claimsToContext({ claims, issuer }: VerifiedToken): ContextResul
       scope,
       exp: claims.exp,
       iss: claims.iss ?? '',
-      clientId: clientIdOf(claims, issuer).slice(0, 256),
+      clientId: clientId.slice(0, 256),
     },
     scopesDropped: dropped,
   };

@@ -23,6 +23,8 @@ export interface VerifiedToken {
   readonly header: ProtectedHeaderParameters;
   /** The trusted issuer that signed it. */
   readonly issuer: IssuerConfig;
+  /** The whole client id, from the issuer's client id claims (`clientIdOf`); '' when none. */
+  readonly clientId: string;
 }
 
 // API Gateway REST caps all request headers together at 10,240 bytes, so a longer token cannot
@@ -94,11 +96,13 @@ export function createTokenVerifier(
       result = await verifyWithCandidates(token, error, verifyOptions);
     }
     const { payload, protectedHeader } = result;
-    checkClaims(payload, protectedHeader, selected, config, Date.now() / 1000);
+    const clientId = clientIdOf(payload, selected.config);
+    checkClaims(payload, protectedHeader, selected, clientId, config, Date.now() / 1000);
     return {
       claims: payload as VerifiedToken['claims'],
       header: protectedHeader,
       issuer: selected.config,
+      clientId,
     };
   };
 }
@@ -125,6 +129,7 @@ function checkClaims(
   payload: JWTPayload,
   header: ProtectedHeaderParameters,
   { config: issuer, tenant }: SelectedIssuer,
+  clientId: string,
   { clockToleranceSeconds }: AuthorizerConfig,
   now: number,
 ): void {
@@ -141,7 +146,7 @@ function checkClaims(
       throw new TokenRejected('missing_claim', `"${claim}" missing`);
   if (tenant !== undefined && payload.tid !== tenant)
     throw new TokenRejected('tenant_not_allowed', '"tid" differs from the tenant of "iss"');
-  if (issuer.clientIds && !issuer.clientIds.includes(clientIdOf(payload, issuer)))
+  if (issuer.clientIds && !issuer.clientIds.includes(clientId))
     throw new TokenRejected(
       'client_not_allowed',
       `the client is not in ${issuer.source}.clientIds`,
