@@ -23,6 +23,25 @@ const IMPORT_RULES = {
       message: 'Layer 2 (src/route-chain/, src/users/) never imports layer 1 (src/authorizer/).',
     },
   ],
+  issuers: [
+    {
+      group: ['**/authorizer/**', '**/route-chain/**', '**/users/**', '**/resource/**'],
+      message:
+        'src/issuers/ is what both layers apply to a token: it imports only src/shared/, never either layer.',
+    },
+  ],
+  shared: [
+    {
+      group: [
+        '**/authorizer/**',
+        '**/route-chain/**',
+        '**/users/**',
+        '**/resource/**',
+        '**/issuers/**',
+      ],
+      message: 'src/shared/ is the bottom of src/: it imports nothing else of src/.',
+    },
+  ],
   resource: [
     {
       group: ['**/route-chain/**', '**/users/**'],
@@ -81,6 +100,18 @@ export default tseslint.config(
     files: ['src/route-chain/**', 'src/users/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: layerPatterns('layer2') }],
+    },
+  },
+  {
+    files: ['src/issuers/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: layerPatterns('issuers') }],
+    },
+  },
+  {
+    files: ['src/shared/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: layerPatterns('shared') }],
     },
   },
   {

@@ -7,10 +7,13 @@ import { decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import { clip, jsonLineLogger, type Logger } from '../shared/log.ts';
 import { emfAuthorizerMetrics, type AuthorizerMetrics } from '../shared/metrics.ts';
 import { bearerToken } from './bearer.ts';
-import { claimsToContext } from './claims-to-context.ts';
-import type { AuthorizerConfig, IssuerConfig } from './issuer-config.ts';
+import { callerClaims } from '../issuers/claims.ts';
+import type { IssuerConfig } from '../issuers/issuer-config.ts';
+import { TokenRejected } from '../issuers/token-rejected.ts';
+import { encodeContext } from '../shared/context-codec.ts';
+import type { AuthorizerConfig } from './authorizer-config.ts';
 import { createApiKeySource, secretsManagerSecret, type ApiKeySource } from './api-keys.ts';
-import { AuthorizerFailure, TokenRejected } from './errors.ts';
+import { AuthorizerFailure } from './errors.ts';
 import { keyResolverFor, type KeyResolver } from './keys/key-resolver.ts';
 import { prefetchWithin, type Prefetchable } from './keys/prefetch.ts';
 import { allowPolicy, stageWideResource } from './policy.ts';
@@ -120,7 +123,7 @@ export function createAuthorizer({
       const resource = stageWideResource(event.methodArn);
       const token = bearerToken(event.authorizationToken);
       const verified = await verifyToken(token);
-      const { context, scopesDropped } = claimsToContext(verified);
+      const { context, scopesDropped } = encodeContext(callerClaims(verified));
       // The caller's usage plan key; its value goes to API Gateway only, the log names the plan.
       // Looked up by the whole client id, as the clientIds allowlist checks it: the context's copy
       // is cut to 256 characters, and a longer id sharing a listed id's first 256 must not get

@@ -1,4 +1,4 @@
-import { TokenRejected } from './errors.ts';
+import { TokenRejected } from '../issuers/token-rejected.ts';
 
 /**
  * The scheme and its separator, as a pattern: `Bearer` in any letter case, then exactly one

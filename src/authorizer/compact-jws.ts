@@ -1,5 +1,5 @@
 import { BEARER_SCHEME } from './bearer.ts';
-import { TokenRejected } from './errors.ts';
+import { TokenRejected } from '../issuers/token-rejected.ts';
 
 /**
  * The one spelling of a token we accept: a compact JWS of three non-empty base64url segments,

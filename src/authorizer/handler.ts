@@ -1,6 +1,6 @@
 import { configFromEnvironment } from '../shared/cold-start.ts';
 import { createAuthorizer } from './authorizer.ts';
-import { loadAuthorizerConfig } from './issuer-config.ts';
+import { loadAuthorizerConfig } from './authorizer-config.ts';
 
 /**
  * The Lambda entry point. Configuration is read and validated once, at cold start. A bad value

@@ -9,22 +9,16 @@ import {
   type JWTVerifyResult,
   type ProtectedHeaderParameters,
 } from 'jose';
+import { assertClaimRules, type AcceptedToken } from '../issuers/claim-rules.ts';
+import type { IssuerConfig, IssuerRules } from '../issuers/issuer-config.ts';
+import { createIssuerSelection } from '../issuers/issuer-selection.ts';
+import { PRESETS } from '../issuers/presets.ts';
+import { TokenRejected, type RejectCode } from '../issuers/token-rejected.ts';
 import { assertCompactJws } from './compact-jws.ts';
-import { clientIdOf } from './claims.ts';
-import type { AuthorizerConfig, IssuerConfig } from './issuer-config.ts';
-import { AuthorizerFailure, TokenRejected, type RejectCode } from './errors.ts';
-import { isValidSubject, MAX_SUBJECT_LENGTH } from '../shared/subject.ts';
-import { createIssuerSelection, type SelectedIssuer } from './issuer-selection.ts';
-import { normaliseTyp, PRESETS } from './presets.ts';
-import { notAnAccessToken } from './token-kind.ts';
+import { AuthorizerFailure } from './errors.ts';
 
-export interface VerifiedToken {
-  readonly claims: JWTPayload & { sub: string; exp: number };
+export interface VerifiedToken extends AcceptedToken {
   readonly header: ProtectedHeaderParameters;
-  /** The trusted issuer that signed it. */
-  readonly issuer: IssuerConfig;
-  /** The whole client id, from the issuer's client id claims (`clientIdOf`); '' when none. */
-  readonly clientId: string;
 }
 
 // API Gateway REST caps all request headers together at 10,240 bytes, so a longer token cannot
@@ -48,12 +42,10 @@ interface PreparedIssuer {
  * 2. the trusted issuer its `iss` names (issuer-selection.ts), and that issuer's header rules;
  * 3. jose: the signature with that issuer's keys, its algorithm allowlist (checked before any key
  *    is looked up), `iss`, `aud`, `exp` and `nbf` with the clock tolerance, `exp` and `sub` present;
- * 4. what jose leaves to us: the token type (header and claims: an ID token is refused as such
- *    before anything else is said about it), the preset's required claims, the tenant, the
- *    client, a finite `exp` at most the lifetime ahead, `iat` not in the future, a printable `sub`.
+ * 4. what jose leaves to us, the preset rules both layers share (src/issuers/claim-rules.ts).
  */
 export function createTokenVerifier(
-  config: AuthorizerConfig,
+  config: IssuerRules,
   keysFor: (issuer: IssuerConfig) => JWTVerifyGetKey,
 ) {
   const select = createIssuerSelection(config.issuers);
@@ -69,7 +61,7 @@ export function createTokenVerifier(
           clockTolerance: config.clockToleranceSeconds,
           // jose checks `exp` only when present unless told; a token without `sub` has no
           // principal to hand to API Gateway. The preset's own required claims come after the
-          // token type (checkClaims): an ID token lacks them too, and is to be named as one.
+          // token type (claim-rules.ts): an ID token lacks them too, and is to be named as one.
           requiredClaims: ['exp', 'sub'],
         },
       },
@@ -96,14 +88,14 @@ export function createTokenVerifier(
       result = await verifyWithCandidates(token, error, verifyOptions);
     }
     const { payload, protectedHeader } = result;
-    const clientId = clientIdOf(payload, selected.config);
-    checkClaims(payload, protectedHeader, selected, clientId, config, Date.now() / 1000);
-    return {
-      claims: payload as VerifiedToken['claims'],
-      header: protectedHeader,
-      issuer: selected.config,
-      clientId,
-    };
+    const accepted = assertClaimRules(
+      payload,
+      protectedHeader,
+      selected,
+      config.clockToleranceSeconds,
+      Date.now() / 1000,
+    );
+    return { ...accepted, header: protectedHeader };
   };
 }
 
@@ -122,56 +114,6 @@ function unverifiedHeader(token: string): ProtectedHeaderParameters {
   } catch (cause) {
     throw new TokenRejected('malformed_token', 'the header is not a JSON object', { cause });
   }
-}
-
-/** The checks jose leaves to us, on claims whose signature has verified. */
-function checkClaims(
-  payload: JWTPayload,
-  header: ProtectedHeaderParameters,
-  { config: issuer, tenant }: SelectedIssuer,
-  clientId: string,
-  { clockToleranceSeconds }: AuthorizerConfig,
-  now: number,
-): void {
-  // jose compares one `typ`; an issuer may use several (Auth0: JWT or at+jwt).
-  if (
-    issuer.tokenTypes &&
-    !(typeof header.typ === 'string' && issuer.tokenTypes.includes(normaliseTyp(header.typ)))
-  )
-    throw new TokenRejected('wrong_token_type', `typ is not ${issuer.tokenTypes.join(' or ')}`);
-  const notAccess = notAnAccessToken(issuer.accessToken, payload);
-  if (notAccess) throw new TokenRejected('wrong_token_type', notAccess);
-  for (const claim of issuer.requiredClaims)
-    if (!Object.hasOwn(payload, claim))
-      throw new TokenRejected('missing_claim', `"${claim}" missing`);
-  if (tenant !== undefined && payload.tid !== tenant)
-    throw new TokenRejected('tenant_not_allowed', '"tid" differs from the tenant of "iss"');
-  if (issuer.clientIds && !issuer.clientIds.includes(clientId))
-    throw new TokenRejected(
-      'client_not_allowed',
-      `the client is not in ${issuer.source}.clientIds`,
-    );
-
-  const { sub, exp, iat } = payload;
-  if (typeof sub !== 'string' || sub.length === 0)
-    throw new TokenRejected('invalid_claim', '"sub" must be a non-empty string');
-  if (!isValidSubject(sub))
-    throw new TokenRejected(
-      'invalid_claim',
-      `"sub" must be printable and at most ${MAX_SUBJECT_LENGTH} characters`,
-    );
-  // JSON numbers such as 1e999 parse to Infinity, which jose accepts as a number: a token that
-  // never expires. Only a finite expiry is one.
-  if (!Number.isFinite(exp)) throw new TokenRejected('invalid_claim', '"exp" must be finite');
-  if ((exp as number) - now > issuer.maxTokenLifetimeSeconds + clockToleranceSeconds)
-    throw new TokenRejected(
-      'lifetime_too_long',
-      `"exp" is more than ${issuer.maxTokenLifetimeSeconds} s ahead`,
-    );
-  // jose checks `iat` only for its type (or with maxTokenAge, which we do not use): a token
-  // issued in the future was minted by a skewed or hostile clock.
-  if (typeof iat === 'number' && iat - now > clockToleranceSeconds)
-    throw new TokenRejected('issued_in_future', '"iat" is in the future');
 }
 
 /**

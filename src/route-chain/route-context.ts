@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { HttpProblem } from '../shared/problems.ts';
-import type { Caller } from './caller.ts';
+import type { Caller } from '../shared/context-codec.ts';
 
 /** The Lambda context as route functions see it: with the caller layer 2 has checked. */
 export interface RouteContext extends Context {

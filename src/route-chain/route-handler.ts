@@ -10,7 +10,7 @@ import { jsonLineLogger, type Logger } from '../shared/log.ts';
 import { emfRouteMetrics, type RouteMetrics } from '../shared/metrics.ts';
 import { requireCaller } from './require-caller.ts';
 import { bodyLimit } from './body-limit.ts';
-import type { Caller } from './caller.ts';
+import type { Caller } from '../shared/context-codec.ts';
 import type { CompiledRoute } from './compiled-route.ts';
 import { loadHttpConfig, type HttpConfig } from './config.ts';
 import { decisionLog } from './decision-log.ts';

@@ -1,4 +1,4 @@
-import type { Caller } from '../route-chain/caller.ts';
+import type { Caller } from '../shared/context-codec.ts';
 import { insufficientScope } from '../shared/problems.ts';
 import type { Role } from './store.ts';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
-import { loadAuthorizerConfig } from '../../src/authorizer/issuer-config.ts';
+import { loadAuthorizerConfig } from '../../src/authorizer/authorizer-config.ts';
 import getMeRoute from '../../src/generated/routes/get-me.js';
 import listUsersRoute from '../../src/generated/routes/list-users.js';
 import { json } from '../../src/route-chain/respond.ts';

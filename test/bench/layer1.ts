@@ -8,11 +8,12 @@ import {
 import { JwtVerifier } from 'aws-jwt-verify';
 import { decodeJwt, importJWK, jwtVerify, type CryptoKey } from 'jose';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
-import { loadAuthorizerConfig } from '../../src/authorizer/issuer-config.ts';
+import { loadAuthorizerConfig } from '../../src/authorizer/authorizer-config.ts';
 import { bearerToken } from '../../src/authorizer/bearer.ts';
 import { assertCompactJws } from '../../src/authorizer/compact-jws.ts';
-import { createIssuerSelection } from '../../src/authorizer/issuer-selection.ts';
-import { claimsToContext } from '../../src/authorizer/claims-to-context.ts';
+import { createIssuerSelection } from '../../src/issuers/issuer-selection.ts';
+import { encodeContext } from '../../src/shared/context-codec.ts';
+import { callerClaims } from '../../src/issuers/claims.ts';
 import { keyResolverFor } from '../../src/authorizer/keys/key-resolver.ts';
 import { allowPolicy, stageWideResource } from '../../src/authorizer/policy.ts';
 import { createTokenVerifier } from '../../src/authorizer/verify-token.ts';
@@ -187,7 +188,7 @@ async function stepCosts(issuer: TestIssuer): Promise<Record<string, number>> {
     'issuer selection (unverified iss)': hot(() => select(decodeJwt(token).iss)),
     'methodArn → stage-wide resource': hot(() => stageWideResource(arn)),
     'claims → context + policy': hot(() => {
-      const { context } = claimsToContext(verified);
+      const { context } = encodeContext(callerClaims(verified));
       return allowPolicy(context.sub, 'arn', context);
     }),
     'metrics (EMF document)': hot(() => stepMetrics.decision('allow', 'token_valid', 61.234)),

@@ -7,7 +7,7 @@ import {
   packageService,
   type ColdStartResult,
 } from './cold-start.ts';
-import { PRESET_NAMES, PRESETS } from '../../src/authorizer/presets.ts';
+import { PRESET_NAMES, PRESETS } from '../../src/issuers/presets.ts';
 import { benchEconomics, projection } from './economics.ts';
 import {
   AHEAD_WAIT_MS,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey } from 'node:crypto';
-import type { RejectCode } from '../../src/authorizer/errors.ts';
+import type { RejectCode } from '../../src/issuers/token-rejected.ts';
 import { outcomeOf } from '../support/authorizer.ts';
 import { b64u, rawJws, segments, unsigned, type Json } from './support/raw-jws.ts';
 import {

@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { createAuthorizer, type TokenAuthorizer } from '../../src/authorizer/authorizer.ts';
-import { loadAuthorizerConfig } from '../../src/authorizer/issuer-config.ts';
+import { loadAuthorizerConfig } from '../../src/authorizer/authorizer-config.ts';
 import { keyResolverFor } from '../../src/authorizer/keys/key-resolver.ts';
 import type { LogEntry } from '../../src/shared/log.ts';
 import type { TestIssuer } from './issuer.ts';

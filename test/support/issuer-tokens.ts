@@ -1,8 +1,8 @@
-import type { PresetName } from '../../src/authorizer/presets.ts';
+import type { PresetName } from '../../src/issuers/presets.ts';
 
 /**
  * Access tokens shaped as each auth server documents its own: the claim names, header fields and
- * value formats of the pages each preset cites (src/authorizer/presets.ts), with made-up values.
+ * value formats of the pages each preset cites (src/issuers/presets.ts), with made-up values.
  * Tests sign them with locally generated keys served as a JWKS on loopback; the `entry` is what a
  * user writes in AUTH_ISSUERS (the test adds `jwksUrl` pointing at its loopback JWKS).
  */

@@ -8,7 +8,7 @@ import {
   CANONICAL_SEGMENT,
   IDENTITY_VALIDATION_EXPRESSION,
 } from '../../src/authorizer/compact-jws.ts';
-import { TokenRejected, type RejectCode } from '../../src/authorizer/errors.ts';
+import { TokenRejected, type RejectCode } from '../../src/issuers/token-rejected.ts';
 
 // API Gateway applies serverless.yml's identityValidationExpression to the whole header before
 // invoking the authorizer; the authorizer applies the same rule itself (serverless-offline and

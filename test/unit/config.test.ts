@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { loadAuthorizerConfig } from '../../src/authorizer/issuer-config.ts';
+import { loadAuthorizerConfig } from '../../src/authorizer/authorizer-config.ts';
 import { ConfigError } from '../../src/shared/env.ts';
 
 const base = {

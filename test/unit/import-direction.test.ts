@@ -44,6 +44,24 @@ describe('the import direction', () => {
       'Layer 2 (src/route-chain/, src/users/) never imports layer 1',
     ],
     [
+      'the issuer rules importing layer 1',
+      'src/issuers/example.ts',
+      "import { AuthorizerFailure } from '../authorizer/errors.ts';",
+      'src/issuers/ is what both layers apply to a token',
+    ],
+    [
+      'the issuer rules importing layer 2',
+      'src/issuers/example.ts',
+      "import { requireCaller } from '../route-chain/require-caller.ts';",
+      'src/issuers/ is what both layers apply to a token',
+    ],
+    [
+      'the shared bottom importing the issuer rules',
+      'src/shared/example.ts',
+      "import { PRESETS } from '../issuers/presets.ts';",
+      'src/shared/ is the bottom of src/',
+    ],
+    [
       'src/ importing the build tools',
       'src/shared/example.ts',
       "import { routeTable } from '../../tools/route-table.ts';",
@@ -89,6 +107,16 @@ describe('the import direction', () => {
       'the route chain importing the storage toolkit',
       'src/route-chain/example.ts',
       "import { ResourceError } from '../resource/errors.ts';",
+    ],
+    [
+      'layer 1 importing the issuer rules',
+      'src/authorizer/example.ts',
+      "import { assertClaimRules } from '../issuers/claim-rules.ts';",
+    ],
+    [
+      'layer 2 importing the issuer rules',
+      'src/route-chain/example.ts',
+      "import { createGatewayClaimsAcceptor } from '../issuers/claim-rules.ts';",
     ],
     [
       'tools importing src',

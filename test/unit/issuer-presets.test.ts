@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { RejectCode } from '../../src/authorizer/errors.ts';
-import { MAX_SCOPE_LENGTH } from '../../src/authorizer/claims-to-context.ts';
+import type { RejectCode } from '../../src/issuers/token-rejected.ts';
+import { MAX_SCOPE_LENGTH } from '../../src/shared/context-codec.ts';
 import {
   authorizerForIssuers,
   decisionOf,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
-import { loadAuthorizerConfig } from '../../src/authorizer/issuer-config.ts';
+import { loadAuthorizerConfig } from '../../src/authorizer/authorizer-config.ts';
 import { HttpProblem } from '../../src/shared/problems.ts';
 import { routeHandler } from '../../src/route-chain/route-handler.ts';
 import { silentLogger } from '../../src/shared/log.ts';

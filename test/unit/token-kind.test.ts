@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { PRESETS } from '../../src/authorizer/presets.ts';
-import { notAnAccessToken } from '../../src/authorizer/token-kind.ts';
+import { PRESETS } from '../../src/issuers/presets.ts';
+import { notAnAccessToken } from '../../src/issuers/token-kind.ts';
 import { SHAPES, type IssuerShape } from '../support/issuer-tokens.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadAuthorizerConfig } from '../../src/authorizer/issuer-config.ts';
+import { loadAuthorizerConfig } from '../../src/authorizer/authorizer-config.ts';
 import {
   apiKeySuffix,
   apiKeyTable,

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
 import type { KeySetEvent } from '../../shared/metrics.ts';
-import type { AuthorizerConfig, IssuerConfig } from '../issuer-config.ts';
+import type { IssuerConfig } from '../../issuers/issuer-config.ts';
+import type { AuthorizerConfig } from '../authorizer-config.ts';
 import { AuthorizerFailure } from '../errors.ts';
 import { cappedFetch } from './capped-fetch.ts';
 import { discoverJwksUri } from './discovery.ts';

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import { ASYMMETRIC_ALGORITHMS } from '../../../src/authorizer/issuer-config.ts';
+import { ASYMMETRIC_ALGORITHMS } from '../../../src/issuers/issuer-config.ts';
 import { authorizerFor, type AuthorizerUnderTest } from '../../support/authorizer.ts';
 import {
   generateSigningKey,

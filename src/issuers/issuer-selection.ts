@@ -1,5 +1,5 @@
 import type { IssuerConfig } from './issuer-config.ts';
-import { TokenRejected } from './errors.ts';
+import { TokenRejected } from './token-rejected.ts';
 import { TENANT_PLACEHOLDER } from './presets.ts';
 
 /** The issuer a token names, once we know we trust it. */

@@ -1,5 +1,5 @@
 import type { ProtectedHeaderParameters } from 'jose';
-import { TokenRejected } from './errors.ts';
+import { TokenRejected } from './token-rejected.ts';
 import type { AccessTokenMarks } from './token-kind.ts';
 
 /**

@@ -1,5 +1,7 @@
 import type { JWTPayload } from 'jose';
+import type { CallerClaims } from '../shared/context-codec.ts';
 import { isScopeToken } from '../shared/scopes.ts';
+import type { AcceptedToken } from './claim-rules.ts';
 import type { IssuerConfig } from './issuer-config.ts';
 import type { ClaimPath } from './presets.ts';
 
@@ -40,3 +42,12 @@ function valueAt(claims: JWTPayload, path: ClaimPath): unknown {
   }
   return value;
 }
+
+/** Who is calling, from accepted claims: what layer 1 encodes into the context, and layer 2 reads. */
+export const callerClaims = ({ claims, issuer, clientId }: AcceptedToken): CallerClaims => ({
+  sub: claims.sub,
+  scopes: scopesFrom(claims, issuer.scopeClaims),
+  exp: claims.exp,
+  iss: claims.iss ?? '',
+  clientId,
+});
