@@ -1,22 +1,86 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { decodeContext } from '../shared/context-codec.ts';
+import type { JWTPayload } from 'jose';
+import { callerClaims } from '../issuers/claims.ts';
+import { createGatewayClaimsAcceptor } from '../issuers/claim-rules.ts';
+import { loadIssuerRules } from '../issuers/issuer-config.ts';
+import { TokenRejected } from '../issuers/token-rejected.ts';
+import { callerOf, decodeContext, type Caller } from '../shared/context-codec.ts';
+import { ConfigError, readOptionalString, type Env } from '../shared/env.ts';
+import { invalidToken } from '../shared/problems.ts';
 import type { RouteContext } from './route-context.ts';
 
 /**
- * Layer 2's first step, "who is calling": puts the verified caller on `context.caller`, or
- * refuses with 401 (fail closed). The caller comes from our authorizer's context through the
- * context codec (src/shared/context-codec.ts).
+ * Which layer 1 stands in front of the routes (the stage parameter `layer1`, env `LAYER1`):
+ * - `lambda`: our authorizer; the caller is in its context (the context codec decodes it);
+ * - `native`: API Gateway's JWT authorizer, which checks the signature, `iss`, `aud` and `exp`
+ *   and passes the claims with their JSON types. Layer 2 then applies every preset rule the
+ *   gateway cannot (src/issuers/claim-rules.ts), from the same issuer entries.
  */
-export function requireCaller({ now = Date.now }: { now?: () => number } = {}): MiddlewareObj<
-  APIGatewayProxyEvent,
-  unknown,
-  Error,
-  RouteContext
-> {
+export type CallerSource =
+  | { readonly layer1: 'lambda' }
+  | { readonly layer1: 'native'; readonly accept: ReturnType<typeof createGatewayClaimsAcceptor> };
+
+export function loadCallerSource(env: Env): CallerSource {
+  const layer1 = readOptionalString(env, 'LAYER1') ?? 'lambda';
+  if (layer1 === 'lambda') return { layer1 };
+  if (layer1 === 'native')
+    return { layer1, accept: createGatewayClaimsAcceptor(loadIssuerRules(env)) };
+  throw new ConfigError('LAYER1', 'must be lambda (our authorizer) or native (the JWT authorizer)');
+}
+
+/**
+ * Layer 2's first step, "who is calling": puts the verified caller on `context.caller`, or
+ * refuses with 401 `invalid_token` (fail closed), whichever layer 1 authenticated the request.
+ */
+export function requireCaller({
+  source,
+  now = Date.now,
+}: {
+  source: CallerSource;
+  now?: () => number;
+}): MiddlewareObj<APIGatewayProxyEvent, unknown, Error, RouteContext> {
+  const callerOfRequest =
+    source.layer1 === 'lambda'
+      ? (event: APIGatewayProxyEvent, nowMs: number) =>
+          decodeContext(event.requestContext?.authorizer, nowMs)
+      : (event: APIGatewayProxyEvent, nowMs: number) =>
+          callerFromGatewayClaims(source.accept, event.requestContext?.authorizer?.claims, nowMs);
   return {
     before: (request) => {
-      request.context.caller = decodeContext(request.event.requestContext?.authorizer, now());
+      request.context.caller = callerOfRequest(request.event, now());
     },
   };
+}
+
+function callerFromGatewayClaims(
+  accept: Extract<CallerSource, { layer1: 'native' }>['accept'],
+  received: unknown,
+  nowMs: number,
+): Caller {
+  if (typeof received !== 'object' || received === null || Array.isArray(received))
+    throw invalidToken(
+      'No JWT claims: this route must be called through the API Gateway JWT authorizer',
+    );
+  try {
+    return callerOf(callerClaims(accept(withNumericDates(received), nowMs / 1000)), nowMs);
+  } catch (error) {
+    if (!(error instanceof TokenRejected)) throw error;
+    // The same refusal codes as our authorizer's, in the decision log; the client learns only
+    // that the token was refused, as it does from layer 1.
+    throw invalidToken('The access token is not accepted by this API', { reason: error.code });
+  }
+}
+
+// AWS documents that a Lambda proxy integration gets each claim with its JSON type. If a
+// NumericDate ever arrived as its decimal text instead, reading it as the number keeps the
+// expiry checks working; any other claim is taken exactly as given (no JSON text is parsed:
+// a string claim stays a string).
+const NUMERIC_DATE = /^\d{1,15}(\.\d+)?$/;
+function withNumericDates(claims: object): JWTPayload {
+  const out: Record<string, unknown> = { ...claims };
+  for (const name of ['exp', 'nbf', 'iat'])
+    if (typeof out[name] === 'string' && NUMERIC_DATE.test(out[name]))
+      out[name] = Number(out[name]);
+  return out as JWTPayload;
 }

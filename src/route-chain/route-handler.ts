@@ -8,7 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { configFromEnvironment } from '../shared/cold-start.ts';
 import { jsonLineLogger, type Logger } from '../shared/log.ts';
 import { emfRouteMetrics, type RouteMetrics } from '../shared/metrics.ts';
-import { requireCaller } from './require-caller.ts';
+import { loadCallerSource, requireCaller, type CallerSource } from './require-caller.ts';
 import { bodyLimit } from './body-limit.ts';
 import type { Caller } from '../shared/context-codec.ts';
 import type { CompiledRoute } from './compiled-route.ts';
@@ -37,15 +37,19 @@ export interface RouteHandlerOptions {
   /** The responses as metrics (default: CloudWatch EMF on stdout). */
   readonly metrics?: RouteMetrics;
   readonly config?: HttpConfig;
+  /** Which layer 1 authenticated the caller (default: from LAYER1 and the AUTH_* variables). */
+  readonly callerSource?: CallerSource;
   readonly now?: () => number;
 }
 
 let defaultConfig: HttpConfig | undefined;
 let defaultMetrics: RouteMetrics | undefined;
+let defaultCallerSource: CallerSource | undefined;
 // One metrics writer per container, shared by its route (a function serves one route).
 const routeMetrics = () => (defaultMetrics ??= emfRouteMetrics());
 // Read when the first route of the container is built, which is at import (cold start).
 const httpConfig = () => (defaultConfig ??= configFromEnvironment(loadHttpConfig));
+const callerSource = () => (defaultCallerSource ??= configFromEnvironment(loadCallerSource));
 
 /**
  * The chain every route runs, built from the route's compiled schema. Before the route function:
@@ -61,6 +65,7 @@ export function routeHandler<Event>(
   options: RouteHandlerOptions = {},
 ) {
   const { corsOrigins } = options.config ?? httpConfig();
+  const source = options.callerSource ?? callerSource();
   const chain = middy<
     APIGatewayProxyEvent,
     APIGatewayProxyResult,
@@ -85,7 +90,7 @@ export function routeHandler<Event>(
     .use(httpErrorHandler({ logger: false }))
     .use(errorMiddleware())
     .use(httpHeaderNormalizer())
-    .use(requireCaller(options.now ? { now: options.now } : {}))
+    .use(requireCaller({ source, ...(options.now ? { now: options.now } : {}) }))
     .use(requireScopes(route.scopes));
   if (route.hasBody) chain.use(bodyLimit(route.maxBodyBytes)).use(httpJsonBodyParser());
   // @middy/validator takes a compiled validate function at run time; its typings say `Ajv`.

@@ -241,9 +241,11 @@ export class HttpProblem extends Error {
 
 const quoted = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
 
-export const invalidToken = (detail: string) =>
+/** `log`: for the decision line only, e.g. the refusal code of a token layer 2 refused. */
+export const invalidToken = (detail: string, log?: Record<string, string>) =>
   new HttpProblem('invalid_token', detail, {
     extra: { error: 'invalid_token' },
+    ...(log ? { log } : {}),
     headers: {
       'WWW-Authenticate': `Bearer error="invalid_token", error_description=${quoted(detail)}`,
     },
