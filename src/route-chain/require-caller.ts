@@ -16,17 +16,31 @@ import type { RouteContext } from './route-context.ts';
  * - `native`: API Gateway's JWT authorizer, which checks the signature, `iss`, `aud` and `exp`
  *   and passes the claims with their JSON types. Layer 2 then applies every preset rule the
  *   gateway cannot (src/issuers/claim-rules.ts), from the same issuer entries.
+ *
+ * Each request is read in the shape its authorizer gave it, whatever `layer1` says: while a
+ * deployment switches a stage from one layer 1 to the other, the functions are updated before
+ * the stage is, and requests authorized by either keep working. Only API Gateway writes
+ * `requestContext.authorizer`, so the shape cannot come from the client. `native` makes the
+ * issuer entries mandatory at cold start; with `lambda` they are read when set (every deployed
+ * function has them, serverless.yml) and a claims-shaped request without them is refused.
  */
-export type CallerSource =
-  | { readonly layer1: 'lambda' }
-  | { readonly layer1: 'native'; readonly accept: ReturnType<typeof createGatewayClaimsAcceptor> };
+export interface CallerSource {
+  readonly layer1: 'lambda' | 'native';
+  /** Accepts the native authorizer's claims by the issuer rules; unset: no issuers configured. */
+  readonly accept?: ReturnType<typeof createGatewayClaimsAcceptor>;
+}
 
 export function loadCallerSource(env: Env): CallerSource {
   const layer1 = readOptionalString(env, 'LAYER1') ?? 'lambda';
-  if (layer1 === 'lambda') return { layer1 };
-  if (layer1 === 'native')
-    return { layer1, accept: createGatewayClaimsAcceptor(loadIssuerRules(env)) };
-  throw new ConfigError('LAYER1', 'must be lambda (our authorizer) or native (the JWT authorizer)');
+  if (layer1 !== 'lambda' && layer1 !== 'native')
+    throw new ConfigError(
+      'LAYER1',
+      'must be lambda (our authorizer) or native (the JWT authorizer)',
+    );
+  const issuersSet = ['AUTH_ISSUERS', 'AUTH_ISSUER'].some((name) => readOptionalString(env, name));
+  return layer1 === 'native' || issuersSet
+    ? { layer1, accept: createGatewayClaimsAcceptor(loadIssuerRules(env)) }
+    : { layer1 };
 }
 
 /**
@@ -40,28 +54,29 @@ export function requireCaller({
   source: CallerSource;
   now?: () => number;
 }): MiddlewareObj<APIGatewayProxyEvent, unknown, Error, RouteContext> {
-  const callerOfRequest =
-    source.layer1 === 'lambda'
-      ? (event: APIGatewayProxyEvent, nowMs: number) =>
-          decodeContext(event.requestContext?.authorizer, nowMs)
-      : (event: APIGatewayProxyEvent, nowMs: number) =>
-          callerFromGatewayClaims(source.accept, event.requestContext?.authorizer?.claims, nowMs);
   return {
     before: (request) => {
-      request.context.caller = callerOfRequest(request.event, now());
+      const authorizer = request.event.requestContext?.authorizer;
+      const nowMs = now();
+      request.context.caller =
+        authorizer?.claims === undefined
+          ? decodeContext(authorizer, nowMs)
+          : callerFromGatewayClaims(source.accept, authorizer.claims, nowMs);
     },
   };
 }
 
 function callerFromGatewayClaims(
-  accept: Extract<CallerSource, { layer1: 'native' }>['accept'],
+  accept: CallerSource['accept'],
   received: unknown,
   nowMs: number,
 ): Caller {
   if (typeof received !== 'object' || received === null || Array.isArray(received))
-    throw invalidToken(
-      'No JWT claims: this route must be called through the API Gateway JWT authorizer',
-    );
+    throw invalidToken('The JWT authorizer passed no claims object');
+  if (!accept)
+    throw invalidToken("No trusted issuers are configured for the JWT authorizer's claims", {
+      reason: 'unknown_issuer',
+    });
   try {
     return callerOf(callerClaims(accept(withNumericDates(received), nowMs / 1000)), nowMs);
   } catch (error) {

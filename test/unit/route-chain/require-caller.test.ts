@@ -113,7 +113,7 @@ describe('the caller behind the native JWT authorizer', () => {
     ['no authorizer at all', undefined],
     ['an authorizer without claims', {}],
     ['claims that are not an object', { claims: '{"sub":"u"}' }],
-    ["our authorizer's string context", { sub: 'user-1', scope: 'a', exp: String(now + 60) }],
+    ['claims that are an array', { claims: [] }],
   ])('refuses %s with 401', (_name, authorizer) => {
     expect(refusal(source, authorizer)).toMatchObject({ status: 401, code: 'invalid_token' });
   });
@@ -129,15 +129,39 @@ describe('the caller behind the native JWT authorizer', () => {
 const { okta } = SHAPES;
 const oktaClaims = okta.claims();
 
-describe('the caller behind our authorizer', () => {
-  it('ignores native claims: only our context names a caller', () => {
-    expect(refusal({ layer1: 'lambda' }, { claims: oktaClaims })).toMatchObject({ status: 401 });
+describe('a stage switching from one layer 1 to the other', () => {
+  const { accept } = nativeSource([okta.entry]);
+  const context = {
+    sub: 'user-1',
+    scope: 'a',
+    exp: String(Math.floor(Date.now() / 1000) + 60),
+    iss: 'https://i',
+    clientId: 'c',
+  };
+
+  it('reads native claims in functions still set to our authorizer, by the same rules', () => {
+    const source: CallerSource = { layer1: 'lambda', ...(accept ? { accept } : {}) };
+    expect(callerFor(source, { claims: oktaClaims }).sub).toBe(oktaClaims.sub);
+  });
+
+  it("reads our authorizer's context in functions already set to native", () => {
+    const source: CallerSource = { layer1: 'native', ...(accept ? { accept } : {}) };
+    expect(callerFor(source, context).sub).toBe('user-1');
+  });
+
+  it('refuses native claims when no issuer is configured, as unknown_issuer', () => {
+    const problem = refusal({ layer1: 'lambda' }, { claims: oktaClaims });
+    expect(problem).toMatchObject({ status: 401, code: 'invalid_token' });
+    expect(problem.log).toEqual({ reason: 'unknown_issuer' });
   });
 });
 
 describe('which layer 1, from the environment', () => {
-  it('defaults to our authorizer', () => {
+  it('defaults to our authorizer, reading the issuers when they are set', () => {
     expect(loadCallerSource({})).toEqual({ layer1: 'lambda' });
+    const source = loadCallerSource({ AUTH_ISSUERS: JSON.stringify([okta.entry]) });
+    expect(source.layer1).toBe('lambda');
+    expect(source.accept).toBeInstanceOf(Function);
   });
 
   it('reads the issuers once for the native authorizer', () => {
