@@ -38,6 +38,9 @@ export const LINT_RULES = {
   authorizer_ttl_not_explicit: 'the authorizer TTL is an explicit integer 0–3600',
   authorizer_settings_differ:
     'the routes of one authorizer agree on its settings (API Gateway keeps one set)',
+  // A packaged template's methods (`--template`), behind API Gateway's native JWT authorizer.
+  gateway_scopes_looser:
+    "a native JWT method's gateway scopes are its route's one required scope, or none (the gateway checks any-of)",
 } as const;
 
 export type LintRule = keyof typeof LINT_RULES;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,8 +15,13 @@ export interface PackagedState {
 const ROOT = join(import.meta.dirname, '..', '..');
 
 // What `sls package` reads: it bundles src/ with esbuild, configured by these files, and runs
-// the throttling plugin in tools/.
-const PACKAGED = ['serverless.yml', 'package.json', 'tsconfig.json', 'src', 'tools'];
+// the plugins in tools/ (the native authorizer's reads each route's scopes from schemas/).
+const PACKAGED = ['serverless.yml', 'package.json', 'tsconfig.json', 'src', 'tools', 'schemas'];
+
+export interface PackageOptions {
+  /** serverless.yml as packaged, from the project's own (e.g. without one of its plugins). */
+  readonly serverlessYml?: (yml: string) => string;
+}
 
 /**
  * The CloudFormation template `sls package` writes for this service, with `--param key=value`
@@ -26,8 +31,9 @@ const PACKAGED = ['serverless.yml', 'package.json', 'tsconfig.json', 'src', 'too
  */
 export async function packagedTemplate(
   params: Readonly<Record<string, string>> = {},
+  options: PackageOptions = {},
 ): Promise<CfnTemplate> {
-  return (await packagedService(params)).template;
+  return (await packagedService(params, options)).template;
 }
 
 /**
@@ -36,10 +42,16 @@ export async function packagedTemplate(
  */
 export async function packagedService(
   params: Readonly<Record<string, string>> = {},
+  { serverlessYml }: PackageOptions = {},
 ): Promise<{ template: CfnTemplate; state: PackagedState }> {
   const work = mkdtempSync(join(tmpdir(), 'packaged-template-'));
   try {
     for (const entry of PACKAGED) cpSync(join(ROOT, entry), join(work, entry), { recursive: true });
+    if (serverlessYml)
+      writeFileSync(
+        join(work, 'serverless.yml'),
+        serverlessYml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')),
+      );
     symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
     const out = join(work, 'out');
     await promisify(execFile)(
