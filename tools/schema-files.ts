@@ -276,7 +276,7 @@ export interface ApiDescription {
 export function readApiDescription(root: string): ApiDescription {
   const file = join(root, API_FILE);
   if (!existsSync(file)) return { info: { title: basename(root) }, tags: [] };
-  return JSON.parse(readFileSync(file, 'utf8')) as ApiDescription;
+  return readJsonFile(file, API_FILE) as ApiDescription;
 }
 
 const API_FILE = join('schemas', 'api.json');

@@ -1,3 +1,5 @@
+import { CodedError } from '../shared/coded-error.ts';
+
 /**
  * Every way the authorizer can fail to decide, with a stable code that lands in the log line.
  * Two families of errors, because API Gateway treats them differently and caches its answer:
@@ -22,11 +24,6 @@ export const FAILURE_CODES = [
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
-export class AuthorizerFailure extends Error {
+export class AuthorizerFailure extends CodedError<FailureCode> {
   override readonly name = 'AuthorizerFailure';
-  readonly code: FailureCode;
-  constructor(code: FailureCode, detail?: string, options?: ErrorOptions) {
-    super(detail ?? code, options);
-    this.code = code;
-  }
 }

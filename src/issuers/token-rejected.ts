@@ -1,3 +1,5 @@
+import { CodedError } from '../shared/coded-error.ts';
+
 /**
  * Every way a token is refused, with a stable code that lands in the log line. The same codes
  * whichever layer refuses: our Lambda authorizer (layer 1, which API Gateway turns into 401), or
@@ -28,11 +30,6 @@ export const REJECT_CODES = [
 ] as const;
 export type RejectCode = (typeof REJECT_CODES)[number];
 
-export class TokenRejected extends Error {
+export class TokenRejected extends CodedError<RejectCode> {
   override readonly name = 'TokenRejected';
-  readonly code: RejectCode;
-  constructor(code: RejectCode, detail?: string, options?: ErrorOptions) {
-    super(detail ?? code, options);
-    this.code = code;
-  }
 }

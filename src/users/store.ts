@@ -20,12 +20,12 @@ import { IdempotencyKeyReused } from '../resource/errors.ts';
 import { withFaults } from '../resource/faults.ts';
 import { contention, transactWrite } from '../resource/transactions.ts';
 import {
-  claim,
-  release,
   sameValue,
   uniqueConflict,
+  uniqueValues,
   type TransactItem,
   type UniqueField,
+  type UniqueValues,
 } from '../resource/unique-values.ts';
 import { definedFields, updateItem } from '../resource/update-item.ts';
 import {
@@ -93,10 +93,12 @@ const split = (item: Item): VersionedUser => ({
 class UserStore {
   readonly #db: DynamoDBDocumentClient;
   readonly #tables: UsersConfig['tables'];
+  readonly #emails: UniqueValues;
 
   constructor(clients: DynamoClients, tables: UsersConfig['tables']) {
     this.#db = clients.doc;
     this.#tables = tables;
+    this.#emails = uniqueValues(tables.uniqueValues, EMAIL);
   }
 
   /**
@@ -128,7 +130,7 @@ class UserStore {
           ConditionExpression: 'attribute_not_exists(userId)',
         },
       },
-      claim(this.#tables.uniqueValues, EMAIL, input.email, userId),
+      this.#emails.claim(input.email, userId),
     ]);
     if (!failed) return split(item);
     if (failed.includes(0)) {
@@ -201,10 +203,8 @@ class UserStore {
       const moving = !sameValue(EMAIL, user.email, changes.email);
       const items: TransactItem[] = [
         { Update: update },
-        ...(moving ? [claim(this.#tables.uniqueValues, EMAIL, changes.email, userId)] : []),
-        ...(moving && releaseOld
-          ? [release(this.#tables.uniqueValues, EMAIL, user.email, userId)]
-          : []),
+        ...(moving ? [this.#emails.claim(changes.email, userId)] : []),
+        ...(moving && releaseOld ? [this.#emails.release(user.email, userId)] : []),
       ];
       const failed = await transactWrite(this.#db, items);
       if (!failed) {
@@ -244,9 +244,7 @@ class UserStore {
             ...conditionParams(allOf(EXISTS, atVersion(current.version))),
           },
         },
-        ...(releaseClaim
-          ? [release(this.#tables.uniqueValues, EMAIL, current.user.email, userId)]
-          : []),
+        ...(releaseClaim ? [this.#emails.release(current.user.email, userId)] : []),
       ]);
       if (!failed) return 'deleted';
       // The email's claim is someone else's (the user predates unique emails): not ours to free.
