@@ -1,5 +1,5 @@
 import { finding, index, type TemplateFinding, type Where } from './template-findings.ts';
-import type { CfnTemplate } from './template-spec-check.ts';
+import type { CfnTemplate } from './cfn-template.ts';
 import type { CfnSpec, PropertyType } from './template-spec.ts';
 import { isRecord } from './json-values.ts';
 

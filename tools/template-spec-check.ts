@@ -1,3 +1,4 @@
+import type { CfnResource, CfnTemplate } from './cfn-template.ts';
 import { finding, where, type FindingCode, type TemplateFinding } from './template-findings.ts';
 import type { CfnSpec, Property, PropertyType, SpecException } from './template-spec.ts';
 import { isIntrinsic } from './template-intrinsics.ts';
@@ -16,22 +17,6 @@ import { isRecord } from './json-values.ts';
  * years-old specification), and the CDK's own packages generate code from the specification
  * rather than validate templates against it.
  */
-
-export interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: Readonly<Record<string, unknown>>;
-  readonly DependsOn?: string | readonly string[];
-  readonly Condition?: string;
-  readonly DeletionPolicy?: string;
-  readonly UpdateReplacePolicy?: string;
-  readonly Metadata?: unknown;
-  readonly [attribute: string]: unknown;
-}
-
-export interface CfnTemplate {
-  readonly Resources: Readonly<Record<string, CfnResource>>;
-  readonly [section: string]: unknown;
-}
 
 export interface TemplateCheck {
   readonly findings: readonly TemplateFinding[];
