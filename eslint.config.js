@@ -50,6 +50,17 @@ const IMPORT_RULES = {
     },
   ],
 };
+
+// The files of each group of IMPORT_RULES, in the order their config blocks apply (for a file in
+// two groups, the later block wins).
+const GROUP_FILES = {
+  src: ['src/**'],
+  authorizer: ['src/authorizer/**'],
+  layer2: ['src/route-chain/**', 'src/users/**'],
+  issuers: ['src/issuers/**'],
+  shared: ['src/shared/**'],
+  resource: ['src/resource/**'],
+};
 const layerPatterns = (group) => [
   ...IMPORT_RULES.src,
   ...(group === 'src' ? [] : IMPORT_RULES[group]),
@@ -82,44 +93,12 @@ export default tseslint.config(
       ],
     },
   },
-  // Imports run one way. Each group below names what its files may not import; the messages are
-  // what test/unit/import-direction.test.ts expects.
-  {
-    files: ['src/**'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: layerPatterns('src') }],
-    },
-  },
-  {
-    files: ['src/authorizer/**'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: layerPatterns('authorizer') }],
-    },
-  },
-  {
-    files: ['src/route-chain/**', 'src/users/**'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: layerPatterns('layer2') }],
-    },
-  },
-  {
-    files: ['src/issuers/**'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: layerPatterns('issuers') }],
-    },
-  },
-  {
-    files: ['src/shared/**'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: layerPatterns('shared') }],
-    },
-  },
-  {
-    files: ['src/resource/**'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: layerPatterns('resource') }],
-    },
-  },
+  // Imports run one way: one block per group of GROUP_FILES, naming what its files may not
+  // import; the messages are what test/unit/import-direction.test.ts expects.
+  ...Object.entries(GROUP_FILES).map(([group, files]) => ({
+    files,
+    rules: { 'no-restricted-imports': ['error', { patterns: layerPatterns(group) }] },
+  })),
   {
     // Build tools, the local stack and tests are not Lambda functions.
     files: ['tools/**', 'local/**', 'test/**'],

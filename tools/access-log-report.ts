@@ -5,18 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { QUERIES, readLog, type LocalLog, type Row } from './access-log-queries.ts';
+import { textTable } from './text-table.ts';
 
 export function formatRows(rows: readonly Row[]): string {
   if (rows.length === 0) return '(no rows)';
   const header = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const cells = rows.map((row) => header.map((name) => cellOf(row[name])));
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
-  const line = (values: readonly string[]) =>
-    values
-      .map((value, i) => value.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+  return textTable(
+    header,
+    rows.map((row) => header.map((name) => cellOf(row[name]))),
+  );
 }
 
 const cellOf = (value: string | number | undefined) =>

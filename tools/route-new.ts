@@ -41,10 +41,8 @@ export async function addRoute(
     throw new ScaffoldError(
       `npm run lint:routes finds problems; fix them first, so the new route joins a sound table:\n${formatProblems(before.problems)}`,
     );
-  const plan = planScaffold(args, {
-    components: before.components,
-    api: readApiDescription(root),
-  });
+  const api = readApiDescription(root);
+  const plan = planScaffold(args, { components: before.components, api });
   const clash = routeClash(plan.method, plan.path, knownRoutes(before));
   if (clash) throw new ScaffoldError(clash.message);
   for (const file of [plan.schemaFile, plan.handlerFile])
@@ -78,10 +76,14 @@ export async function addRoute(
     what: `function ${plan.functionName} behind the token authorizer, with its own role ${plan.roleName} (logs only)`,
   });
   if (plan.tag?.added) {
-    const apiFile = join(root, 'schemas', 'api.json');
-    const api = JSON.parse(readFileSync(apiFile, 'utf8')) as { tags?: unknown[] };
-    api.tags = [...(api.tags ?? []), { name: plan.tag.name, description: plan.tag.description }];
-    writeFileSync(apiFile, await format(root, 'schemas/api.json', JSON.stringify(api)));
+    const tagged = {
+      ...api,
+      tags: [...(api.tags ?? []), { name: plan.tag.name, description: plan.tag.description }],
+    };
+    writeFileSync(
+      join(root, 'schemas', 'api.json'),
+      await format(root, 'schemas/api.json', JSON.stringify(tagged)),
+    );
     written.push({ file: 'schemas/api.json', what: `the tag ${plan.tag.name}` });
   }
 

@@ -1,23 +1,31 @@
 import { functionRoleProblems } from './function-roles.ts';
-import type { LintRule, RouteProblem } from './lint-rules.ts';
+import { exposureProblems, sharedFunctions } from './function-exposure.ts';
+import { httpEventsOf, routeKey, SERVERLESS_YML } from './http-events.ts';
+import type { RouteProblem } from './lint-rules.ts';
+import {
+  authorizerDisagreements,
+  authorizerOf,
+  settingsOf,
+  type AuthorizerSettings,
+  type AuthorizerUse,
+} from './route-authorizer.ts';
 import { loadSchemasWithComponents } from './schema-checks.ts';
 import { HTTP_METHODS, type ComponentSchema, type RouteSchema } from './schema-files.ts';
 import {
   resolvedServiceConfig,
   ServerlessConfigError,
-  type FunctionConfig,
   type PrintOptions,
   type ServiceConfig,
 } from './serverless-config.ts';
-import { isRecord } from './json-values.ts';
 
 /**
  * The join of the schema files with the routes Serverless resolved from serverless.yml: the
  * route table (`npm run routes`), the route lint (`npm run lint:routes`, CI), the OpenAPI writer,
- * the contract tests and the API Gateway model read routes through here. Only what Serverless
- * cannot know is checked here: which schema belongs to which route, path parameters, one route
- * per function, scopes declared, and that every route is behind our token authorizer with an
- * explicit TTL. Build-time only.
+ * the contract tests and the API Gateway model read routes through here. The join pairs each
+ * http event with the one schema file of its route; what the lint checks of serverless.yml
+ * beyond that pairing is in function-exposure.ts (only http events, one route per function),
+ * route-authorizer.ts (every route behind our token authorizer with an explicit TTL) and
+ * function-roles.ts (a role per function). Build-time only.
  */
 export interface RouteRow {
   readonly method: string;
@@ -47,39 +55,6 @@ export interface RouteTable {
   /** What Serverless resolved; undefined when it could not (a problem says why). */
   readonly config: ServiceConfig | undefined;
 }
-
-/** The authorizer's settings as API Gateway keeps them (one set per authorizer). */
-export interface AuthorizerSettings {
-  readonly name: string;
-  readonly type: string;
-  readonly resultTtlInSeconds: unknown;
-  readonly identitySource: string;
-  readonly identityValidationExpression: string | undefined;
-}
-
-interface HttpEvent {
-  readonly method: string;
-  readonly path: string;
-  readonly authorizer?: unknown;
-  readonly private?: unknown;
-}
-
-const SERVERLESS_YML = 'serverless.yml';
-// API Gateway's range for resultTtlInSeconds (0 turns the cache off).
-const MAX_TTL = 3600;
-/** The handler of our TOKEN authorizer: the only function a route may name as its authorizer. */
-export const AUTHORIZER_HANDLER = 'src/authorizer/handler.handler';
-
-/**
- * Events that put a function behind an HTTP endpoint other than the REST API's `http` events,
- * where no TOKEN authorizer of ours stands in front of it.
- */
-const OTHER_HTTP_EVENTS: Readonly<Record<string, string>> = {
-  httpApi: 'an HTTP API (API Gateway v2) route',
-  websocket: 'a WebSocket API (API Gateway v2) route',
-  alb: 'an Application Load Balancer target',
-  cloudFront: 'a CloudFront (Lambda@Edge) trigger',
-};
 
 /** Reads the schema files and asks Serverless for the resolved configuration, then joins them. */
 export async function loadRouteTable(
@@ -124,7 +99,8 @@ export function routeTableOf(
         message: `declares "${key}", already declared by ${claimed[0]!.file}`,
       });
 
-  const events = httpEventsOf(config.functions, problems);
+  problems.push(...exposureProblems(config.functions));
+  const events = httpEventsOf(config.functions);
   const eventKeys = new Set(events.map((e) => routeKey(e.http.method, e.http.path)));
   const unmatchedSchemas = schemas
     .filter((s) => !eventKeys.has(routeKey(s.method, s.path)))
@@ -134,7 +110,7 @@ export function routeTableOf(
     .map((e) => ({ ...e.http, where: `${SERVERLESS_YML} (function ${e.name})` }));
 
   const routes: RouteRow[] = [];
-  const byAuthorizer = new Map<string, { where: string; settings: AuthorizerSettings }[]>();
+  const authorizerUses: AuthorizerUse[] = [];
   const seen = new Map<string, string>();
   for (const { name, fn, http } of events) {
     const key = routeKey(http.method, http.path);
@@ -158,10 +134,7 @@ export function routeTableOf(
     const authorizer = authorizerOf(http.authorizer, config.functions);
     if (authorizer.problem) problems.push({ file: where, ...authorizer.problem });
     if (authorizer.settings)
-      byAuthorizer.set(authorizer.settings.name, [
-        ...(byAuthorizer.get(authorizer.settings.name) ?? []),
-        { where: `function ${name}, ${key}`, settings: authorizer.settings },
-      ]);
+      authorizerUses.push({ where: `function ${name}, ${key}`, settings: authorizer.settings });
     routes.push({
       method: http.method,
       path: http.path,
@@ -175,7 +148,7 @@ export function routeTableOf(
     });
   }
   problems.push(
-    ...authorizerDisagreements(byAuthorizer),
+    ...authorizerDisagreements(authorizerUses),
     ...sharedFunctions(events),
     ...functionRoleProblems(config.functions),
   );
@@ -192,62 +165,10 @@ export function routeTableOf(
 
 /** The settings of the authorizer the routes share (the lint pins that they agree). */
 export function authorizerSettingsOf(config: ServiceConfig): AuthorizerSettings | undefined {
-  for (const { http } of httpEventsOf(config.functions, []))
+  for (const { http } of httpEventsOf(config.functions))
     if (typeof http.authorizer === 'object' && http.authorizer !== null)
       return settingsOf(http.authorizer as Record<string, unknown>);
   return undefined;
-}
-
-/**
- * A handler is `routeHandler(route, fn)` for one schema file: its scope check and validation are
- * that route's. A second http event on the same function would run with the first route's scopes
- * (a DELETE checked for GET's `users:read`), so each function serves exactly one route.
- */
-function sharedFunctions(events: readonly { name: string; http: HttpEvent }[]): RouteProblem[] {
-  const routesOf = new Map<string, string[]>();
-  for (const { name, http } of events)
-    routesOf.set(name, [...(routesOf.get(name) ?? []), routeKey(http.method, http.path)]);
-  return [...routesOf]
-    .filter(([, keys]) => keys.length > 1)
-    .map(([name, keys]) => ({
-      file: `${SERVERLESS_YML} (function ${name})`,
-      code: 'function_serves_several_routes' as const,
-      message: `serves ${keys.join(', ')}; its handler checks the scopes and schema of one route only, so give each route its own function and handler`,
-    }));
-}
-
-/**
- * Every http event, and a problem for each other way a function is reachable over HTTP: those
- * would ship public, behind none of this service's authorizers.
- */
-function httpEventsOf(
-  functions: Readonly<Record<string, FunctionConfig>>,
-  problems: RouteProblem[],
-): { name: string; fn: FunctionConfig; http: HttpEvent }[] {
-  const found: { name: string; fn: FunctionConfig; http: HttpEvent }[] = [];
-  for (const [name, fn] of Object.entries(functions)) {
-    const where = `${SERVERLESS_YML} (function ${name})`;
-    // `url:` creates an AWS::Lambda::Url: AuthType NONE unless `authorizer: aws_iam`, and either
-    // way a second door that skips API Gateway and the token authorizer.
-    if (fn.url !== undefined && fn.url !== null && fn.url !== false)
-      problems.push({
-        file: where,
-        code: 'exposed_outside_rest_api',
-        message:
-          'has `url:`, a Lambda function URL that reaches the function without API Gateway or the token authorizer; expose routes only as http events',
-      });
-    for (const event of fn.events ?? []) {
-      for (const type of Object.keys(event).filter((t) => Object.hasOwn(OTHER_HTTP_EVENTS, t)))
-        problems.push({
-          file: where,
-          code: 'exposed_outside_rest_api',
-          message: `has a "${type}" event: ${OTHER_HTTP_EVENTS[type]} reaches the function without the REST API's token authorizer; expose routes only as http events`,
-        });
-      const http = httpEvent(event.http);
-      if (http) found.push({ name, fn, http });
-    }
-  }
-  return found;
 }
 
 function unsupported(method: string): string {
@@ -255,24 +176,6 @@ function unsupported(method: string): string {
     ? 'method "any" is not supported: each route has one schema with its own scopes, and an x-route names one method; declare one http event per method (GET, POST, ...)'
     : `method "${method}" is not supported; use one of ${HTTP_METHODS.join(', ')}`;
 }
-
-/** `{ method, path }` or the shorthand `GET users/{id}`; path with one leading slash, none trailing. */
-function httpEvent(value: unknown): HttpEvent | undefined {
-  if (typeof value === 'string') {
-    const [method = '', path = ''] = value.trim().split(/\s+/);
-    return { method: method.toUpperCase(), path: normalisePath(path) };
-  }
-  if (!isRecord(value)) return undefined;
-  return {
-    method: String(value.method ?? '').toUpperCase(),
-    path: normalisePath(String(value.path ?? '')),
-    authorizer: value.authorizer,
-    private: value.private,
-  };
-}
-
-// API Gateway resources have no trailing slash; Serverless deploys `things/{id}/` as `/things/{id}`.
-const normalisePath = (path: string) => `/${path.replace(/^\/+/, '').replace(/\/$/, '')}`;
 
 /**
  * Drift between serverless.yml and an x-route shows up as a route without schema plus a schema
@@ -289,128 +192,4 @@ function nearMiss(
       c.path === route.path || (c.method === route.method && shape(c.path) === shape(route.path)),
   );
   return near ? ` (${near.where} has "${near.method} ${near.path}")` : '';
-}
-const routeKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
-
-interface AuthorizerOf {
-  /** Set when the route is behind our TOKEN authorizer. */
-  readonly ours?: string;
-  /** The TTL when it is an explicit integer in API Gateway's range. */
-  readonly ttl?: number;
-  /** Set when the event names an authorizer by name, ours or not. */
-  readonly settings?: AuthorizerSettings;
-  readonly problem?: { readonly code: LintRule; readonly message: string };
-}
-
-const settingsOf = (spec: Record<string, unknown>): AuthorizerSettings => ({
-  name: String(spec.name),
-  type: spec.type === undefined ? 'token' : String(spec.type).toLowerCase(),
-  resultTtlInSeconds: spec.resultTtlInSeconds,
-  identitySource: String(spec.identitySource ?? 'method.request.header.Authorization'),
-  identityValidationExpression:
-    typeof spec.identityValidationExpression === 'string'
-      ? spec.identityValidationExpression
-      : undefined,
-});
-
-/**
- * The authorizer of an http event. It must be our TOKEN authorizer: a function of this service
- * whose handler is AUTHORIZER_HANDLER, named by the string form or `name:` (an `arn:` or an
- * `authorizerId:` makes Serverless call something else), with `type` absent or `token`, and an
- * explicit TTL: left unset, API Gateway caches for 300 s.
- */
-function authorizerOf(
-  value: unknown,
-  functions: Readonly<Record<string, FunctionConfig>>,
-): AuthorizerOf {
-  if (value === undefined || value === null || value === false)
-    return {
-      problem: {
-        code: 'authorizer_missing',
-        message:
-          'the http event has no authorizer: every route must sit behind the token authorizer',
-      },
-    };
-  const spec: Record<string, unknown> =
-    typeof value === 'string' ? { name: value } : isRecord(value) ? value : {};
-  const name = spec.name;
-  // Object.hasOwn, not `in`: `toString` is "in" every object.
-  if (typeof name !== 'string' || !Object.hasOwn(functions, name))
-    return {
-      problem: {
-        code: 'authorizer_missing',
-        message: `the http event has no authorizer of this service (${JSON.stringify(name ?? value)} is not one of its functions): every route must sit behind the token authorizer`,
-      },
-    };
-  const settings = settingsOf(spec);
-  const notOurs = (why: string): AuthorizerOf => ({
-    settings,
-    problem: {
-      code: 'authorizer_not_ours',
-      message: `the authorizer ${why}: every route must sit behind the token authorizer (a function with handler ${AUTHORIZER_HANDLER}, type token)`,
-    },
-  });
-  const handler = functions[name]!.handler;
-  if (spec.arn !== undefined)
-    return notOurs(`has an arn, so Serverless calls that Lambda instead of function ${name}`);
-  if (spec.authorizerId !== undefined)
-    return notOurs('has an authorizerId, so API Gateway uses that authorizer');
-  if (settings.type !== 'token') return notOurs(`has type ${JSON.stringify(spec.type)}, not token`);
-  if (handler !== AUTHORIZER_HANDLER)
-    return notOurs(`is function ${name}, whose handler is ${JSON.stringify(handler ?? null)}`);
-  const ttl = explicitTtl(settings.resultTtlInSeconds);
-  if (ttl === undefined)
-    return {
-      ours: name,
-      settings,
-      problem: {
-        code: 'authorizer_ttl_not_explicit',
-        message: `the authorizer's resultTtlInSeconds resolves to ${JSON.stringify(settings.resultTtlInSeconds) ?? 'nothing'}: set an integer from 0 to ${MAX_TTL} (left unset, API Gateway caches for 300 s)`,
-      },
-    };
-  return { ours: name, ttl, settings };
-}
-
-/** An integer 0–3600, written as a number or as a string of digits; anything else is not explicit. */
-function explicitTtl(value: unknown): number | undefined {
-  const ttl =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\d+$/.test(value)
-        ? Number(value)
-        : undefined;
-  return ttl !== undefined && Number.isInteger(ttl) && ttl >= 0 && ttl <= MAX_TTL ? ttl : undefined;
-}
-
-/**
- * API Gateway keeps one resultTtlInSeconds, type, identity source and validation expression per
- * authorizer, and Serverless writes the authorizer once per http event naming it, so one event's
- * settings win for every route: the routes of one authorizer must agree.
- */
-function authorizerDisagreements(
-  byAuthorizer: ReadonlyMap<string, readonly { where: string; settings: AuthorizerSettings }[]>,
-): RouteProblem[] {
-  const problems: RouteProblem[] = [];
-  const keys = [
-    'resultTtlInSeconds',
-    'type',
-    'identitySource',
-    'identityValidationExpression',
-  ] as const;
-  for (const [name, uses] of byAuthorizer) {
-    for (const key of keys) {
-      const values = new Map<string, string[]>();
-      for (const use of uses) {
-        const shown = JSON.stringify(use.settings[key]) ?? 'unset';
-        values.set(shown, [...(values.get(shown) ?? []), use.where]);
-      }
-      if (values.size > 1)
-        problems.push({
-          file: `${SERVERLESS_YML} (authorizer ${name})`,
-          code: 'authorizer_settings_differ',
-          message: `its routes disagree on ${key} (${[...values].map(([v, where]) => `${v}: ${where.join('; ')}`).join(' / ')}); API Gateway keeps one ${key} per authorizer, so give every route the same`,
-        });
-    }
-  }
-  return problems;
 }

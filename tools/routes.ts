@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { readmeTables, writeReadmeTables } from './route-docs.ts';
 import { loadRouteTable, type RouteRow } from './route-table.ts';
+import { textTable } from './text-table.ts';
 
 const ANY_CALLER = '(any authenticated caller)';
 
@@ -19,13 +20,7 @@ export function formatRouteTable(routes: readonly RouteRow[]): string {
     r.schemaFile ?? '(none)',
     r.authorizer ? (r.authorizerTtl === undefined ? 'not set' : `${r.authorizerTtl} s`) : '(none)',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return textTable(header, rows);
 }
 
 if (import.meta.main) {

@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { isScopeToken } from '../src/shared/scopes.ts';
 import type { LintRule } from './lint-rules.ts';
-import { problemSchema } from './problem-schema.ts';
+import { problemJsonSchema } from './problem-json-schema.ts';
 import { isRecord } from './json-values.ts';
 
 /**
@@ -22,7 +22,7 @@ import { isRecord } from './json-values.ts';
  *   (`content` the body's JSON Schema, usually `{ "$ref": "User" }` or `{ "$ref": "Problem" }`).
  * - `x-tags`, `x-max-body-bytes`: its OpenAPI tags; the largest body it reads.
  * `schemas/components/<Name>.json` are shared schemas (`"$id": "<Name>"`), referred to by name:
- * `{ "$ref": "User" }`. `Problem` is built from the problem catalogue (problem-schema.ts).
+ * `{ "$ref": "User" }`. `Problem` is built from the problem catalogue (problem-json-schema.ts).
  * `schemas/api.json` describes the API as a whole (title, license, tags) for OpenAPI.
  */
 export interface RouteSchema {
@@ -137,7 +137,7 @@ export function createSchemaCompiler({
 export const problemComponent = (): ComponentSchema => ({
   name: 'Problem',
   file: 'src/shared/problems.ts',
-  schema: problemSchema(),
+  schema: problemJsonSchema(),
 });
 
 /** Reads and checks one schema file's metadata. Compiling it is `createSchemaCompiler().compile`. */
@@ -276,7 +276,7 @@ export interface ApiDescription {
 export function readApiDescription(root: string): ApiDescription {
   const file = join(root, API_FILE);
   if (!existsSync(file)) return { info: { title: basename(root) }, tags: [] };
-  return JSON.parse(readFileSync(file, 'utf8')) as ApiDescription;
+  return readJsonFile(file, API_FILE) as ApiDescription;
 }
 
 const API_FILE = join('schemas', 'api.json');

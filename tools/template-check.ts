@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatFindings } from './template-findings.ts';
-import { checkTemplate, type CfnTemplate } from './template-spec-check.ts';
+import type { CfnTemplate } from './cfn-template.ts';
+import { checkTemplate } from './template-spec-check.ts';
 import { loadCfnSpec, staleExceptions } from './template-spec.ts';
 import { allowedWildcards, compareWildcards, policyWildcards } from './template-wildcards.ts';
 

@@ -1,5 +1,5 @@
 import { finding, index, type TemplateFinding, type Where } from './template-findings.ts';
-import type { CfnTemplate } from './template-spec-check.ts';
+import type { CfnTemplate } from './cfn-template.ts';
 import type { CfnSpec, PropertyType } from './template-spec.ts';
 import { isRecord } from './json-values.ts';
 
@@ -33,6 +33,17 @@ const PSEUDO_PARAMETERS: Readonly<Record<string, Kind>> = {
   'AWS::URLSuffix': 'scalar',
 };
 const CONDITION_FUNCTIONS = new Set(['Fn::And', 'Fn::Or', 'Fn::Not', 'Fn::Equals']);
+
+// The functions that take a list of a fixed length: what each argument must be, how the list
+// reads in a message, and what the function gives (CloudFormation's "Intrinsic function reference").
+const FIXED_LIST_FUNCTIONS: Readonly<
+  Record<string, { args: readonly PropertyType[]; usage: string; gives: Kind }>
+> = {
+  'Fn::Join': { args: [STRING, STRINGS], usage: '[delimiter, list]', gives: 'scalar' },
+  'Fn::Select': { args: [COUNT, STRINGS], usage: '[index, list]', gives: 'scalar' },
+  'Fn::Split': { args: [STRING, STRING], usage: '[delimiter, string]', gives: 'list' },
+  'Fn::Cidr': { args: [STRING, COUNT, COUNT], usage: '[ipBlock, count, cidrBits]', gives: 'list' },
+};
 
 /**
  * `record[key]` only if the record has it: a template may name `constructor` or `__proto__`,
@@ -108,6 +119,13 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
     const args = call[fn];
     const list: unknown[] = Array.isArray(args) ? args : [];
     const arity = (n: number) => Array.isArray(args) && args.length === n;
+    const fixed = own(FIXED_LIST_FUNCTIONS, fn);
+    if (fixed) {
+      if (!arity(fixed.args.length)) return bad(at, `${fn} takes ${fixed.usage}`);
+      return gives(fixed.gives)(
+        fixed.args.flatMap((type, i) => checkValue(type, list[i], argAt(at, fn, i))),
+      );
+    }
     switch (fn) {
       case 'Ref':
         return ref(args, at);
@@ -115,36 +133,11 @@ export function intrinsicChecker(template: CfnTemplate, spec: CfnSpec, checkValu
         return getAtt(args, argAt(at, fn));
       case 'Fn::Sub':
         return sub(args, argAt(at, fn));
-      case 'Fn::Join':
-        if (!arity(2)) return bad(at, 'Fn::Join takes [delimiter, list]');
-        return gives('scalar')([
-          ...checkValue(STRING, list[0], argAt(at, fn, 0)),
-          ...checkValue(STRINGS, list[1], argAt(at, fn, 1)),
-        ]);
-      case 'Fn::Select':
-        if (!arity(2)) return bad(at, 'Fn::Select takes [index, list]');
-        return gives('scalar')([
-          ...checkValue(COUNT, list[0], argAt(at, fn, 0)),
-          ...checkValue(STRINGS, list[1], argAt(at, fn, 1)),
-        ]);
-      case 'Fn::Split':
-        if (!arity(2)) return bad(at, 'Fn::Split takes [delimiter, string]');
-        return gives('list')([
-          ...checkValue(STRING, list[0], argAt(at, fn, 0)),
-          ...checkValue(STRING, list[1], argAt(at, fn, 1)),
-        ]);
       case 'Fn::Base64':
       case 'Fn::ImportValue':
         return gives('scalar')(checkValue(STRING, args, argAt(at, fn)));
       case 'Fn::GetAZs':
         return gives('list')(checkValue(STRING, args, argAt(at, fn)));
-      case 'Fn::Cidr':
-        if (!arity(3)) return bad(at, 'Fn::Cidr takes [ipBlock, count, cidrBits]');
-        return gives('list')([
-          ...checkValue(STRING, list[0], argAt(at, fn, 0)),
-          ...checkValue(COUNT, list[1], argAt(at, fn, 1)),
-          ...checkValue(COUNT, list[2], argAt(at, fn, 2)),
-        ]);
       case 'Fn::FindInMap':
         if (!arity(3)) return bad(at, 'Fn::FindInMap takes [map, top-level key, second-level key]');
         return findInMap(list, argAt(at, fn));

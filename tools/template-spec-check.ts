@@ -1,3 +1,4 @@
+import type { CfnResource, CfnTemplate } from './cfn-template.ts';
 import { finding, where, type FindingCode, type TemplateFinding } from './template-findings.ts';
 import type { CfnSpec, Property, PropertyType, SpecException } from './template-spec.ts';
 import { isIntrinsic } from './template-intrinsics.ts';
@@ -16,22 +17,6 @@ import { isRecord } from './json-values.ts';
  * years-old specification), and the CDK's own packages generate code from the specification
  * rather than validate templates against it.
  */
-
-export interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: Readonly<Record<string, unknown>>;
-  readonly DependsOn?: string | readonly string[];
-  readonly Condition?: string;
-  readonly DeletionPolicy?: string;
-  readonly UpdateReplacePolicy?: string;
-  readonly Metadata?: unknown;
-  readonly [attribute: string]: unknown;
-}
-
-export interface CfnTemplate {
-  readonly Resources: Readonly<Record<string, CfnResource>>;
-  readonly [section: string]: unknown;
-}
 
 export interface TemplateCheck {
   readonly findings: readonly TemplateFinding[];
@@ -149,16 +134,7 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
     const parameters = template.Parameters;
     if (parameters === undefined) return;
     if (!isRecord(parameters)) return report('wrong_type', 'Parameters', 'expected an object');
-    for (const [name, parameter] of Object.entries(parameters)) {
-      const path = `Parameters.${name}`;
-      checkLogicalId(name, path);
-      if (!isRecord(parameter)) {
-        report('wrong_type', path, 'expected an object');
-        continue;
-      }
-      for (const key of Object.keys(parameter))
-        if (!PARAMETER_KEYS.has(key))
-          report('unknown_property', `${path}.${key}`, `a parameter has no property ${key}`);
+    for (const [path, parameter] of declarations('Parameters', parameters, PARAMETER_KEYS)) {
       if (typeof parameter.Type !== 'string')
         report('missing_property', `${path}.Type`, 'a parameter requires Type');
       else if (!PARAMETER_TYPE.test(parameter.Type))
@@ -308,16 +284,7 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
     if (!isRecord(outputs)) return report('wrong_type', 'Outputs', 'expected an object');
     if (Object.keys(outputs).length > MAX_OUTPUTS)
       report('quota_exceeded', 'Outputs', `more than ${MAX_OUTPUTS} outputs`);
-    for (const [name, output] of Object.entries(outputs)) {
-      const path = `Outputs.${name}`;
-      checkLogicalId(name, path);
-      if (!isRecord(output)) {
-        report('wrong_type', path, 'expected an object');
-        continue;
-      }
-      for (const key of Object.keys(output))
-        if (!OUTPUT_KEYS.has(key))
-          report('unknown_property', `${path}.${key}`, `an output has no property ${key}`);
+    for (const [path, output] of declarations('Outputs', outputs, OUTPUT_KEYS)) {
       // CloudFormation refuses an output whose Value is not a string (a list included).
       if (output.Value === undefined)
         report('missing_property', `${path}.Value`, 'an output requires Value');
@@ -332,6 +299,30 @@ export function checkTemplate(template: CfnTemplate, spec: CfnSpec): TemplateChe
         );
       if (output.Condition !== undefined)
         findings.push(...intrinsics.conditionName(output.Condition, where(`${path}.Condition`)));
+    }
+  }
+
+  /**
+   * The declarations of a section (a parameter, an output) that are objects, each once its
+   * logical id and its keys are checked; the others are reported and left out.
+   */
+  function* declarations(
+    section: 'Parameters' | 'Outputs',
+    entries: Record<string, unknown>,
+    keys: ReadonlySet<string>,
+  ): Generator<[path: string, declaration: Record<string, unknown>]> {
+    const noun = section === 'Parameters' ? 'a parameter' : 'an output';
+    for (const [name, declaration] of Object.entries(entries)) {
+      const path = `${section}.${name}`;
+      checkLogicalId(name, path);
+      if (!isRecord(declaration)) {
+        report('wrong_type', path, 'expected an object');
+        continue;
+      }
+      for (const key of Object.keys(declaration))
+        if (!keys.has(key))
+          report('unknown_property', `${path}.${key}`, `${noun} has no property ${key}`);
+      yield [path, declaration];
     }
   }
 

@@ -7,7 +7,7 @@ import {
   type Where,
 } from './template-findings.ts';
 import { intrinsicChecker, isIntrinsic, isNoValue, own } from './template-intrinsics.ts';
-import type { CfnTemplate } from './template-spec-check.ts';
+import type { CfnTemplate } from './cfn-template.ts';
 import {
   specException,
   type CfnSpec,

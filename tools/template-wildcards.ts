@@ -1,4 +1,4 @@
-import type { CfnTemplate } from './template-spec-check.ts';
+import type { CfnTemplate } from './cfn-template.ts';
 import { isRecord } from './json-values.ts';
 
 /**

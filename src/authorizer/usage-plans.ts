@@ -8,7 +8,7 @@ import { ConfigError } from '../shared/env.ts';
  * client (tools/serverless-throttling.ts), and by the local API Gateway model. One parser, so the
  * three can never disagree on what a plan or a client is.
  *
- * A client is an issuer and the client id its preset reads (`clientIdOf` in claims.ts): the
+ * A client is an issuer and the client id its preset reads (`clientIdOf` in claim-rules.ts): the
  * same id at two issuers is two clients. `default` serves every client no other plan lists.
  */
 export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;

@@ -1,6 +1,5 @@
 import type { JWTPayload, ProtectedHeaderParameters } from 'jose';
 import { isValidSubject, MAX_SUBJECT_LENGTH } from '../shared/subject.ts';
-import { clientIdOf } from './claims.ts';
 import type { IssuerConfig, IssuerRules } from './issuer-config.ts';
 import { createIssuerSelection, type SelectedIssuer } from './issuer-selection.ts';
 import { normaliseTyp } from './presets.ts';
@@ -15,6 +14,12 @@ export interface AcceptedToken {
   /** The whole client id, from the issuer's client id claims (`clientIdOf`); '' when none. */
   readonly clientId: string;
 }
+
+/** The token's client id, from the first of the issuer's client id claims that holds a string. */
+export const clientIdOf = (claims: JWTPayload, issuer: Pick<IssuerConfig, 'clientIdClaims'>) =>
+  issuer.clientIdClaims
+    .map((name) => claims[name])
+    .find((v): v is string => typeof v === 'string') ?? '';
 
 /**
  * The rules a signature check leaves to us, on claims whose signature has verified: the one

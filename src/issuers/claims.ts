@@ -2,14 +2,7 @@ import type { JWTPayload } from 'jose';
 import type { CallerClaims } from '../shared/context-codec.ts';
 import { isScopeToken } from '../shared/scopes.ts';
 import type { AcceptedToken } from './claim-rules.ts';
-import type { IssuerConfig } from './issuer-config.ts';
 import type { ClaimPath } from './presets.ts';
-
-/** The token's client id, from the first of the issuer's client id claims that holds a string. */
-export const clientIdOf = (claims: JWTPayload, issuer: Pick<IssuerConfig, 'clientIdClaims'>) =>
-  issuer.clientIdClaims
-    .map((name) => claims[name])
-    .find((v): v is string => typeof v === 'string') ?? '';
 
 /**
  * The unique scope names the sources hold, in order. A source's value may be a space-separated

@@ -180,7 +180,10 @@ function issuersFromJson(env: Env, maxTokenLifetimeSeconds: number): IssuerConfi
 
 type FieldNames = Partial<Record<string, string>>;
 
-/** One entry, checked field by field; an error names the entry and the field. */
+/**
+ * One entry, checked field by field in this order (the first failing check is the error); an
+ * error names the entry and the field. Each check is an assertion below.
+ */
 function resolveEntry(
   source: string,
   entry: unknown,
@@ -188,101 +191,144 @@ function resolveEntry(
   names: FieldNames = {},
 ): IssuerConfig {
   const where = (field: string) => names[field] ?? `${source}.${field}`;
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
-    throw new ConfigError(source, 'must be an object with at least "issuer" and "preset"');
-  const e = entry as Record<string, unknown>;
-  for (const field of Object.keys(e))
-    if (!ENTRY_FIELDS.has(field))
-      throw new ConfigError(
-        where(field),
-        `is not a field of an issuer entry (${[...ENTRY_FIELDS].join(', ')})`,
-      );
+  assertEntry(source, entry);
+  assertKnownFields(entry, where);
 
-  const presetName = e.preset ?? 'generic';
-  if (!(PRESET_NAMES as readonly unknown[]).includes(presetName))
-    throw new ConfigError(where('preset'), `must be one of ${PRESET_NAMES.join(', ')}`);
-  const preset = PRESETS[presetName as PresetName];
+  const presetName = entry.preset ?? 'generic';
+  assertPreset(where('preset'), presetName);
+  const preset = PRESETS[presetName];
 
-  const issuer = text(e.issuer, where('issuer'));
+  const issuer = text(entry.issuer, where('issuer'));
   const template = issuer.includes(TENANT_PLACEHOLDER);
-  if (template && presetName !== 'entra')
-    throw new ConfigError(where('issuer'), `may hold ${TENANT_PLACEHOLDER} with preset entra only`);
-  // No trailing-slash normalisation: the issuer is compared exactly (Auth0's ends in `/`).
-  readUrl(where('issuer'), issuer.replace(TENANT_PLACEHOLDER, 'tenant'));
-  const issuerProblem = preset.checkIssuer?.(issuer);
-  if (issuerProblem) throw new ConfigError(where('issuer'), issuerProblem);
+  assertIssuer(where('issuer'), issuer, presetName);
 
-  const audience = optionalTexts(e.audience, where('audience'), true) ?? [];
-  if (preset.audience === 'required' && audience.length === 0)
-    throw new ConfigError(where('audience'), 'is required: the audience your API is known by');
-  if (preset.audience === 'absent' && audience.length > 0)
-    throw new ConfigError(
-      where('audience'),
-      `must be left out: ${presetName} access tokens carry no aud; list clientIds instead`,
-    );
-  const clientIds = optionalTexts(e.clientIds, where('clientIds'));
-  if (preset.clientIdsRequired && !clientIds?.length)
-    throw new ConfigError(
-      where('clientIds'),
-      `is required for ${presetName}: ${preset.clientIdsRequired}`,
-    );
-
-  const tenants = optionalTexts(e.tenants, where('tenants'));
-  if (template && !tenants?.length)
-    throw new ConfigError(
-      where('tenants'),
-      `is required with a ${TENANT_PLACEHOLDER} issuer: the tenant ids (GUIDs) whose tokens are accepted`,
-    );
-  if (!template && tenants)
-    throw new ConfigError(where('tenants'), `applies to a ${TENANT_PLACEHOLDER} issuer only`);
-  for (const tenant of tenants ?? [])
-    if (!GUID.test(tenant))
-      throw new ConfigError(where('tenants'), `lists "${tenant}", which is not a tenant id (GUID)`);
+  const audience = optionalTexts(entry.audience, where('audience'), true) ?? [];
+  assertAudience(where('audience'), audience, presetName);
+  const clientIds = optionalTexts(entry.clientIds, where('clientIds'));
+  assertClientIds(where('clientIds'), clientIds, presetName);
+  const tenants = optionalTexts(entry.tenants, where('tenants'));
+  assertTenants(where('tenants'), tenants, template);
 
   const algorithms =
-    optionalTexts(e.algorithms, where('algorithms')) ?? (DEFAULT_ALGORITHMS as readonly string[]);
-  if (algorithms.length === 0)
-    throw new ConfigError(where('algorithms'), 'must list at least one algorithm');
-  for (const alg of algorithms)
-    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg))
-      throw new ConfigError(
-        where('algorithms'),
-        `may list only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}), got "${alg}"`,
-      );
+    optionalTexts(entry.algorithms, where('algorithms')) ??
+    (DEFAULT_ALGORITHMS as readonly string[]);
+  assertAlgorithms(where('algorithms'), algorithms);
 
-  const jwksUrlText = e.jwksUrl === undefined ? undefined : text(e.jwksUrl, where('jwksUrl'));
+  const jwksUrlText =
+    entry.jwksUrl === undefined ? undefined : text(entry.jwksUrl, where('jwksUrl'));
   const jwksUrl = jwksUrlText ?? preset.jwksUrl?.(issuer);
 
-  const tokenTypes = optionalTexts(e.tokenType, where('tokenType'), true) ?? preset.tokenTypes;
-  const maxLifetime = e.maxTokenLifetimeSeconds ?? maxTokenLifetimeSeconds;
-  if (
-    !Number.isInteger(maxLifetime) ||
-    (maxLifetime as number) < LIFETIME_RANGE.min ||
-    (maxLifetime as number) > LIFETIME_RANGE.max
-  )
-    throw new ConfigError(
-      where('maxTokenLifetimeSeconds'),
-      `must be an integer from ${LIFETIME_RANGE.min} to ${LIFETIME_RANGE.max}`,
-    );
+  const tokenTypes = optionalTexts(entry.tokenType, where('tokenType'), true) ?? preset.tokenTypes;
+  const maxLifetime = entry.maxTokenLifetimeSeconds ?? maxTokenLifetimeSeconds;
+  assertLifetime(where('maxTokenLifetimeSeconds'), maxLifetime);
 
   return Object.freeze({
     source,
     issuer,
-    preset: presetName as PresetName,
+    preset: presetName,
     audience: Object.freeze(audience),
     clientIds: clientIds && Object.freeze(clientIds),
     tenants: tenants && Object.freeze(tenants),
     jwksUrl: jwksUrl === undefined ? undefined : readUrl(where('jwksUrl'), jwksUrl),
     algorithms: Object.freeze([...algorithms]),
     scopeClaims: Object.freeze(
-      scopeClaims(e.scopeClaims, where('scopeClaims')) ?? preset.scopeClaims,
+      scopeClaims(entry.scopeClaims, where('scopeClaims')) ?? preset.scopeClaims,
     ),
     clientIdClaims: preset.clientIdClaims,
     tokenTypes: tokenTypes && Object.freeze(tokenTypes.map(normaliseTyp)),
     requiredClaims: preset.requiredClaims,
     accessToken: preset.accessToken,
-    maxTokenLifetimeSeconds: maxLifetime as number,
+    maxTokenLifetimeSeconds: maxLifetime,
   });
+}
+
+// The checks of an entry, one rule each. Each throws a ConfigError naming the field (`name`:
+// `AUTH_ISSUERS[0].audience`, or the shorthand's variable) with what to fix.
+
+function assertEntry(source: string, entry: unknown): asserts entry is Record<string, unknown> {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    throw new ConfigError(source, 'must be an object with at least "issuer" and "preset"');
+}
+
+function assertKnownFields(entry: Record<string, unknown>, where: (field: string) => string) {
+  for (const field of Object.keys(entry))
+    if (!ENTRY_FIELDS.has(field))
+      throw new ConfigError(
+        where(field),
+        `is not a field of an issuer entry (${[...ENTRY_FIELDS].join(', ')})`,
+      );
+}
+
+function assertPreset(name: string, value: unknown): asserts value is PresetName {
+  if (!(PRESET_NAMES as readonly unknown[]).includes(value))
+    throw new ConfigError(name, `must be one of ${PRESET_NAMES.join(', ')}`);
+}
+
+/** An absolute https URL; a `{tenantid}` template with preset entra only; what the preset accepts. */
+function assertIssuer(name: string, issuer: string, presetName: PresetName) {
+  if (issuer.includes(TENANT_PLACEHOLDER) && presetName !== 'entra')
+    throw new ConfigError(name, `may hold ${TENANT_PLACEHOLDER} with preset entra only`);
+  // No trailing-slash normalisation: the issuer is compared exactly (Auth0's ends in `/`).
+  readUrl(name, issuer.replace(TENANT_PLACEHOLDER, 'tenant'));
+  const problem = PRESETS[presetName].checkIssuer?.(issuer);
+  if (problem) throw new ConfigError(name, problem);
+}
+
+function assertAudience(name: string, audience: readonly string[], presetName: PresetName) {
+  const expected = PRESETS[presetName].audience;
+  if (expected === 'required' && audience.length === 0)
+    throw new ConfigError(name, 'is required: the audience your API is known by');
+  if (expected === 'absent' && audience.length > 0)
+    throw new ConfigError(
+      name,
+      `must be left out: ${presetName} access tokens carry no aud; list clientIds instead`,
+    );
+}
+
+function assertClientIds(
+  name: string,
+  clientIds: readonly string[] | undefined,
+  presetName: PresetName,
+) {
+  const why = PRESETS[presetName].clientIdsRequired;
+  if (why && !clientIds?.length)
+    throw new ConfigError(name, `is required for ${presetName}: ${why}`);
+}
+
+/** Tenant ids (GUIDs), listed exactly when the issuer is a `{tenantid}` template. */
+function assertTenants(name: string, tenants: readonly string[] | undefined, template: boolean) {
+  if (template && !tenants?.length)
+    throw new ConfigError(
+      name,
+      `is required with a ${TENANT_PLACEHOLDER} issuer: the tenant ids (GUIDs) whose tokens are accepted`,
+    );
+  if (!template && tenants)
+    throw new ConfigError(name, `applies to a ${TENANT_PLACEHOLDER} issuer only`);
+  for (const tenant of tenants ?? [])
+    if (!GUID.test(tenant))
+      throw new ConfigError(name, `lists "${tenant}", which is not a tenant id (GUID)`);
+}
+
+function assertAlgorithms(name: string, algorithms: readonly string[]) {
+  if (algorithms.length === 0) throw new ConfigError(name, 'must list at least one algorithm');
+  for (const alg of algorithms)
+    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg))
+      throw new ConfigError(
+        name,
+        `may list only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}), got "${alg}"`,
+      );
+}
+
+function assertLifetime(name: string, seconds: unknown): asserts seconds is number {
+  if (
+    !Number.isInteger(seconds) ||
+    (seconds as number) < LIFETIME_RANGE.min ||
+    (seconds as number) > LIFETIME_RANGE.max
+  )
+    throw new ConfigError(
+      name,
+      `must be an integer from ${LIFETIME_RANGE.min} to ${LIFETIME_RANGE.max}`,
+    );
 }
 
 function text(value: unknown, name: string): string {

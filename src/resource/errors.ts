@@ -10,7 +10,8 @@ export type ResourceErrorCode =
   | 'precondition_failed'
   | 'unavailable'
   | 'request_in_progress'
-  | 'idempotency_key_reused';
+  | 'idempotency_key_reused'
+  | 'invalid_cursor';
 
 export abstract class ResourceError extends Error {
   abstract readonly code: ResourceErrorCode;
@@ -79,5 +80,17 @@ export class IdempotencyKeyReused extends ResourceError {
   readonly code = 'idempotency_key_reused';
   constructor(detail: string, options?: { cause?: unknown }) {
     super(detail, options);
+  }
+}
+
+/** A page cursor this API never returned (forged, or of another table's key shape). */
+export class InvalidCursor extends ResourceError {
+  override readonly name = 'InvalidCursor';
+  readonly code = 'invalid_cursor';
+  /** Where the cursor is in the request (a JSON Pointer): `/queryStringParameters/cursor`. */
+  readonly path: string;
+  constructor(path: string) {
+    super('The cursor is not one this API returned');
+    this.path = path;
   }
 }

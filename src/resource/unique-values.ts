@@ -23,43 +23,36 @@ export interface UniqueField {
 export const claimKey = (unique: UniqueField, value: string) =>
   `${unique.field}#${unique.normalise(value)}`;
 
-/** Takes `value` for `owner`; the transaction fails (ConditionalCheckFailed) if it is taken. */
-export function claim(
-  table: string,
-  unique: UniqueField,
-  value: string,
-  owner: string,
-): TransactItem {
+/** The claims of one unique field in one table, as items of the owner's transaction. */
+export function uniqueValues(table: string, unique: UniqueField) {
+  const key = (value: string) => ({ [UNIQUE_KEY_ATTRIBUTE]: claimKey(unique, value) });
   return {
-    Put: {
-      TableName: table,
-      Item: { [UNIQUE_KEY_ATTRIBUTE]: claimKey(unique, value), owner, field: unique.field },
-      ConditionExpression: 'attribute_not_exists(#key)',
-      ExpressionAttributeNames: { '#key': UNIQUE_KEY_ATTRIBUTE },
-    },
+    /** Takes `value` for `owner`; the transaction fails (ConditionalCheckFailed) if it is taken. */
+    claim: (value: string, owner: string): TransactItem => ({
+      Put: {
+        TableName: table,
+        Item: { ...key(value), owner, field: unique.field },
+        ConditionExpression: 'attribute_not_exists(#key)',
+        ExpressionAttributeNames: { '#key': UNIQUE_KEY_ATTRIBUTE },
+      },
+    }),
+    /**
+     * Gives `value` up. Only the owner's claim is removed; a missing claim (an item written
+     * before the field was unique) is no reason to fail the owner's write.
+     */
+    release: (value: string, owner: string): TransactItem => ({
+      Delete: {
+        TableName: table,
+        Key: key(value),
+        ConditionExpression: 'attribute_not_exists(#key) OR #owner = :owner',
+        ExpressionAttributeNames: { '#key': UNIQUE_KEY_ATTRIBUTE, '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': owner },
+      },
+    }),
   };
 }
 
-/**
- * Gives `value` up. Only the owner's claim is removed; a missing claim (an item written before
- * the field was unique) is no reason to fail the owner's write.
- */
-export function release(
-  table: string,
-  unique: UniqueField,
-  value: string,
-  owner: string,
-): TransactItem {
-  return {
-    Delete: {
-      TableName: table,
-      Key: { [UNIQUE_KEY_ATTRIBUTE]: claimKey(unique, value) },
-      ConditionExpression: 'attribute_not_exists(#key) OR #owner = :owner',
-      ExpressionAttributeNames: { '#key': UNIQUE_KEY_ATTRIBUTE, '#owner': 'owner' },
-      ExpressionAttributeValues: { ':owner': owner },
-    },
-  };
-}
+export type UniqueValues = ReturnType<typeof uniqueValues>;
 
 /** Whether two values are the same for the field (a change of case keeps the claim). */
 export const sameValue = (unique: UniqueField, a: string, b: string) =>

@@ -1,5 +1,6 @@
 import {
   IdempotencyKeyReused,
+  InvalidCursor,
   RequestInProgress,
   ResourceError,
   StoreUnavailable,
@@ -38,5 +39,10 @@ export function domainProblem(error: ResourceError): HttpProblem | undefined {
     });
   if (error instanceof IdempotencyKeyReused)
     return new HttpProblem('idempotency_key_reused', error.message, { cause: error.cause });
+  if (error instanceof InvalidCursor)
+    return new HttpProblem('invalid_request', error.message, {
+      extra: { errors: [{ path: error.path, message: 'is not a valid cursor' }] },
+      cause: error.cause,
+    });
   return undefined;
 }

@@ -12,7 +12,7 @@ import { loadCallerSource, requireCaller, type CallerSource } from './require-ca
 import { bodyLimit } from './body-limit.ts';
 import type { Caller } from '../shared/context-codec.ts';
 import type { CompiledRoute } from './compiled-route.ts';
-import { loadHttpConfig, type HttpConfig } from './config.ts';
+import { loadHttpConfig, type HttpConfig } from './http-config.ts';
 import { decisionLog } from './decision-log.ts';
 import { errorMiddleware } from './error-middleware.ts';
 import { requireScopes } from './require-scopes.ts';

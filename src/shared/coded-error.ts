@@ -1,7 +1,7 @@
 /**
- * An error with a stable code from a closed list: the code is what lands in the log line and the
- * metrics (a bounded set), the message is the detail for people. Layer 1's refusals and failures
- * to decide both are one.
+ * An error with a stable `code` that callers and the log switch on, never the message: the base
+ * of a family of refusals or failures whose codes are listed in one place (TokenRejected's
+ * REJECT_CODES, AuthorizerFailure's FAILURE_CODES). Without a detail, the message is the code.
  */
 export abstract class CodedError<Code extends string> extends Error {
   readonly code: Code;

@@ -6,7 +6,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { NewUser, Role, User, UserPage, UserPatch } from '../generated/components.ts';
-import { callOptions, dynamoClients, type DynamoClients } from '../resource/dynamo-client.ts';
 import {
   allOf,
   conditionParams,
@@ -14,17 +13,21 @@ import {
   NO_CONDITION,
   type Condition,
 } from '../resource/conditions.ts';
+import { perContainer, resourceContainer } from '../resource/container.ts';
+import { keyCursor } from '../resource/cursor.ts';
+import { callOptions, type DynamoClients } from '../resource/dynamo-client.ts';
 import { IdempotencyKeyReused } from '../resource/errors.ts';
 import { withFaults } from '../resource/faults.ts';
 import { contention, transactWrite } from '../resource/transactions.ts';
 import {
-  claim,
-  release,
   sameValue,
   uniqueConflict,
+  uniqueValues,
   type TransactItem,
   type UniqueField,
+  type UniqueValues,
 } from '../resource/unique-values.ts';
+import { definedFields, updateItem } from '../resource/update-item.ts';
 import {
   atVersion,
   matchesVersion,
@@ -32,8 +35,6 @@ import {
   versionCondition,
   type IfMatch,
 } from '../resource/versioning.ts';
-import { HttpProblem } from '../shared/problems.ts';
-import { configFromEnvironment } from '../shared/cold-start.ts';
 import { loadUsersConfig, type UsersConfig } from './users-config.ts';
 
 /** The types of the shared schemas (schemas/components/), generated: the one statement of a user. */
@@ -92,10 +93,12 @@ const split = (item: Item): VersionedUser => ({
 class UserStore {
   readonly #db: DynamoDBDocumentClient;
   readonly #tables: UsersConfig['tables'];
+  readonly #emails: UniqueValues;
 
   constructor(clients: DynamoClients, tables: UsersConfig['tables']) {
     this.#db = clients.doc;
     this.#tables = tables;
+    this.#emails = uniqueValues(tables.uniqueValues, EMAIL);
   }
 
   /**
@@ -127,7 +130,7 @@ class UserStore {
           ConditionExpression: 'attribute_not_exists(userId)',
         },
       },
-      claim(this.#tables.uniqueValues, EMAIL, input.email, userId),
+      this.#emails.claim(input.email, userId),
     ]);
     if (!failed) return split(item);
     if (failed.includes(0)) {
@@ -159,14 +162,14 @@ class UserStore {
         new ScanCommand({
           TableName: this.#tables.users,
           Limit: limit,
-          ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor) } : {}),
+          ...(cursor ? { ExclusiveStartKey: CURSOR.decode(cursor) } : {}),
         }),
         callOptions(),
       ),
     );
     return {
       items: (Items as Item[]).map((item) => split(item).user),
-      nextCursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : null,
+      nextCursor: LastEvaluatedKey ? CURSOR.encode(LastEvaluatedKey) : null,
     };
   }
 
@@ -190,20 +193,18 @@ class UserStore {
       if (refused) return refused;
       const { user, version } = current!;
       const now = new Date().toISOString();
-      const update = updateItem(
-        this.#tables.users,
-        userId,
+      const update = updateItem({
+        table: this.#tables.users,
+        key: { userId },
         changes,
         now,
-        allOf(atVersion(version), notAdmin(options.protectAdmins)),
-      );
+        condition: allOf(atVersion(version), notAdmin(options.protectAdmins)),
+      });
       const moving = !sameValue(EMAIL, user.email, changes.email);
       const items: TransactItem[] = [
         { Update: update },
-        ...(moving ? [claim(this.#tables.uniqueValues, EMAIL, changes.email, userId)] : []),
-        ...(moving && releaseOld
-          ? [release(this.#tables.uniqueValues, EMAIL, user.email, userId)]
-          : []),
+        ...(moving ? [this.#emails.claim(changes.email, userId)] : []),
+        ...(moving && releaseOld ? [this.#emails.release(user.email, userId)] : []),
       ];
       const failed = await transactWrite(this.#db, items);
       if (!failed) {
@@ -243,9 +244,7 @@ class UserStore {
             ...conditionParams(allOf(EXISTS, atVersion(current.version))),
           },
         },
-        ...(releaseClaim
-          ? [release(this.#tables.uniqueValues, EMAIL, current.user.email, userId)]
-          : []),
+        ...(releaseClaim ? [this.#emails.release(current.user.email, userId)] : []),
       ]);
       if (!failed) return 'deleted';
       // The email's claim is someone else's (the user predates unique emails): not ours to free.
@@ -265,13 +264,13 @@ class UserStore {
       const { Attributes } = await withFaults(() =>
         this.#db.send(
           new UpdateCommand({
-            ...updateItem(
-              this.#tables.users,
-              userId,
+            ...updateItem({
+              table: this.#tables.users,
+              key: { userId },
               changes,
-              new Date().toISOString(),
-              allOf(notAdmin(protectAdmins), version),
-            ),
+              now: new Date().toISOString(),
+              condition: allOf(notAdmin(protectAdmins), version),
+            }),
             ReturnValues: 'ALL_NEW',
           }),
           callOptions(),
@@ -300,48 +299,6 @@ function refusal(
   return undefined;
 }
 
-/**
- * The UpdateItem of a change: the given fields, `updatedAt`, and the version bumped, on a user
- * that exists. UpdateItem creates a missing item, and `condition` may hold on one (version 0 is
- * `attribute_not_exists(version)`): every change requires the user, so one deleted since it was
- * read is 404 and nothing is written, neither a partial user nor, in the same transaction, a
- * claim of its new email.
- */
-function updateItem(
-  table: string,
-  userId: string,
-  changes: UserPatch,
-  now: string,
-  condition: Condition,
-) {
-  const fields = Object.keys(definedFields(changes));
-  const sets = [
-    '#updatedAt = :updatedAt',
-    '#version = if_not_exists(#version, :zero) + :one',
-    ...fields.map((key) => `#${key} = :${key}`),
-  ];
-  // The SET's own names and values are one more part of the same expression maps.
-  const set: Condition = {
-    names: {
-      '#updatedAt': 'updatedAt',
-      '#version': VERSION_ATTRIBUTE,
-      ...Object.fromEntries(fields.map((key) => [`#${key}`, key])),
-    },
-    values: {
-      ':updatedAt': now,
-      ':one': 1,
-      ':zero': 0,
-      ...Object.fromEntries(fields.map((key) => [`:${key}`, changes[key as keyof UserPatch]])),
-    },
-  };
-  return {
-    TableName: table,
-    Key: { userId },
-    UpdateExpression: `SET ${sets.join(', ')}`,
-    ...conditionParams(allOf(EXISTS, condition, set)),
-  };
-}
-
 const EXISTS = itemExists('userId');
 
 /** Without `users:admin`: the stored role must not be admin at the moment of the write. */
@@ -354,9 +311,6 @@ const notAdmin = (protect: boolean): Condition =>
       }
     : NO_CONDITION;
 
-const definedFields = (changes: UserPatch): Partial<User> =>
-  Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
-
 /** An earlier attempt of the same keyed create: same caller, same fields. */
 const sameCreate = (user: User, input: NewUser, createdBy: string) =>
   user.createdBy === createdBy &&
@@ -367,48 +321,18 @@ const sameCreate = (user: User, input: NewUser, createdBy: string) =>
 // Keys are `randomUUID()` or idFor(), both lower case; the route schemas use the same pattern.
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-// The cursor is DynamoDB's LastEvaluatedKey, made opaque. Decoding accepts only the key shape
-// this table has (one userId that could exist), so a forged cursor can neither steer the scan
-// anywhere else nor reach DynamoDB with a key it refuses (an empty string is a 500 there).
-const encodeCursor = (key: Record<string, unknown>) =>
-  Buffer.from(JSON.stringify(key)).toString('base64url');
+// The users table's key is one userId that could exist: a forged cursor of that shape is a
+// valid position (the scan starts after it), any other is refused with 400.
+const CURSOR = keyCursor({ userId: USER_ID }, '/queryStringParameters/cursor');
 
-function decodeCursor(cursor: string): Record<string, string> {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    key = undefined;
-  }
-  const userId = (key as { userId?: unknown } | undefined)?.userId;
-  if (
-    typeof key !== 'object' ||
-    key === null ||
-    Object.keys(key).length !== 1 ||
-    typeof userId !== 'string' ||
-    !USER_ID.test(userId)
-  ) {
-    throw new HttpProblem('invalid_request', 'The cursor is not one this API returned', {
-      extra: {
-        errors: [{ path: '/queryStringParameters/cursor', message: 'is not a valid cursor' }],
-      },
-    });
-  }
-  return { userId };
-}
-
-let clients: DynamoClients | undefined;
-let config: UsersConfig | undefined;
-const usersConfig = () => (config ??= configFromEnvironment(loadUsersConfig));
+const container = resourceContainer(loadUsersConfig);
+/** The users resource's configuration (tables, DynamoDB settings), read once at cold start. */
+export const usersConfig = container.config;
 /** This container's DynamoDB clients (one connection pool for the store and the idempotency records). */
-export const usersDynamo = (): DynamoClients => (clients ??= dynamoClients(usersConfig()));
+export const usersDynamo = container.dynamo;
 
-let store: UserStore | undefined;
 /**
  * The store for this container. Handlers call it at import, so the table configuration is read
  * and checked at cold start: a missing USERS_TABLE fails the init, not every request.
  */
-export const userStore = (): UserStore =>
-  (store ??= new UserStore(usersDynamo(), usersConfig().tables));
-
-export { usersConfig };
+export const userStore = perContainer(() => new UserStore(usersDynamo(), usersConfig().tables));

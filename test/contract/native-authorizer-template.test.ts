@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gatewayMethods, type GatewayMethod } from '../../tools/gateway-scopes.ts';
 import { JWT_AUTHORIZER } from '../../tools/serverless-native-authorizer.ts';
-import { checkTemplate, type CfnTemplate } from '../../tools/template-spec-check.ts';
+import type { CfnTemplate } from '../../tools/cfn-template.ts';
+import { checkTemplate } from '../../tools/template-spec-check.ts';
 import { loadCfnSpec, SPEC_EXCEPTIONS } from '../../tools/template-spec.ts';
 import {
   allowedWildcards,

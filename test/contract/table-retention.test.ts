@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import type { CfnTemplate } from '../../tools/template-spec-check.ts';
+import type { CfnTemplate } from '../../tools/cfn-template.ts';
 import { packagedTemplate } from '../support/packaged-template.ts';
 
 /**

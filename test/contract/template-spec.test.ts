@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FindingCode } from '../../tools/template-findings.ts';
-import { checkTemplate, type CfnTemplate } from '../../tools/template-spec-check.ts';
+import type { CfnTemplate } from '../../tools/cfn-template.ts';
+import { checkTemplate } from '../../tools/template-spec-check.ts';
 import {
   loadCfnSpec,
   SPEC_EXCEPTIONS,

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RouteProblem } from '../../tools/lint-rules.ts';
-import { AUTHORIZER_HANDLER, routeTableOf, type RouteTable } from '../../tools/route-table.ts';
+import { AUTHORIZER_HANDLER } from '../../tools/route-authorizer.ts';
+import { routeTableOf, type RouteTable } from '../../tools/route-table.ts';
 import { loadSchemasWithComponents } from '../../tools/schema-checks.ts';
 import type { FunctionConfig, ServiceConfig } from '../../tools/serverless-config.ts';
 

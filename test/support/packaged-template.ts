@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { CfnTemplate } from '../../tools/template-spec-check.ts';
+import type { CfnTemplate } from '../../tools/cfn-template.ts';
 
 /** The part of `serverless-state.json` tests read. */
 export interface PackagedState {

@@ -1,22 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { loadAuthorizerConfig } from '../../src/authorizer/authorizer-config.ts';
-import { ConfigError } from '../../src/shared/env.ts';
+import { configErrorOf } from '../support/config-error.ts';
 
 const base = {
   AUTH_ISSUER: 'https://issuer.example.com/',
   AUTH_AUDIENCE: 'https://api.example.com',
 };
 
-const configError = (env: Record<string, string>): ConfigError => {
-  try {
-    loadAuthorizerConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-};
+const configError = (env: Record<string, string>) => configErrorOf(() => loadAuthorizerConfig(env));
 
 describe('authorizer configuration, read once at cold start', () => {
   it('applies the documented defaults', () => {

@@ -8,6 +8,7 @@ import {
 } from '../../src/authorizer/usage-plans.ts';
 import { ConfigError } from '../../src/shared/env.ts';
 import { usagePlanResources } from '../../tools/serverless-throttling.ts';
+import { configErrorOf } from '../support/config-error.ts';
 
 const ACME = 'https://acme.eu.auth0.com/';
 const POOL = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123';
@@ -30,16 +31,6 @@ const PLANS = {
     quota: { limit: 20, period: 'DAY' },
     clients: [{ issuer: ACME, clientId: 'trial-app' }],
   },
-};
-
-const errorOf = (load: () => unknown): ConfigError => {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
 };
 
 describe('USAGE_PLANS, read once at cold start', () => {
@@ -151,7 +142,7 @@ describe('USAGE_PLANS, read once at cold start', () => {
       /already in plan partner/,
     ],
   ])('fails loudly, naming the field, when it %s', (_, raw, variable, message) => {
-    const error = errorOf(() => parseUsagePlans(raw));
+    const error = configErrorOf(() => parseUsagePlans(raw));
     expect(error.variable).toBe(variable);
     expect(error.message).toMatch(message);
   });
@@ -160,10 +151,12 @@ describe('USAGE_PLANS, read once at cold start', () => {
 
   it('goes with API_KEYS_SECRET_ID: one without the other fails naming the missing one', () => {
     expect(
-      errorOf(() => loadAuthorizerConfig({ ...base, USAGE_PLANS: JSON.stringify(PLANS) })).variable,
+      configErrorOf(() => loadAuthorizerConfig({ ...base, USAGE_PLANS: JSON.stringify(PLANS) }))
+        .variable,
     ).toBe('API_KEYS_SECRET_ID');
     expect(
-      errorOf(() => loadAuthorizerConfig({ ...base, API_KEYS_SECRET_ID: 'arn:secret' })).variable,
+      configErrorOf(() => loadAuthorizerConfig({ ...base, API_KEYS_SECRET_ID: 'arn:secret' }))
+        .variable,
     ).toBe('USAGE_PLANS');
     expect(loadAuthorizerConfig(base).usagePlans).toBeUndefined();
   });
@@ -175,7 +168,7 @@ describe('USAGE_PLANS, read once at cold start', () => {
         ?.endpoint?.href,
     ).toBe('http://127.0.0.1:4566/');
     expect(
-      errorOf(() =>
+      configErrorOf(() =>
         loadAuthorizerConfig({ ...env, SECRETS_MANAGER_ENDPOINT: 'http://secrets.example.com' }),
       ).variable,
     ).toBe('SECRETS_MANAGER_ENDPOINT');

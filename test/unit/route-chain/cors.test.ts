@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Handler } from 'aws-lambda';
 import route from '../../../src/generated/routes/get-me.js';
-import { loadHttpConfig } from '../../../src/route-chain/config.ts';
+import { loadHttpConfig } from '../../../src/route-chain/http-config.ts';
 import { json } from '../../../src/route-chain/respond.ts';
 import { routeHandler } from '../../../src/route-chain/route-handler.ts';
 import { ConfigError } from '../../../src/shared/env.ts';

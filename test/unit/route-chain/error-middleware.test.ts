@@ -3,6 +3,7 @@ import { createError } from '@middy/util';
 import fc from 'fast-check';
 import {
   IdempotencyKeyReused,
+  InvalidCursor,
   RequestInProgress,
   StoreUnavailable,
   UniqueValueTaken,
@@ -168,6 +169,18 @@ describe("the storage toolkit's domain errors as problems", () => {
       {
         code: 'idempotency_key_reused',
         detail: 'This Idempotency-Key was used for another user',
+      },
+      {},
+      {},
+    ],
+    [
+      'a cursor this API never returned: 400 invalid_request naming the parameter',
+      new InvalidCursor('/queryStringParameters/cursor'),
+      400,
+      {
+        code: 'invalid_request',
+        detail: 'The cursor is not one this API returned',
+        errors: [{ path: '/queryStringParameters/cursor', message: 'is not a valid cursor' }],
       },
       {},
       {},

@@ -1,5 +1,9 @@
 import { ConfigError, readList, type Env } from '../shared/env.ts';
 
+/**
+ * The route chain's HTTP settings, read once at cold start: which browser origins may read the
+ * responses (CORS_ALLOWED_ORIGINS).
+ */
 export interface HttpConfig {
   /** Origins allowed to read responses in a browser (`*` for any; tokens are bearer, not cookies). */
   readonly corsOrigins: readonly string[];

@@ -1,11 +1,12 @@
 import { PROBLEM_TYPE_PREFIX, PROBLEMS, type ProblemCode } from '../src/shared/problems.ts';
 
 /**
- * The JSON Schema of every error body this service answers (RFC 9457 problem details), built from
- * the problem catalogue: route files refer to it as `{ "$ref": "Problem" }`, the OpenAPI document
- * names it, and the tests validate every error they see against it.
+ * The JSON Schema of every error body this service answers (RFC 9457 problem+json), built at
+ * build time from the problem catalogue (src/shared/problems.ts, which answers the errors):
+ * route files refer to it as `{ "$ref": "Problem" }`, the OpenAPI document names it, and the
+ * tests validate every error they see against it.
  */
-export function problemSchema(
+export function problemJsonSchema(
   codes: readonly ProblemCode[] = Object.keys(PROBLEMS) as ProblemCode[],
 ) {
   return {
