@@ -44,9 +44,9 @@ const IMPORT_RULES = {
   ],
   resource: [
     {
-      group: ['**/route-chain/**', '**/users/**'],
+      group: ['**/route-chain/**', '**/users/**', '**/authorizer/**', '**/issuers/**'],
       message:
-        'src/resource/ knows no HTTP: it throws its domain errors (errors.ts), never imports src/route-chain/ or src/users/.',
+        'src/resource/ knows no HTTP and no token: it throws its domain errors (errors.ts), never imports either layer or src/issuers/.',
     },
   ],
 };

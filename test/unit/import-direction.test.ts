@@ -86,6 +86,12 @@ describe('the import direction', () => {
       'src/resource/ knows no HTTP',
     ],
     [
+      'the storage toolkit importing the issuer rules',
+      'src/resource/example.ts',
+      "import { PRESETS } from '../issuers/presets.ts';",
+      'src/resource/ knows no HTTP',
+    ],
+    [
       'the storage toolkit importing the sample routes',
       'src/resource/example.ts',
       "import type { User } from '../users/store.ts';",
