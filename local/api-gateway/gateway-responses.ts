@@ -64,15 +64,17 @@ const ERROR_TYPE: Partial<Record<GatewayResponseType, string>> = {
 /**
  * A gateway response: the type's own customisation if the service declares one, else the
  * DEFAULT_4XX/DEFAULT_5XX customisation, else AWS's default `{"message":...}` (the 403 key is
- * `Message`, capital M, as captured from real responses: O8).
+ * `Message`, capital M, as captured from real responses: O8). `status`: what the gateway answers
+ * when no customisation sets a status, for a failure that has no type of its own and is served
+ * by DEFAULT_4XX with its own status (a 401 that is not UNAUTHORIZED); default the type's.
  */
 export function renderGatewayResponse(
   type: GatewayResponseType,
   message: string | null,
   requestId: string,
   custom: GatewayResponses,
+  status = DEFAULT_STATUS[type],
 ): RenderedResponse {
-  const status = DEFAULT_STATUS[type];
   const family: GatewayResponseType = status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
   const own = custom[type];
   const fallback = custom[family];

@@ -15,6 +15,7 @@ import {
   type TokenAuthorizerFunction,
 } from './token-authorizer.ts';
 import { methodArnOf } from './routing.ts';
+import { createJwtAuthorizer, type ModelJwtAuthorizer } from './jwt-authorizer.ts';
 
 /**
  * A model of API Gateway REST between client, TOKEN authorizer (with its result cache), policy
@@ -29,12 +30,20 @@ import { methodArnOf } from './routing.ts';
  *
  * This file is the model's face: its options, requests and answers. The parts are modules of
  * their own: request-pipeline.ts (the steps of one request), routing.ts (which method a request
- * reaches), token-authorizer.ts (layer 1 as a Lambda TOKEN authorizer with its cache),
+ * reaches), token-authorizer.ts (layer 1 as a Lambda TOKEN authorizer with its cache) or
+ * jwt-authorizer.ts (layer 1 as API Gateway's native JWT authorizer, configured by
+ * jwt-configuration.ts),
  * integration.ts (the Lambda proxy integration), gateway-responses.ts (the gateway's own answers),
  * throttling.ts (usage plans and the stage's limits).
  */
 
-export type { CacheFailures, ModelAuthorizer, ProxyHandler, TokenAuthorizerFunction };
+export type {
+  CacheFailures,
+  ModelAuthorizer,
+  ModelJwtAuthorizer,
+  ProxyHandler,
+  TokenAuthorizerFunction,
+};
 export type { GatewayResponseTemplate, GatewayResponseType };
 export { MAX_PAYLOAD_BYTES };
 
@@ -47,11 +56,20 @@ export interface ModelRoute {
   readonly name?: string;
   /** `ApiKeyRequired` (`private: true` on the http event): the request needs a usage plan key. */
   readonly apiKeyRequired?: boolean;
+  /**
+   * The method's `AuthorizationScopes` behind the native JWT authorizer: a token needs any one
+   * of them (403 otherwise). Unset or empty: the method checks no scope at the gateway.
+   */
+  readonly authorizationScopes?: readonly string[];
 }
 
 export interface GatewayModelOptions {
   readonly routes: readonly ModelRoute[];
-  readonly authorizer: ModelAuthorizer;
+  /**
+   * Layer 1 on every method: our Lambda TOKEN authorizer (with its result cache), or API
+   * Gateway's native JWT authorizer (`type: 'JWT'`), which runs no Lambda.
+   */
+  readonly authorizer: ModelAuthorizer | ModelJwtAuthorizer;
   readonly gatewayResponses?: GatewayResponses;
   /**
    * The CORS preflight of each resource that has one (`cors:` on its http events): the
@@ -128,7 +146,10 @@ export interface GatewayResponse {
 }
 
 export interface GatewayStats {
+  /** Lambda authorizer invocations (always 0 behind the native JWT authorizer). */
   readonly authorizerInvocations: number;
+  /** Tokens the native JWT authorizer validated (0 with a Lambda authorizer). */
+  readonly jwtValidations: number;
   readonly cacheHits: number;
   readonly handlerInvocations: number;
 }
@@ -164,11 +185,9 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     accountId: options.accountId ?? '123456789012',
     apiId: options.apiId ?? 'a1b2c3d4e5',
   };
-  const authorization = createTokenAuthorizer(options.authorizer, {
-    now,
-    cacheFailures,
-    authorizerErrorType,
-  });
+  const authorization = isJwtAuthorizer(options.authorizer)
+    ? createJwtAuthorizer(options.authorizer, { now })
+    : createTokenAuthorizer(options.authorizer, { now, cacheFailures, authorizerErrorType });
   const limits =
     throttling &&
     createThrottling({
@@ -193,6 +212,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     methodArn: (method, path) => methodArnOf(api, method, path),
     stats: () => ({
       authorizerInvocations: authorization.invocations(),
+      jwtValidations: authorization.validations(),
       cacheHits: authorization.cacheHits(),
       handlerInvocations: pipeline.handlerInvocations(),
     }),
@@ -200,3 +220,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     answer: pipeline.answer,
   };
 }
+
+export const isJwtAuthorizer = (
+  authorizer: ModelAuthorizer | ModelJwtAuthorizer,
+): authorizer is ModelJwtAuthorizer => 'type' in authorizer && authorizer.type === 'JWT';

@@ -17,7 +17,7 @@ import {
   type ApiCoordinates,
 } from './routing.ts';
 import type { PlanLimits, Throttling } from './throttling.ts';
-import type { AuthorizationStep, AuthorizerStep } from './token-authorizer.ts';
+import type { AuthorizationStep, AuthorizerStep } from './authorization.ts';
 
 /**
  * One request through API Gateway REST, step by step, each step answering on its own or handing
@@ -58,8 +58,9 @@ export function createRequestPipeline(parts: PipelineParts): RequestPipeline {
     message: string | null,
     requestId: string,
     step: AuthorizerStep = { step: 'not-called' },
+    status?: number,
   ): GatewayResponse {
-    const response = renderGatewayResponse(type, message, requestId, gatewayResponses);
+    const response = renderGatewayResponse(type, message, requestId, gatewayResponses, status);
     return {
       ...response,
       answeredBy: 'gateway',
@@ -106,9 +107,18 @@ export function createRequestPipeline(parts: PipelineParts): RequestPipeline {
     if (Buffer.byteLength(methodArn) > MAX_METHOD_ARN_BYTES)
       return { ...uriTooLong(requestId), answeredBy: 'gateway', authorizer: 'not-called' };
 
-    const authorized = await authorization.authorize({ headers: req.headers, methodArn }, trace);
+    const authorized = await authorization.authorize(
+      { headers: req.headers, methodArn, scopes: route.authorizationScopes ?? [] },
+      trace,
+    );
     if (authorized.kind === 'refused')
-      return gatewayAnswer(authorized.type, authorized.message, requestId, authorized.step);
+      return gatewayAnswer(
+        authorized.type,
+        authorized.message,
+        requestId,
+        authorized.step,
+        authorized.status,
+      );
 
     const limited = admit(route, authorized.usageIdentifierKey, requestId, authorized.step);
     if (limited) return limited;

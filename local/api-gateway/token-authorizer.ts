@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import type { GatewayResponseType } from './gateway-responses.ts';
+import type { AuthorizationStep, AuthorizerStep } from './authorization.ts';
 import {
   evaluatePolicy,
   InvalidAuthorizerOutput,
@@ -8,7 +8,7 @@ import {
   type Statement,
 } from './iam-policy.ts';
 import { headerValue, receivedAuthorizerContext } from './proxy-event.ts';
-import type { AuthorizerTrace, TraceDraft, TraceStep } from './request-trace.ts';
+import type { AuthorizerTrace, TraceStep } from './request-trace.ts';
 import { TimedOut, withTimeout } from './timeout.ts';
 
 /**
@@ -36,47 +36,6 @@ export interface ModelAuthorizer {
 }
 
 export type CacheFailures = 'none' | 'unauthorized' | 'all';
-
-/** What the authorizer step did for a request, as the response and the local cache header say. */
-export interface AuthorizerStep {
-  readonly step: 'invoked' | 'cached' | 'not-called';
-  /** How long the answer stays cached for this token from now; undefined: not cached. */
-  readonly ttlLeftMs?: number;
-}
-
-/** The authorization of one request: let through to the integration, or answered by the gateway. */
-export type Authorization =
-  | {
-      readonly kind: 'allowed';
-      /** What the integration receives as `requestContext.authorizer`, built when the event is. */
-      readonly eventAuthorizer: () => Readonly<Record<string, unknown>>;
-      /** The usage plan API key the authorizer named (`usageIdentifierKey`), if any. */
-      readonly usageIdentifierKey?: unknown;
-      readonly step: AuthorizerStep;
-    }
-  | {
-      readonly kind: 'refused';
-      readonly type: GatewayResponseType;
-      /** `$context.error.message`; null when AWS sends none (an authorizer error). */
-      readonly message: string | null;
-      readonly step: AuthorizerStep;
-    };
-
-/** Layer 1 as the pipeline runs it, whichever kind of authorizer it is. */
-export interface AuthorizationStep {
-  authorize(
-    request: {
-      readonly headers: Readonly<Record<string, string>> | undefined;
-      readonly methodArn: string;
-    },
-    trace: TraceDraft,
-  ): Promise<Authorization>;
-  /** Lambda authorizer invocations so far (a cache hit is none). */
-  invocations(): number;
-  cacheHits(): number;
-  /** Entries in the result cache (expired ones excluded). */
-  cacheSize(): number;
-}
 
 // C1: API Gateway's range for resultTtlInSeconds.
 const MAX_TTL_SECONDS = 3600;
@@ -270,6 +229,7 @@ export function createTokenAuthorizer(
       };
     },
     invocations: () => invocations,
+    validations: () => 0,
     cacheHits: () => cacheHits,
     cacheSize: () => [...cache.values()].filter((entry) => entry.expiresAt > now()).length,
   };
