@@ -12,7 +12,7 @@ import { loadServiceDefinition, type ServiceDefinition } from './api-gateway/ser
 import { buildReferenceSite, REFERENCE_PATHS, type ReferenceSite } from './reference-site.ts';
 import { startLocalSecret } from './secrets-manager.ts';
 import type { RouteRow } from '../tools/route-table.ts';
-import { loadIssuerRules } from '../src/issuers/issuer-config.ts';
+import { loadIssuerRules, type IssuerRules } from '../src/issuers/issuer-config.ts';
 import type { Layer1, NativeReadings } from './api-gateway/service.ts';
 
 /**
@@ -88,6 +88,8 @@ export interface LocalStack {
   readonly authorizerTtl: number;
   /** Which layer 1 the local gateway runs: our Lambda authorizer, or the native JWT authorizer. */
   readonly layer1: Layer1;
+  /** The trusted issuers as the functions read them (AUTH_ISSUERS of the stack). */
+  readonly issuerRules: IssuerRules;
   /** The stage's limits and the usage plans the local gateway throttles with. */
   readonly throttling: ServiceDefinition['throttling'];
   /** The route table the local gateway serves (`npm run routes`). */
@@ -225,6 +227,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       AWS_SECRET_ACCESS_KEY: dynamo.secretAccessKey,
       ...options.env,
     };
+    const issuerRules = loadIssuerRules(offlineEnv);
     let offline = spawnOffline(ports, params, offlineEnv);
     cleanups.push(() => stopChild(offline.child, { group: true }));
     offline.onOutput(options.onOutput);
@@ -259,7 +262,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         ? {
             native: {
               // The same issuer rules the functions read, from the same variables.
-              rules: loadIssuerRules(offlineEnv),
+              rules: issuerRules,
               ...(options.nativeReadings ? { readings: options.nativeReadings } : {}),
             },
           }
@@ -279,6 +282,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         : {}),
       authorizerTtl: (await service).authorizer.resultTtlInSeconds,
       layer1,
+      issuerRules,
       throttling: (await service).throttling,
       routes: (await service).table.routes,
       gatewayStats: () => front.stats(),
@@ -319,7 +323,11 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
  * list the algorithms the servers sign with: the native authorizer takes one list of RS/ES
  * algorithms for every issuer, and the default list has EdDSA.
  */
-const localIssuers = (auth: AuthServer, partner: AuthServer, layer1: Layer1) =>
+export const localIssuers = (
+  auth: Pick<AuthServer, 'issuer' | 'audience'>,
+  partner: Pick<AuthServer, 'issuer' | 'audience'>,
+  layer1: Layer1,
+) =>
   layer1 === 'native'
     ? [
         {

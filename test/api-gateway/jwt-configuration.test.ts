@@ -1,4 +1,12 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { createGatewayModel } from '../../local/api-gateway/model.ts';
+import {
+  loadServiceDefinition,
+  nativeServiceGateway,
+  type ServiceDefinition,
+} from '../../local/api-gateway/service.ts';
+import { projectRouteTable } from '../support/route-table.ts';
+import { startTestIssuer } from '../support/issuer.ts';
 import {
   jwtConfigurationOf,
   methodScopesOf,
@@ -126,5 +134,72 @@ describe('the method scopes of a route', () => {
   it('are none when an issuer keeps scopes in roles or permissions (the gateway reads scope and scp only)', () => {
     for (const shape of [SHAPES.auth0, SHAPES.entra, SHAPES.keycloak])
       expect(methodScopesOf(['users:read'], rulesOf([shape.entry]))).toEqual([]);
+  });
+});
+
+describe('the service as a stage with layer1 native deploys it', () => {
+  let service: ServiceDefinition;
+  beforeAll(async () => {
+    service = await loadServiceDefinition(undefined, {}, projectRouteTable());
+  });
+  const rules = rulesOf([{ issuer: 'https://a.example', audience: 'api', algorithms: RS_ES }]);
+  const stubs = () =>
+    service.routes.map(({ method, path, name, apiKeyRequired }) => ({
+      method,
+      path,
+      name,
+      apiKeyRequired,
+      handler: async () => ({ statusCode: 200, body: '{}' }),
+    }));
+
+  it('puts every method behind the JWT authorizer with the scopes of the mapping, and none requires an API key', () => {
+    expect(service.routes.some((route) => route.apiKeyRequired)).toBe(true);
+    const gateway = nativeServiceGateway(service, stubs(), { rules });
+    expect(gateway.authorizer).toMatchObject({
+      type: 'JWT',
+      configuration: jwtConfigurationOf(rules),
+      identityHeader: service.authorizer.identityHeader,
+    });
+    expect(
+      gateway.routes.map(({ method, path, authorizationScopes, apiKeyRequired }) => ({
+        route: `${method} ${path}`,
+        authorizationScopes,
+        apiKeyRequired,
+      })),
+    ).toEqual(
+      service.routes.map((route) => ({
+        route: `${route.method} ${route.path}`,
+        authorizationScopes: route.scopes.length === 1 ? route.scopes : [],
+        apiKeyRequired: undefined,
+      })),
+    );
+  });
+
+  it("keeps the stage's throttling: 429 THROTTLED past a method's burst, no usage plan key asked", async () => {
+    const issuer = await startTestIssuer(['ES256']);
+    try {
+      const own = rulesOf([
+        { issuer: issuer.issuer, audience: issuer.audience, algorithms: RS_ES },
+      ]);
+      const gateway = nativeServiceGateway(service, stubs(), { rules: own, throttled: true });
+      expect(gateway.throttling).toEqual({ stage: service.throttling.stage });
+      const model = createGatewayModel({ ...gateway, now: () => 0 });
+      const token = await issuer.sign();
+      const { burstLimit } = service.throttling.stage!;
+      const statuses: number[] = [];
+      for (let i = 0; i <= burstLimit; i += 1)
+        statuses.push(
+          (
+            await model.request({
+              method: 'GET',
+              path: '/me',
+              headers: { Authorization: `Bearer ${token}` },
+            })
+          ).statusCode,
+        );
+      expect(statuses).toEqual([...Array(burstLimit).fill(200), 429]);
+    } finally {
+      await issuer.close();
+    }
   });
 });
