@@ -14,6 +14,7 @@ import { startLocalSecret } from './secrets-manager.ts';
 import type { RouteRow } from '../tools/route-table.ts';
 import { loadIssuerRules, type IssuerRules } from '../src/issuers/issuer-config.ts';
 import type { Layer1, NativeReadings } from './api-gateway/service.ts';
+import { jwtConfigurationOf } from './api-gateway/jwt-configuration.ts';
 
 /**
  * The whole service on localhost: the OAuth servers, DynamoDB Local with the tables, `sls
@@ -228,6 +229,9 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       ...options.env,
     };
     const issuerRules = loadIssuerRules(offlineEnv);
+    // An entry the native authorizer cannot express stops the stack now, naming it, before sls
+    // offline starts.
+    if (layer1 === 'native') jwtConfigurationOf(issuerRules);
     let offline = spawnOffline(ports, params, offlineEnv);
     cleanups.push(() => stopChild(offline.child, { group: true }));
     offline.onOutput(options.onOutput);

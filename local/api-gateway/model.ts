@@ -18,8 +18,9 @@ import { methodArnOf } from './routing.ts';
 import { createJwtAuthorizer, type ModelJwtAuthorizer } from './jwt-authorizer.ts';
 
 /**
- * A model of API Gateway REST between client, TOKEN authorizer (with its result cache), policy
- * evaluation and Lambda proxy integration, written to `docs/api-gateway-authorizers.md` (its row ids are cited below).
+ * A model of API Gateway REST between client, layer 1 (our TOKEN authorizer with its result
+ * cache and policy evaluation, or API Gateway's native JWT authorizer) and Lambda proxy
+ * integration, written to `docs/api-gateway-authorizers.md` (its row ids are cited below).
  * serverless-offline's HTTP server never caches authorizer results, so the bug this service exists
  * to prevent (a cached per-route Allow answering 403 on the next route) only shows through a model
  * like this: the contract tests run the service through it in process, and the local API Gateway
@@ -32,9 +33,8 @@ import { createJwtAuthorizer, type ModelJwtAuthorizer } from './jwt-authorizer.t
  * their own: request-pipeline.ts (the steps of one request), routing.ts (which method a request
  * reaches), token-authorizer.ts (layer 1 as a Lambda TOKEN authorizer with its cache) or
  * jwt-authorizer.ts (layer 1 as API Gateway's native JWT authorizer, configured by
- * jwt-configuration.ts),
- * integration.ts (the Lambda proxy integration), gateway-responses.ts (the gateway's own answers),
- * throttling.ts (usage plans and the stage's limits).
+ * jwt-configuration.ts), integration.ts (the Lambda proxy integration), gateway-responses.ts
+ * (the gateway's own answers), throttling.ts (usage plans and the stage's limits).
  */
 
 export type {
