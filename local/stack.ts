@@ -12,6 +12,9 @@ import { loadServiceDefinition, type ServiceDefinition } from './api-gateway/ser
 import { buildReferenceSite, REFERENCE_PATHS, type ReferenceSite } from './reference-site.ts';
 import { startLocalSecret } from './secrets-manager.ts';
 import type { RouteRow } from '../tools/route-table.ts';
+import { loadIssuerRules, type IssuerRules } from '../src/issuers/issuer-config.ts';
+import type { Layer1, NativeReadings } from './api-gateway/service.ts';
+import { jwtConfigurationOf } from './api-gateway/jwt-configuration.ts';
 
 /**
  * The whole service on localhost: the OAuth servers, DynamoDB Local with the tables, `sls
@@ -42,9 +45,12 @@ export interface StackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /**
    * `sls --param key=value` for both `sls print` and `sls offline` (e.g. authorizerTtl: '0').
-   * `usagePlans` replaces the local plans (localUsagePlans below).
+   * `usagePlans` replaces the local plans (localUsagePlans below); `layer1: 'native'` puts API
+   * Gateway's native JWT authorizer in front (default: env LAYER1, else our authorizer).
    */
   readonly params?: Readonly<Record<string, string>>;
+  /** With layer1 native: how the local JWT authorizer reads what AWS does not document. */
+  readonly nativeReadings?: NativeReadings;
   /** `per-route`: the classic authorizer blueprint's Allow for `event.methodArn` only. */
   readonly authorizer?: AuthorizerMode;
   /**
@@ -81,13 +87,17 @@ export interface LocalStack {
   readonly referenceUrl?: string;
   /** The authorizer's TTL the local gateway caches with (serverless.yml, or --param). */
   readonly authorizerTtl: number;
+  /** Which layer 1 the local gateway runs: our Lambda authorizer, or the native JWT authorizer. */
+  readonly layer1: Layer1;
+  /** The trusted issuers as the functions read them (AUTH_ISSUERS of the stack). */
+  readonly issuerRules: IssuerRules;
   /** The stage's limits and the usage plans the local gateway throttles with. */
   readonly throttling: ServiceDefinition['throttling'];
   /** The route table the local gateway serves (`npm run routes`). */
   readonly routes: readonly RouteRow[];
   /** What the local gateway did so far: authorizer invocations, cache hits, handler calls. */
   gatewayStats(): GatewayStats;
-  /** oidc-provider, trusted as an RFC 9068 issuer. */
+  /** oidc-provider, trusted as an RFC 9068 issuer (as a generic one behind the native authorizer). */
   readonly auth: AuthServer;
   /** A second oidc-provider with keys of its own, trusted at the same time (preset generic). */
   readonly partner: AuthServer;
@@ -190,7 +200,13 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const tables = (server ?? Promise.resolve()).then(() => createTables(dynamo, TABLE_PREFIX));
     tables.catch(() => undefined);
 
-    const params = { usagePlans: localUsagePlans(auth), ...options.params };
+    const layer1 = layer1Of(options.params?.layer1 ?? process.env.LAYER1);
+    const params = {
+      layer1,
+      // The native authorizer cannot name a client's API key: one plan for everyone.
+      usagePlans: layer1 === 'native' ? NATIVE_USAGE_PLANS : localUsagePlans(auth),
+      ...options.params,
+    };
     // `sls print` (about a second) runs while sls offline builds and starts.
     const service = loadServiceDefinition(ROOT, { params, stage: STAGE });
     service.catch(() => undefined);
@@ -199,7 +215,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       // authorizer reads jwks_uri from each issuer's discovery document, as it would for most
       // production auth servers. oidc-provider issues RFC 9068 access tokens (typ at+jwt).
       AUTH_ISSUERS: JSON.stringify([
-        ...localIssuers(auth, partner),
+        ...localIssuers(auth, partner, layer1),
         ...(options.extraIssuers ?? []),
       ]),
       // A rotated key is picked up within a second (the e2e tests rotate keys).
@@ -212,6 +228,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       AWS_SECRET_ACCESS_KEY: dynamo.secretAccessKey,
       ...options.env,
     };
+    const issuerRules = loadIssuerRules(offlineEnv);
+    // An entry the native authorizer cannot express stops the stack now, naming it, before sls
+    // offline starts.
+    if (layer1 === 'native') jwtConfigurationOf(issuerRules);
     let offline = spawnOffline(ports, params, offlineEnv);
     cleanups.push(() => stopChild(offline.child, { group: true }));
     offline.onOutput(options.onOutput);
@@ -231,6 +251,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     await waitUntilReady(`${offlineUrl}/me`, offline);
     await tables;
     const reference = await site;
+    if ((await service).layer1 !== layer1)
+      throw new Error(`sls print resolved layer1 to ${(await service).layer1}, not ${layer1}`);
     const front: GatewayFront = await startGatewayFront({
       port: ports.api,
       service: await service,
@@ -240,6 +262,15 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
       ...(options.now ? { now: options.now } : {}),
       apiKeysSecret: keySecret.secret,
+      ...(layer1 === 'native'
+        ? {
+            native: {
+              // The same issuer rules the functions read, from the same variables.
+              rules: issuerRules,
+              ...(options.nativeReadings ? { readings: options.nativeReadings } : {}),
+            },
+          }
+        : {}),
     });
     cleanups.push(() => front.close());
 
@@ -254,6 +285,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
           }
         : {}),
       authorizerTtl: (await service).authorizer.resultTtlInSeconds,
+      layer1,
+      issuerRules,
       throttling: (await service).throttling,
       routes: (await service).table.routes,
       gatewayStats: () => front.stats(),
@@ -282,11 +315,56 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   }
 }
 
-/** The AUTH_ISSUERS entries of the local stack: what a user writes for their own servers. */
-const localIssuers = (auth: AuthServer, partner: AuthServer) => [
-  { issuer: auth.issuer, preset: 'rfc9068', audience: auth.audience },
-  { issuer: partner.issuer, preset: 'generic', audience: partner.audience },
-];
+/**
+ * The AUTH_ISSUERS entries of the local stack: what a user writes for their own servers.
+ *
+ * Behind the native JWT authorizer the first server is trusted as `generic`, not `rfc9068`: the
+ * RFC 9068 preset tells an access token from an ID token by the `typ` header (at+jwt), which the
+ * native authorizer neither checks nor passes on, so a deploy would refuse that entry. As generic,
+ * an ID token is still kept out: oidc-provider's ID tokens name the client in `aud`, never the
+ * API's audience (which no client id equals), so the gateway refuses them; one that named the
+ * API anyway is refused by layer 2 for its ID-token claims (nonce, at_hash, c_hash). Both entries
+ * list the algorithms the servers sign with: the native authorizer takes one list of RS/ES
+ * algorithms for every issuer, and the default list has EdDSA.
+ */
+export const localIssuers = (
+  auth: Pick<AuthServer, 'issuer' | 'audience'>,
+  partner: Pick<AuthServer, 'issuer' | 'audience'>,
+  layer1: Layer1,
+) =>
+  layer1 === 'native'
+    ? [
+        {
+          issuer: auth.issuer,
+          preset: 'generic',
+          audience: auth.audience,
+          algorithms: NATIVE_ALGS,
+        },
+        {
+          issuer: partner.issuer,
+          preset: 'generic',
+          audience: partner.audience,
+          algorithms: NATIVE_ALGS,
+        },
+      ]
+    : [
+        { issuer: auth.issuer, preset: 'rfc9068', audience: auth.audience },
+        { issuer: partner.issuer, preset: 'generic', audience: partner.audience },
+      ];
+// oidc-provider signs access tokens with ES256 and publishes an RS256 key besides.
+const NATIVE_ALGS = ['ES256', 'RS256'];
+
+/** serverless.yml's default plan for every client: the native authorizer names no API key. */
+const NATIVE_USAGE_PLANS = JSON.stringify({ default: { rateLimit: 50, burstLimit: 100 } });
+
+function layer1Of(value: string | undefined): Layer1 {
+  const layer1 = value?.trim() || 'lambda';
+  if (layer1 !== 'lambda' && layer1 !== 'native')
+    throw new Error(
+      `layer1 is lambda (our authorizer) or native (the JWT authorizer), not "${layer1}"`,
+    );
+  return layer1;
+}
 
 /**
  * The local USAGE_PLANS: serverless.yml's default plan for every client, and a small plan for the

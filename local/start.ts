@@ -2,7 +2,8 @@
  * `npm start`: the OAuth servers, DynamoDB Local, `sls offline` and the local API Gateway on
  * localhost, then the commands a newcomer pastes (get a token, call two routes). Ctrl-C stops
  * everything. Flags: `--verbose` (access log), `--authorizer per-route` (the cache trap),
- * `--param authorizerTtl=0` (any serverless.yml param). Ports come from LOCAL_API_PORT,
+ * `--param authorizerTtl=0` (any serverless.yml param; `--param layer1=native`, or LAYER1=native
+ * in the environment, puts API Gateway's native JWT authorizer in front). Ports come from LOCAL_API_PORT,
  * LOCAL_LAMBDA_PORT, LOCAL_OFFLINE_PORT, LOCAL_ISSUER_PORT, LOCAL_PARTNER_ISSUER_PORT,
  * LOCAL_DYNAMO_PORT.
  */
@@ -57,7 +58,7 @@ try {
   args = { verbose: values.verbose, authorizer: values.authorizer, params };
 } catch (error) {
   process.stderr.write(
-    `npm start: ${(error as Error).message}\nusage: npm start [-- --verbose] [--authorizer stage-wide|per-route] [--param authorizerTtl=0]\n`,
+    `npm start: ${(error as Error).message}\nusage: npm start [-- --verbose] [--authorizer stage-wide|per-route] [--param authorizerTtl=0] [--param layer1=native]\n`,
   );
   process.exit(2);
 }
@@ -104,16 +105,20 @@ try {
         `${plan.name} ${plan.rateLimit}/s, burst ${plan.burstLimit}${plan.quota ? `, ${plan.quota.limit}/${plan.quota.period}` : ''} (${plan.clients.length ? plan.clients.map((c) => c.clientId).join(', ') : 'everyone else'})`,
     )
     .join('; ');
-  const authorizer =
-    args.authorizer === 'per-route'
-      ? 'per-route: the classic blueprint, Allow for event.methodArn only (the trap)'
-      : 'stage-wide: Allow for the whole stage (ours)';
+  const native = stack.layer1 === 'native';
+  const authorizer = native
+    ? "native: API Gateway's JWT authorizer from AUTH_ISSUERS, no authorizer function runs"
+    : `${
+        args.authorizer === 'per-route'
+          ? 'per-route: the classic blueprint, Allow for event.methodArn only (the trap)'
+          : 'stage-wide: Allow for the whole stage (ours)'
+      }, cached ${stack.authorizerTtl} s per token`;
   process.stdout.write(`
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
 
   API          ${stack.apiUrl}
   Routes       ${routeLines(stack.routes).join(indent)}
-  Authorizer   ${authorizer}, cached ${stack.authorizerTtl} s per token
+  Authorizer   ${authorizer}
   Throttling   ${stage ? `${stage.rateLimit}/s, burst ${stage.burstLimit} per route` : 'none'}; usage plans: ${plans || 'none'}
   Reference    ${stack.referenceUrl ?? '(not built)'}   (OpenAPI: ${stack.documentUrl ?? '-'})
   Auth server  ${stack.auth.issuer}   (discovery: /.well-known/openid-configuration)
@@ -125,7 +130,7 @@ Get a token (client credentials, the reader client):
 
   TOKEN=$(curl -s -u reader:reader-secret -d grant_type=client_credentials -d scope=users:read ${stack.auth.tokenUrl} | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')
 
-Call two routes with it (the second answers from the authorizer cache):
+Call two routes with it (${native ? 'the gateway validates the token on each request' : 'the second answers from the authorizer cache'}):
 
   curl -s -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/me; echo
   curl -s -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/users; echo

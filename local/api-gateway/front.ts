@@ -10,13 +10,21 @@ import {
 import { accessLogFormatOf, accessLogWriter } from './access-log.ts';
 import { lambdaInvoker } from './lambda-invoke.ts';
 import { perRouteAuthorizer } from './per-route-authorizer.ts';
-import { serviceGateway, type ServiceDefinition } from './service.ts';
+import {
+  nativeServiceGateway,
+  serviceGateway,
+  type NativeReadings,
+  type ServiceDefinition,
+} from './service.ts';
+import type { IssuerRules } from '../../src/issuers/issuer-config.ts';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 
 /**
  * The local API Gateway: an HTTP server on the API port that answers as the deployed REST API
  * does, by running the API Gateway model (the one the contract tests use) over the service as
- * serverless.yml resolves it: the identity header and its validation expression, the
+ * serverless.yml resolves it. With `layer1: native`, API Gateway's JWT authorizer validates the
+ * tokens (jwt-authorizer.ts) and no authorizer function runs. With our authorizer: the identity
+ * header and its validation expression, the
  * authorizer cache with the configured TTL, IAM evaluation of the cached policy against each
  * request's methodArn, the usage plans' API keys and throttling (429), the gateway responses,
  * CORS preflights, unknown routes, the payload limit. The authorizer and the route functions are the real bundles, invoked through
@@ -42,6 +50,11 @@ export interface FrontOptions {
   readonly now?: () => number;
   /** The key secret the authorizer's API keys start with: turns on throttling and usage plans. */
   readonly apiKeysSecret?: string;
+  /**
+   * With `layer1: native` (service.layer1): the trusted issuers the functions read, from which the
+   * native JWT authorizer is configured, and how it reads what AWS does not document.
+   */
+  readonly native?: { readonly rules: IssuerRules; readonly readings?: NativeReadings };
 }
 
 export interface GatewayFront {
@@ -73,10 +86,12 @@ export async function startGatewayFront(options: FrontOptions): Promise<GatewayF
     apiKeyRequired: route.apiKeyRequired,
   }));
   const model: GatewayModel = createGatewayModel({
-    ...serviceGateway(service, routes, {
-      authorizer: options.authorizer === 'per-route' ? perRouteAuthorizer(verify) : verify,
-      ...(options.apiKeysSecret === undefined ? {} : { apiKeysSecret: options.apiKeysSecret }),
-    }),
+    ...(service.layer1 === 'native'
+      ? nativeGateway(service, routes, options)
+      : serviceGateway(service, routes, {
+          authorizer: options.authorizer === 'per-route' ? perRouteAuthorizer(verify) : verify,
+          ...(options.apiKeysSecret === undefined ? {} : { apiKeysSecret: options.apiKeysSecret }),
+        })),
     stage,
     region: service.config.provider.region,
     ...(options.now ? { now: options.now } : {}),
@@ -122,6 +137,27 @@ export async function startGatewayFront(options: FrontOptions): Promise<GatewayF
       lambda.close();
     },
   };
+}
+
+/** Layer 1 as API Gateway's native JWT authorizer: no Lambda authorizer is ever invoked. */
+function nativeGateway(
+  service: ServiceDefinition,
+  routes: Parameters<typeof nativeServiceGateway>[1],
+  options: FrontOptions,
+) {
+  if (!options.native)
+    throw new Error(
+      'layer1 is native: the local gateway needs the issuer rules the functions read',
+    );
+  if (options.authorizer === 'per-route')
+    throw new Error(
+      '--authorizer per-route replaces our Lambda authorizer; with layer1=native there is none',
+    );
+  return nativeServiceGateway(service, routes, {
+    rules: options.native.rules,
+    ...(options.native.readings ? { readings: options.native.readings } : {}),
+    throttled: options.apiKeysSecret !== undefined,
+  });
 }
 
 async function answer(

@@ -19,7 +19,7 @@ export interface ProxyEventInput {
   readonly body?: string | null;
   readonly isBase64Encoded?: boolean;
   /** The authorizer context as the handler receives it (see receivedAuthorizerContext); null: none. */
-  readonly authorizer: Readonly<Record<string, string | number>> | null;
+  readonly authorizer: Readonly<Record<string, unknown>> | null;
   readonly requestId: string;
   readonly stage: string;
   readonly accountId: string;

@@ -57,3 +57,6 @@ export interface LambdaCall {
   readonly requestId: string;
   readonly latencyMs: number;
 }
+
+/** A RequestTrace while the request is under way: each step fills in its part. */
+export type TraceDraft = { -readonly [K in keyof RequestTrace]: RequestTrace[K] };

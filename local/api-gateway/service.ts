@@ -5,6 +5,9 @@ import { authorizerSettingsOf, loadRouteTable, type RouteTable } from '../../too
 import type { PrintOptions, ServiceConfig } from '../../tools/serverless-config.ts';
 import { parseUsagePlans, planKeys, type UsagePlans } from '../../src/authorizer/usage-plans.ts';
 import { corsPreflightOf } from './cors-preflight.ts';
+import type { IssuerRules } from '../../src/issuers/issuer-config.ts';
+import type { ModelJwtAuthorizer } from './jwt-authorizer.ts';
+import { jwtConfigurationOf, methodScopesOf } from './jwt-configuration.ts';
 import type {
   GatewayModelOptions,
   GatewayResponseTemplate,
@@ -29,6 +32,11 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface ServiceDefinition {
   readonly routes: readonly ServiceRoute[];
+  /**
+   * Which layer 1 the stage deploys (the stage parameter `layer1`, env `LAYER1`, as Serverless
+   * resolves it into every function's LAYER1): our Lambda authorizer, or the native JWT one.
+   */
+  readonly layer1: Layer1;
   readonly authorizer: {
     /** The function's name in serverless.yml. */
     readonly name: string;
@@ -55,7 +63,11 @@ export interface ServiceDefinition {
   readonly table: RouteTable;
 }
 
+export type Layer1 = 'lambda' | 'native';
+
 export interface ServiceRoute extends Pick<ModelRoute, 'method' | 'path'> {
+  /** The route's `x-scopes`: all of them are required (layer 2). */
+  readonly scopes: readonly string[];
   /** The serverless.yml function that serves the route. */
   readonly name: string;
   /** Its deployed name (`two-layer-authz-dev-getMe`), which the Lambda invoke API takes. */
@@ -79,8 +91,15 @@ export async function loadServiceDefinition(
   const settings = authorizerSettingsOf(config);
   if (!first?.authorizer || first.authorizerTtl === undefined || !settings)
     throw new Error('serverless.yml has no route with an authorizer and a TTL');
+  const layer1 = config.provider.environment?.LAYER1 ?? 'lambda';
+  if (layer1 !== 'lambda' && layer1 !== 'native')
+    throw new Error(
+      `layer1 is lambda (our authorizer) or native (the JWT authorizer), not "${layer1}"`,
+    );
   return {
+    layer1,
     routes: table.routes.map((route) => ({
+      scopes: route.scopes,
       name: route.function,
       functionName: config.functions[route.function]?.name ?? route.function,
       method: route.method,
@@ -179,10 +198,12 @@ export async function serviceRoutes(
   root = ROOT,
 ): Promise<ModelRoute[]> {
   return Promise.all(
-    service.routes.map(async ({ handlerReference, functionName: _deployed, ...route }) => ({
-      ...route,
-      handler: await importHandler(handlerReference, root),
-    })),
+    service.routes.map(
+      async ({ handlerReference, functionName: _deployed, scopes: _scopes, ...route }) => ({
+        ...route,
+        handler: await importHandler(handlerReference, root),
+      }),
+    ),
   );
 }
 
@@ -226,6 +247,58 @@ export function serviceGateway(
     ...(options.apiKeysSecret === undefined
       ? {}
       : { throttling: serviceThrottling(service, options.apiKeysSecret) }),
+  };
+}
+
+/** How the local native JWT authorizer reads what AWS does not document (jwt-authorizer.ts). */
+export type NativeReadings = Pick<
+  ModelJwtAuthorizer,
+  'bearer' | 'clockSkewSeconds' | 'unauthorizedType' | 'resultTtlInSeconds' | 'fetch'
+>;
+
+/**
+ * The service as a stage with `layer1: native` deploys it: every method behind API Gateway's
+ * JWT authorizer, configured from the same issuer rules the functions read, with the method
+ * scopes the mapping gives each route (jwt-configuration.ts); no method requires an API key (the
+ * native authorizer cannot name one), the stage's throttling still applies. Throws
+ * NativeConfigurationError, naming the entry, for issuers it cannot express.
+ */
+export function nativeServiceGateway(
+  service: ServiceDefinition,
+  routes: readonly ModelRoute[],
+  options: {
+    /** The trusted issuers, as the functions read them (loadIssuerRules). */
+    readonly rules: IssuerRules;
+    readonly readings?: NativeReadings;
+    /**
+     * Turns on the stage's throttling (the local gateway). Unset, nothing is throttled (tests of
+     * other things, on a clock that may never move).
+     */
+    readonly throttled?: boolean;
+  },
+): Pick<
+  GatewayModelOptions,
+  'routes' | 'authorizer' | 'gatewayResponses' | 'corsPreflight' | 'throttling'
+> {
+  const scopesOf = new Map(service.routes.map((r) => [`${r.method} ${r.path}`, r.scopes]));
+  const { stage } = service.throttling;
+  return {
+    routes: routes.map(({ apiKeyRequired: _keys, ...route }) => ({
+      ...route,
+      authorizationScopes: methodScopesOf(
+        scopesOf.get(`${route.method} ${route.path}`) ?? [],
+        options.rules,
+      ),
+    })),
+    authorizer: {
+      type: 'JWT',
+      configuration: jwtConfigurationOf(options.rules),
+      identityHeader: service.authorizer.identityHeader,
+      ...options.readings,
+    },
+    gatewayResponses: service.gatewayResponses,
+    corsPreflight: service.corsPreflight,
+    ...(options.throttled && stage ? { throttling: { stage } } : {}),
   };
 }
 

@@ -92,6 +92,7 @@ describe('authorizer result cache', () => {
     expect(calls).toHaveLength(1);
     expect(model.stats()).toEqual({
       authorizerInvocations: 1,
+      jwtValidations: 0,
       cacheHits: 1,
       handlerInvocations: 2,
     });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ModelRoute, TokenAuthorizerFunction } from '../../local/api-gateway/model.ts';
+import { jwtConfigurationOf } from '../../local/api-gateway/jwt-configuration.ts';
+import { rulesOf } from '../support/native-gateway.ts';
 import { perRouteAuthorizer } from '../../local/api-gateway/per-route-authorizer.ts';
 import { runCacheScenario } from '../support/cache-economics.ts';
 import { loadServiceDefinition } from '../../local/api-gateway/service.ts';
@@ -34,7 +36,7 @@ afterAll(async () => {
   await issuer.close();
 });
 
-const scenario = (auth: TokenAuthorizerFunction, ttlSeconds: number) =>
+const scenario = (auth: Parameters<typeof runCacheScenario>[0]['authorizer'], ttlSeconds: number) =>
   runCacheScenario({ routes, authorizer: auth, tokens, rounds: ROUNDS, ttlSeconds });
 
 describe(`${TOKENS} tokens × every route × ${ROUNDS} rounds within one TTL`, () => {
@@ -66,6 +68,20 @@ describe(`${TOKENS} tokens × every route × ${ROUNDS} rounds within one TTL`, (
       authorizerInvocations: requests,
       reachedHandler: requests,
       gatewayForbidden: 0,
+    });
+  });
+
+  it('the native JWT authorizer (layer1 native): no Lambda authorizer call at all, every request validated by the gateway and reaching its handler', async () => {
+    const requests = TOKENS * routes.length * ROUNDS;
+    const configuration = jwtConfigurationOf(
+      rulesOf([{ issuer: issuer.issuer, audience: issuer.audience, algorithms: ['RS256'] }]),
+    );
+    expect(await scenario({ type: 'JWT', configuration }, 300)).toEqual({
+      requests,
+      authorizerInvocations: 0,
+      reachedHandler: requests,
+      gatewayForbidden: 0,
+      otherGatewayAnswers: 0,
     });
   });
 });

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startAuthServer, type AuthServer } from '../../local/auth-server.ts';
 import { freePort } from '../../local/ports.ts';
 import { accessLogFormatOf } from '../../local/api-gateway/access-log.ts';
@@ -10,14 +9,14 @@ import { CACHE_HEADER } from '../../local/api-gateway/front.ts';
 import type { GatewayResponseType } from '../../local/api-gateway/model.ts';
 import { loadServiceDefinition, type ServiceDefinition } from '../../local/api-gateway/service.ts';
 import { projectRouteTable } from '../support/route-table.ts';
+import { localUsagePlans, requestToken, type StackOptions } from '../../local/stack.ts';
 import {
-  freePorts,
-  localUsagePlans,
-  requestToken,
-  startLocalStack,
-  type LocalStack,
-  type StackOptions,
-} from '../../local/stack.ts';
+  expectGatewayResponse as expectGatewayResponseOf,
+  get,
+  running as runningStack,
+  type Answer,
+  type Running,
+} from '../support/local-gateway.ts';
 
 /**
  * `npm start` answers as the deployed REST API does: the local API Gateway in front of sls
@@ -35,86 +34,13 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(keysDir, { recursive: true, force: true }));
 
-interface Running {
-  stack: LocalStack;
-  /**
-   * How many times sls offline ran the authorizer function, by its own log of each run. It logs
-   * a run just after answering, so this waits (up to 5 s) until at least `atLeast` runs are
-   * logged, then a moment more for any late line, and counts.
-   */
-  authorizerRuns(atLeast?: number): Promise<number>;
-  /** The access-log lines the local gateway wrote so far (`npm start -- --verbose`). */
-  readonly accessLog: readonly string[];
-  stop(): Promise<void>;
-}
-
-async function running(options: Partial<StackOptions> = {}): Promise<Running> {
-  let output = '';
-  const accessLog: string[] = [];
-  const stack = await startLocalStack({
-    ports: await freePorts(),
-    keysDir,
-    reference: false,
-    ...options,
-    onOutput: (chunk) => (output += chunk),
-    onRequest: (line) => accessLog.push(line),
-  });
-  // A run that returns logs its duration; one that throws (a refused token) its error.
-  const logged = () =>
-    output.match(/\(λ: authorizer\) RequestId|Lambda Error during invoke of '[\w-]+-authorizer'/g)
-      ?.length ?? 0;
-  return {
-    stack,
-    authorizerRuns: async (atLeast = 0) => {
-      const deadline = Date.now() + 5000;
-      while (logged() < atLeast && Date.now() < deadline) await sleep(50);
-      await sleep(300);
-      return logged();
-    },
-    accessLog,
-    stop: () => stack.stop(),
-  };
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: string;
-}
-
-async function get(url: string, token?: string, init: RequestInit = {}): Promise<Answer> {
-  const response = await fetch(url, {
-    ...init,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...init.headers },
-  });
-  return { status: response.status, headers: response.headers, body: await response.text() };
-}
-
-/**
- * What API Gateway sends for a gateway response of serverless.yml: its status, its headers
- * and its template with `$context` filled in (G4), falling back to DEFAULT_4XX/5XX (G2).
- */
-function expectGatewayResponse(
+const running = (options: Partial<StackOptions> = {}) => runningStack(keysDir, options);
+const expectGatewayResponse = (
   answer: Answer,
   type: GatewayResponseType,
   message: string | null,
   status: number,
-) {
-  const family = status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
-  const declared = service.gatewayResponses[type] ?? service.gatewayResponses[family]!;
-  const requestId = answer.headers.get('x-amzn-requestid')!;
-  expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-  const body = declared
-    .template!.replaceAll('$context.error.messageString', JSON.stringify(message))
-    .replaceAll('$context.error.responseType', type)
-    .replaceAll('$context.requestId', requestId);
-  expect({ status: answer.status, body: answer.body }).toEqual({
-    status: declared.statusCode ?? status,
-    body,
-  });
-  for (const [name, value] of Object.entries(declared.headers ?? {}))
-    expect([name, answer.headers.get(name)]).toEqual([name, value]);
-}
+) => expectGatewayResponseOf(service, answer, type, message, status);
 
 describe('the local API Gateway with our authorizer (stage-wide Allow, TTL from serverless.yml)', () => {
   let gateway: Running;

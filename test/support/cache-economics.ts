@@ -1,6 +1,7 @@
 import {
   createGatewayModel,
   type GatewayModelOptions,
+  type ModelJwtAuthorizer,
   type ModelRoute,
   type TokenAuthorizerFunction,
 } from '../../local/api-gateway/model.ts';
@@ -12,7 +13,8 @@ import {
  */
 export interface CacheScenario {
   readonly routes: readonly Pick<ModelRoute, 'method' | 'path' | 'name'>[];
-  readonly authorizer: TokenAuthorizerFunction;
+  /** Our Lambda authorizer (cached for `ttlSeconds`), or the native JWT authorizer. */
+  readonly authorizer: TokenAuthorizerFunction | ModelJwtAuthorizer;
   readonly tokens: readonly string[];
   readonly rounds: number;
   readonly ttlSeconds: number;
@@ -23,6 +25,7 @@ export interface CacheScenario {
 
 export interface CacheScenarioResult {
   readonly requests: number;
+  /** Lambda authorizer invocations (none behind the native JWT authorizer). */
   readonly authorizerInvocations: number;
   readonly reachedHandler: number;
   /** 403s answered by the gateway itself (a cached or fresh policy that does not match). */
@@ -42,7 +45,10 @@ export async function runCacheScenario(scenario: CacheScenario): Promise<CacheSc
       ...route,
       handler: async () => ({ statusCode: 200, body: '{}' }),
     })),
-    authorizer: { handler: scenario.authorizer, resultTtlInSeconds: scenario.ttlSeconds },
+    authorizer:
+      typeof scenario.authorizer === 'function'
+        ? { handler: scenario.authorizer, resultTtlInSeconds: scenario.ttlSeconds }
+        : scenario.authorizer,
     now: () => clock,
   });
   let requests = 0;
