@@ -95,7 +95,7 @@ export interface PlanOptions {
 export function nativeAuthorizerPlan(
   env: Env,
   usagePlans: string | undefined,
-  { publicIssuers = true }: PlanOptions = {},
+  options: PlanOptions = {},
 ): NativeAuthorizerPlan {
   let rules: IssuerRules;
   try {
@@ -104,15 +104,32 @@ export function nativeAuthorizerPlan(
     if (!(error instanceof ConfigError)) throw error;
     return { ok: false, refusals: [configRefusal(error), ...usagePlanRefusals(usagePlans)] };
   }
+  const plan = nativePlanOfRules(rules, { ...options, explicit: explicitFields(env) });
+  const planRefusals = usagePlanRefusals(usagePlans);
+  if (!planRefusals.length) return plan;
+  return { ok: false, refusals: [...(plan.ok ? [] : plan.refusals), ...planRefusals] };
+}
+
+/**
+ * The same for issuer rules already loaded. `explicit`: the fields each entry (by source) sets
+ * itself; unknown, every field counts as a default (an unset algorithm list loses what the
+ * gateway cannot verify rather than being refused).
+ */
+export function nativePlanOfRules(
+  rules: IssuerRules,
+  {
+    publicIssuers = true,
+    explicit = new Map(),
+  }: PlanOptions & { explicit?: ReadonlyMap<string, ReadonlySet<string>> } = {},
+): NativeAuthorizerPlan {
   const refusals: NativeRefusal[] = [];
-  const explicit = explicitFields(env);
   const algorithms = new Map<IssuerConfig, readonly string[]>();
   for (const issuer of rules.issuers) {
     const entry = entryRefusals(issuer, explicit.get(issuer.source) ?? new Set(), publicIssuers);
     refusals.push(...entry.refusals);
     if (entry.algorithms) algorithms.set(issuer, entry.algorithms);
   }
-  refusals.push(...algorithmListRefusals(algorithms), ...usagePlanRefusals(usagePlans));
+  refusals.push(...algorithmListRefusals(algorithms));
   if (refusals.length) return { ok: false, refusals };
   return {
     ok: true,

@@ -1,15 +1,15 @@
-import type { IssuerConfig, IssuerRules } from '../../src/issuers/issuer-config.ts';
-import { TENANT_PLACEHOLDER } from '../../src/issuers/presets.ts';
+import type { IssuerRules } from '../../src/issuers/issuer-config.ts';
+import { formatRefusal, gatewayScopes, nativePlanOfRules } from '../../tools/native-authorizer.ts';
 
 /**
  * API Gateway's native JWT authorizer configuration (`JwtConfiguration` of an
- * `AWS::ApiGateway::Authorizer` of type JWT) as the local gateway emulates it, derived from the
- * same issuer entries both layers read (`AUTH_ISSUERS`, through loadIssuerRules): each issuer
- * with its audiences and the preset's exact string claims, one list of algorithms for all.
- * What the native authorizer cannot express is refused here, naming the entry, so the local
- * native mode never runs a configuration a deploy would refuse. One exception: the issuers'
- * reachability. AWS fetches discovery and keys over the public internet (https only); the local
- * emulation fetches them from the local issuers, over http on loopback.
+ * `AWS::ApiGateway::Authorizer` of type JWT) as the local gateway emulates it: the configuration
+ * packaging writes (tools/native-authorizer.ts, the one translation of the issuer entries), in
+ * the model's shape. What the native authorizer cannot express is refused with packaging's own
+ * messages, naming the entry, so the local native mode never runs a configuration a deploy would
+ * refuse. One exception: the issuers' reachability. AWS fetches discovery and keys over the
+ * public internet (https only); the local emulation fetches them from the local issuers, over
+ * http on loopback.
  *
  * Everything the gateway cannot check is left to layer 2, which applies every preset rule to
  * the claims the gateway passes (src/issuers/claim-rules.ts).
@@ -49,83 +49,30 @@ export class NativeConfigurationError extends Error {
   override readonly name = 'NativeConfigurationError';
 }
 
-export const NATIVE_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
-
-// Claims AWS reserves: an additional claim may not name them.
-const RESERVED_CLAIMS = new Set(['iss', 'aud', 'exp', 'nbf', 'iat', 'scope', 'scp']);
-
-/** The native configuration of these issuer rules; throws NativeConfigurationError, naming the entry. */
-export function jwtConfigurationOf({ issuers }: IssuerRules): JwtConfiguration {
-  const refuse = (entry: IssuerConfig, why: string) => {
-    throw new NativeConfigurationError(`${entry.source}: ${why}`);
-  };
-  const first = issuers[0];
-  if (!first) throw new NativeConfigurationError('no issuer to trust');
-  const algorithms = [...first.algorithms].sort();
-  for (const entry of issuers) {
-    if (entry.issuer.includes(TENANT_PLACEHOLDER))
-      refuse(
-        entry,
-        `the native JWT authorizer matches the issuer exactly: a ${TENANT_PLACEHOLDER} template cannot be expressed`,
-      );
-    if (entry.preset === 'cognito')
-      refuse(
-        entry,
-        'Cognito access tokens carry no aud, which the native JWT authorizer of a REST API requires',
-      );
-    if (entry.audience.length === 0) refuse(entry, 'the native JWT authorizer requires audiences');
-    const other = entry.algorithms.find((alg) => !NATIVE_ALGORITHMS.includes(alg));
-    if (other)
-      refuse(
-        entry,
-        `the native JWT authorizer accepts ${NATIVE_ALGORITHMS.join(', ')} only, not ${other}: list "algorithms" without it`,
-      );
-    if ([...entry.algorithms].sort().join() !== algorithms.join())
-      refuse(
-        entry,
-        `the native JWT authorizer has one algorithm list for every issuer, and ${first.source} lists ${first.algorithms.join(', ')}`,
-      );
-    const { accessTokenClaims = [], kindClaims = {} } = entry.accessToken;
-    if (entry.tokenTypes && accessTokenClaims.length === 0 && Object.keys(kindClaims).length === 0)
-      refuse(
-        entry,
-        `preset ${entry.preset} tells an access token from an ID token by its typ header (${entry.tokenTypes.join(' or ')}), which the native JWT authorizer neither checks nor passes to layer 2`,
-      );
-  }
+/** The native configuration of these issuer rules; throws NativeConfigurationError, naming each entry. */
+export function jwtConfigurationOf(rules: IssuerRules): JwtConfiguration {
+  const plan = nativePlanOfRules(rules, { publicIssuers: false });
+  if (!plan.ok) throw new NativeConfigurationError(plan.refusals.map(formatRefusal).join('\n'));
+  const { DefaultAlgorithms, Issuers } = plan.jwtConfiguration;
   return {
-    defaultAlgorithms: algorithms,
-    issuers: issuers.map((entry) => ({
-      issuer: entry.issuer,
-      audiences: entry.audience,
-      // What a preset marks its access tokens with, where the mark is an exact string claim
-      // (Keycloak's typ: Bearer): the gateway refuses an ID token before layer 2 sees it.
-      additionalClaims: Object.entries(entry.accessToken.kindClaims ?? {})
-        .filter(([name]) => !RESERVED_CLAIMS.has(name))
-        .map(([claimName, value]) => ({
-          claimName,
-          format: 'SINGLE_STRING' as const,
-          expectedValues: [value],
-          required: true,
+    defaultAlgorithms: DefaultAlgorithms,
+    issuers: Issuers.map((issuer, i) => {
+      const entry = rules.issuers[i]!;
+      return {
+        issuer: issuer.Issuer,
+        audiences: issuer.Audiences,
+        additionalClaims: (issuer.AdditionalClaims ?? []).map((claim) => ({
+          claimName: claim.ClaimName,
+          format: claim.Format,
+          expectedValues: claim.ExpectedValues,
+          required: claim.Required,
         })),
-      source: entry.source,
-      ...(entry.jwksUrl ? { jwksUrl: entry.jwksUrl.href } : {}),
-    })),
+        source: entry.source,
+        ...(entry.jwksUrl ? { jwksUrl: entry.jwksUrl.href } : {}),
+      };
+    }),
   };
 }
 
-/**
- * The method's `AuthorizationScopes`. The native authorizer lets a token through with any one
- * of them, read from `scope` or `scp`; a route's `x-scopes` are all required. So a method gets
- * the route's scope only when the route requires exactly one, and only when every issuer's
- * scopes are in `scope`/`scp` (a scope held as a role or permission would be refused at the
- * gateway). Otherwise none: layer 2 enforces every scope in either case.
- */
-export function methodScopesOf(
-  routeScopes: readonly string[],
-  { issuers }: Pick<IssuerRules, 'issuers'>,
-): string[] {
-  const fromScopeClaims = issuers.every((entry) =>
-    entry.scopeClaims.every((claim) => claim === 'scope' || claim === 'scp'),
-  );
-  return routeScopes.length === 1 && fromScopeClaims ? [...routeScopes] : [];
-}
+/** The method's `AuthorizationScopes`, as packaging writes them (tools/native-authorizer.ts). */
+export const methodScopesOf = gatewayScopes;
