@@ -2,11 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accessLogFormatOf } from '../../local/api-gateway/access-log.ts';
 import { CACHE_HEADER, startGatewayFront } from '../../local/api-gateway/front.ts';
 import { loadServiceDefinition, type ServiceDefinition } from '../../local/api-gateway/service.ts';
 import { projectRouteTable } from '../support/route-table.ts';
-import { expectGatewayResponse, get, running, type Running } from '../support/local-gateway.ts';
+import {
+  accessLogLineOf,
+  expectGatewayResponse,
+  get,
+  running,
+  type Running,
+} from '../support/local-gateway.ts';
 
 /**
  * `npm start -- --param layer1=native`: the local API Gateway in front of sls offline with API
@@ -110,21 +115,10 @@ describe('the local API Gateway with the native JWT authorizer', () => {
   });
 
   it('writes the access log in the deployed format: the JWT authorizer’s status and no Lambda of its own', async () => {
-    const keys = Object.keys(
-      JSON.parse(
-        accessLogFormatOf(service.config).replace(/\$context(?:\.[A-Za-z0-9_]+)+/g, '-'),
-      ) as object,
-    );
     const reader = await gateway.stack.tokenFor('reader');
-    const lineOf = async (path: string, bearer?: string, init: RequestInit = {}) => {
-      const before = gateway.accessLog.length;
-      const answer = await get(`${gateway.stack.apiUrl}${path}`, bearer, init);
-      expect(gateway.accessLog).toHaveLength(before + 1);
-      const line = JSON.parse(gateway.accessLog.at(-1)!) as Record<string, string>;
-      expect(Object.keys(line)).toEqual(keys);
-      expect(line).toMatchObject({ status: String(answer.status) });
-      return line;
-    };
+    const lineOfCall = accessLogLineOf(gateway, service);
+    const lineOf = async (path: string, bearer?: string, init: RequestInit = {}) =>
+      (await lineOfCall(path, bearer, init)).line;
     expect(await lineOf('/me', reader)).toMatchObject({
       authorizeStatus: '200',
       authorizerStatus: '200',

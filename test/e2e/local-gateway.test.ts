@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAuthServer, type AuthServer } from '../../local/auth-server.ts';
 import { freePort } from '../../local/ports.ts';
-import { accessLogFormatOf } from '../../local/api-gateway/access-log.ts';
 import { CACHE_HEADER } from '../../local/api-gateway/front.ts';
 import type { GatewayResponseType } from '../../local/api-gateway/model.ts';
 import { loadServiceDefinition, type ServiceDefinition } from '../../local/api-gateway/service.ts';
 import { projectRouteTable } from '../support/route-table.ts';
 import { localUsagePlans, requestToken, type StackOptions } from '../../local/stack.ts';
 import {
+  accessLogLineOf,
   expectGatewayResponse as expectGatewayResponseOf,
   get,
   running as runningStack,
@@ -172,21 +172,8 @@ describe('the local API Gateway with our authorizer (stage-wide Allow, TTL from 
   });
 
   it('writes one access-log line per request in the deployed format (npm start -- --verbose): a run, a cache hit, a refusal by each layer', async () => {
-    const keys = Object.keys(
-      JSON.parse(
-        accessLogFormatOf(service.config).replace(/\$context(?:\.[A-Za-z0-9_]+)+/g, '-'),
-      ) as object,
-    );
     const token = await gateway.stack.tokenFor('reader');
-    const lineOf = async (path: string, bearer?: string, init: RequestInit = {}) => {
-      const before = gateway.accessLog.length;
-      const answer = await get(`${gateway.stack.apiUrl}${path}`, bearer, init);
-      expect(gateway.accessLog).toHaveLength(before + 1);
-      const line = JSON.parse(gateway.accessLog.at(-1)!) as Record<string, string>;
-      expect(Object.keys(line)).toEqual(keys);
-      expect(line).toMatchObject({ status: String(answer.status), sourceIp: '127.0.0.1' });
-      return { line, answer };
-    };
+    const lineOf = accessLogLineOf(gateway, service);
     const run = await lineOf('/me', token);
     expect(run.line).toMatchObject({
       resourcePath: '/me',

@@ -1,5 +1,6 @@
 import { expect } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { accessLogFormatOf } from '../../local/api-gateway/access-log.ts';
 import type { GatewayResponseType } from '../../local/api-gateway/model.ts';
 import type { ServiceDefinition } from '../../local/api-gateway/service.ts';
 import {
@@ -100,4 +101,25 @@ export function expectGatewayResponse(
   });
   for (const [name, value] of Object.entries(declared.headers ?? {}))
     expect([name, answer.headers.get(name)]).toEqual([name, value]);
+}
+
+/**
+ * Calls the running gateway and returns the one access-log line the call wrote, checked to have
+ * exactly the deployed format's fields, in order, and the answer's status.
+ */
+export function accessLogLineOf(gateway: Running, service: ServiceDefinition) {
+  const keys = Object.keys(
+    JSON.parse(
+      accessLogFormatOf(service.config).replace(/\$context(?:\.[A-Za-z0-9_]+)+/g, '-'),
+    ) as object,
+  );
+  return async (path: string, bearer?: string, init: RequestInit = {}) => {
+    const before = gateway.accessLog.length;
+    const answer = await get(`${gateway.stack.apiUrl}${path}`, bearer, init);
+    expect(gateway.accessLog).toHaveLength(before + 1);
+    const line = JSON.parse(gateway.accessLog.at(-1)!) as Record<string, string>;
+    expect(Object.keys(line)).toEqual(keys);
+    expect(line).toMatchObject({ status: String(answer.status), sourceIp: '127.0.0.1' });
+    return { line, answer };
+  };
 }
