@@ -216,9 +216,15 @@ function entryRefusals(
       `${issuer.issuer} is ${unreachable}; API Gateway fetches the issuer's discovery document and keys from the public internet (the local stack's gateway can use local issuers)`,
     );
 
-  // Unset, jwksUrl is the location the preset documents, which is what discovery names.
+  // Unset, jwksUrl is the location the preset documents, which is what discovery names. No
+  // network here: a local model of the gateway (publicIssuers off) compares it with what its
+  // issuers' discovery documents name instead, when it reads them.
   const documented = preset.jwksUrl?.(issuer.issuer);
-  if (issuer.jwksUrl && (!documented || new URL(documented).href !== issuer.jwksUrl.href))
+  if (
+    publicIssuers &&
+    issuer.jwksUrl &&
+    (!documented || new URL(documented).href !== issuer.jwksUrl.href)
+  )
     refuse(
       'jwksUrl',
       `is ${issuer.jwksUrl.href}; the native JWT authorizer reads jwks_uri from the issuer's discovery document and takes no other key set: leave jwksUrl out`,

@@ -648,7 +648,7 @@ export function gatewayContract(layer1: Layer1): void {
           NativeConfigurationError,
         );
         expect(() => gatewayFor(SHAPES.cognito, 'orders-api/orders.read')).toThrow(
-          /^AUTH_ISSUERS\[0\]: Cognito access tokens carry no aud/,
+          /^AUTH_ISSUERS\[0\]\.preset: Cognito access tokens carry no aud/,
         );
       });
 
