@@ -26,7 +26,8 @@ import type { IssuerRules } from '../src/issuers/issuer-config.ts';
  * - once the template is complete, it gets one AWS::ApiGateway::Authorizer of type JWT, and
  *   every method but the CORS preflights (which have no authorizer in either mode) gets
  *   `AuthorizationType: JWT`, that authorizer, its scopes (`gatewayScopes`) and no API key;
- *   the authorizer function's IAM role goes too. The finished methods are checked against the
+ *   the authorizer function's IAM role goes too, and so do the alarms on the metrics only our
+ *   authorizer writes. The finished methods are checked against the
  *   route lint's `gateway_scopes_looser` before the template is saved.
  *
  * With `layer1=lambda` (the default) it changes nothing. It runs on `sls package` and
@@ -152,6 +153,10 @@ function prepare(serverless: Serverless, fail: (message: string) => Error): Prep
   return { rules: plan.rules, jwtConfiguration: plan.jwtConfiguration, authorizerRole };
 }
 
+const AUTHORIZER_DIMENSION = JSON.stringify({ Name: 'service', Value: 'authorizer' });
+const watchesAuthorizer = (alarm: CfnResource) =>
+  JSON.stringify(alarm.Properties ?? {}).includes(AUTHORIZER_DIMENSION);
+
 function writeTemplate(
   serverless: Serverless,
   prepared: Prepared,
@@ -193,6 +198,12 @@ function writeTemplate(
         `layer1=native: ${role}, the authorizer function's role, is still referred to by the template`,
       );
   }
+
+  // Alarms on the metrics only our authorizer writes (service=authorizer: its failures to decide,
+  // its deny rate) would watch a metric that never comes: they go with it.
+  for (const [id, resource] of Object.entries(resources))
+    if (resource.Type === 'AWS::CloudWatch::Alarm' && watchesAuthorizer(resource))
+      delete resources[id];
 
   const problems = gatewayScopeProblems(routes, gatewayMethods(resources), 'the packaged template');
   if (problems.length)

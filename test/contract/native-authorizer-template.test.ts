@@ -182,6 +182,17 @@ describe('layer1=native: API Gateway’s JWT authorizer', () => {
     );
   });
 
+  it('keeps no alarm on a metric only our authorizer writes, and the 5xx rate alarm', () => {
+    const alarms = Object.entries(native.Resources).filter(
+      ([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm',
+    );
+    expect(alarms.map(([id]) => id)).toContain('ApiErrorRateAlarm');
+    for (const [, alarm] of alarms)
+      expect(JSON.stringify(alarm.Properties)).not.toContain('"Value":"authorizer"');
+    const ours = Object.keys(lambda.Resources);
+    expect(ours).toEqual(expect.arrayContaining(['AuthorizerFailuresAlarm', 'DenyRateAlarm']));
+  });
+
   it('requires an API key on no method', () => {
     expect(JSON.stringify(native)).not.toMatch(/"ApiKeyRequired":true/);
   });
