@@ -4,8 +4,8 @@ import type {
   Context,
 } from 'aws-lambda';
 import { decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
-import { clip, jsonLineLogger, type Logger } from '../shared/log.ts';
-import { emfAuthorizerMetrics, type AuthorizerMetrics } from '../shared/metrics.ts';
+import { clip, jsonLineLogger, type LogEntry, type Logger } from '../shared/log.ts';
+import { emfAuthorizerMetrics, type AuthorizerMetrics, type Outcome } from '../shared/metrics.ts';
 import { bearerToken } from './bearer.ts';
 import { callerClaims } from '../issuers/claims.ts';
 import type { IssuerConfig } from '../issuers/issuer-config.ts';
@@ -17,7 +17,9 @@ import { AuthorizerFailure } from './errors.ts';
 import { keyResolverFor, type KeyResolver } from './keys/key-resolver.ts';
 import { prefetchWithin, type Prefetchable } from './keys/prefetch.ts';
 import { allowPolicy, stageWideResource } from './policy.ts';
-import { createTokenVerifier, MAX_TOKEN_LENGTH } from './verify-token.ts';
+import { MAX_TOKEN_LENGTH } from './compact-jws.ts';
+import { createTokenVerifier } from './verify-token.ts';
+import type { VerifiedTokenCache } from './verified-tokens.ts';
 
 export interface AuthorizerDependencies {
   readonly config: AuthorizerConfig;
@@ -27,9 +29,16 @@ export interface AuthorizerDependencies {
    * their own (one without `prefetch` is simply not prefetched).
    */
   readonly keysFor?: (issuer: IssuerConfig) => JWTVerifyGetKey | KeyResolver;
+  /**
+   * Where the log lines go. Unset (in Lambda): each decision's line is its metrics document
+   * (src/shared/metrics.ts), one line for both, and the init's lines go to stdout. Set (tests):
+   * every line goes here, and the metrics get their own documents.
+   */
   readonly log?: Logger;
   /** The decisions and key set events as metrics (default: CloudWatch EMF on stdout). */
   readonly metrics?: AuthorizerMetrics;
+  /** The tokens verified before (default: a bounded cache; src/authorizer/verified-tokens.ts). */
+  readonly verifiedTokens?: VerifiedTokenCache;
   /**
    * The API key of each caller's usage plan (default: from the configured plans and key secret;
    * none when the configuration has no usage plans).
@@ -65,24 +74,36 @@ export function createAuthorizer({
   metrics = emfAuthorizerMetrics(),
   keysFor = (issuer) =>
     keyResolverFor(issuer, config, { onEvent: (event) => metrics.keySet(event, issuer.issuer) }),
-  log = jsonLineLogger,
+  log,
+  verifiedTokens,
   apiKeys = config.usagePlans &&
     createApiKeySource({
       usagePlans: config.usagePlans.plans,
       readSecret: secretsManagerSecret(config.usagePlans.secretId, config.usagePlans.endpoint),
     }),
 }: AuthorizerDependencies): TokenAuthorizer {
+  const initLog = log ?? jsonLineLogger;
+  /** One decision: its log line and its metrics, as one line unless a log is given. */
+  const decided = (entry: LogEntry, outcome: Outcome, code: string, latencyMs: number) => {
+    if (!log) return metrics.decision(outcome, code, latencyMs, entry);
+    log(entry);
+    metrics.decision(outcome, code, latencyMs);
+  };
   // What the init loads: each issuer's keys (its line names the issuer), and the API keys.
   const prefetchable: {
     about: { iss: string } | { source: 'api_keys' };
     resolver: Prefetchable;
   }[] = [];
-  const verifyToken = createTokenVerifier(config, (issuer) => {
-    const getKey = keysFor(issuer);
-    if ('prefetch' in getKey)
-      prefetchable.push({ about: { iss: clip(issuer.issuer, 128)! }, resolver: getKey });
-    return getKey;
-  });
+  const verifyToken = createTokenVerifier(
+    config,
+    (issuer) => {
+      const getKey = keysFor(issuer);
+      if ('prefetch' in getKey)
+        prefetchable.push({ about: { iss: clip(issuer.issuer, 128)! }, resolver: getKey });
+      return getKey;
+    },
+    verifiedTokens ? { cache: verifiedTokens } : {},
+  );
   if (apiKeys) prefetchable.push({ about: { source: 'api_keys' }, resolver: apiKeys });
 
   async function prefetchKeys(withinMs: number): Promise<void> {
@@ -94,7 +115,7 @@ export function createAuthorizer({
       const { about } = prefetchable[i]!;
       const latencyMs = report.elapsedMs;
       if (report.status === 'failed')
-        log({
+        initLog({
           phase: 'init',
           code: report.failure.code,
           detail: report.failure.message,
@@ -103,7 +124,7 @@ export function createAuthorizer({
           latencyMs,
         });
       else
-        log({
+        initLog({
           phase: 'init',
           code: initCode('iss' in about, report.status),
           ...about,
@@ -129,46 +150,61 @@ export function createAuthorizer({
       // is cut to 256 characters, and a longer id sharing a listed id's first 256 must not get
       // that client's plan.
       const usage = apiKeys && (await apiKeys.keyFor(context.iss, verified.clientId));
-      log({
-        decision: 'allow',
-        code: 'token_valid',
-        sub: clip(context.sub, 128),
-        clientId: clip(context.clientId),
-        iss: clip(context.iss, 128),
-        kid: clip(verified.header.kid),
-        ...(usage ? { plan: usage.plan } : {}),
-        ...(scopesDropped ? { scopesDropped } : {}),
-        lambdaRequestId,
-        latencyMs: latencyMs(),
-      });
-      metrics.decision('allow', 'token_valid', latencyMs());
+      const ms = latencyMs();
+      decided(
+        {
+          decision: 'allow',
+          code: 'token_valid',
+          sub: clip(context.sub, 128),
+          clientId: clip(context.clientId),
+          iss: clip(context.iss, 128),
+          kid: clip(verified.header.kid),
+          ...(usage ? { plan: usage.plan } : {}),
+          ...(scopesDropped ? { scopesDropped } : {}),
+          lambdaRequestId,
+          latencyMs: ms,
+        },
+        'allow',
+        'token_valid',
+        ms,
+      );
       return allowPolicy(context.sub, resource, context, usage?.value);
     } catch (error) {
       if (error instanceof TokenRejected) {
-        log({
-          decision: 'deny',
-          code: error.code,
-          ...unverifiedOrigin(event.authorizationToken),
-          lambdaRequestId,
-          latencyMs: latencyMs(),
-        });
-        metrics.decision('deny', error.code, latencyMs());
+        const ms = latencyMs();
+        decided(
+          {
+            decision: 'deny',
+            code: error.code,
+            ...unverifiedOrigin(event.authorizationToken),
+            lambdaRequestId,
+            latencyMs: ms,
+          },
+          'deny',
+          error.code,
+          ms,
+        );
         throw new Error('Unauthorized');
       }
       const failure =
         error instanceof AuthorizerFailure
           ? error
           : new AuthorizerFailure('internal_error', undefined, { cause: error });
-      log({
-        decision: 'error',
-        code: failure.code,
-        detail: failure.message,
-        cause: clip(causeMessage(failure), 200),
-        ...unverifiedOrigin(event.authorizationToken),
-        lambdaRequestId,
-        latencyMs: latencyMs(),
-      });
-      metrics.decision('error', failure.code, latencyMs());
+      const ms = latencyMs();
+      decided(
+        {
+          decision: 'error',
+          code: failure.code,
+          detail: failure.message,
+          cause: clip(causeMessage(failure), 200),
+          ...unverifiedOrigin(event.authorizationToken),
+          lambdaRequestId,
+          latencyMs: ms,
+        },
+        'error',
+        failure.code,
+        ms,
+      );
       throw new Error(`AuthorizerFailure: ${failure.code}`);
     }
   }

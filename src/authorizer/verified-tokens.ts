@@ -1,0 +1,79 @@
+import type { ProtectedHeaderParameters } from 'jose';
+import type { SelectedIssuer } from '../issuers/issuer-selection.ts';
+import type { VerificationKeys } from './keys/verification-keys.ts';
+
+/**
+ * The tokens this container has verified, by their exact string, so that the same token sent
+ * again is not verified again. API Gateway's authorizer cache sits in front, but a TTL of 0,
+ * REQUEST authorizers, and a token reaching another gateway node all send it again.
+ *
+ * What an entry keeps is what does not change for a given token string: its signature held
+ * under these keys, and the header and claims it carries. What changes with the clock is checked
+ * again on every hit (verify-token.ts): jose's `nbf`/`exp` and every preset rule, on the clock
+ * of now. An entry is dropped, and the token verified in full, when:
+ * - the issuer's key set is not the one it was verified with (any change to the set, a removed
+ *   key included), or is not ready to answer without a fetch;
+ * - a rule refuses it now (it expired);
+ * - room is needed: at most `maxEntries` tokens and about `maxBytes` of memory, the oldest
+ *   going first (first in, first out: a hit costs one lookup, not a reordering; a token still in
+ *   use when pushed out is verified once more and comes back).
+ * Only a token that passed everything is ever stored: a refusal is never remembered.
+ */
+export interface VerifiedEntry {
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly header: ProtectedHeaderParameters;
+  readonly selected: SelectedIssuer;
+  /** The key set it was verified with: the entry holds only while the issuer's set is this one. */
+  readonly keys: VerificationKeys;
+}
+
+export interface VerifiedTokenCacheOptions {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+}
+
+// A few hundred active callers per container is already a busy one; 1,000 tokens of 1–2 KB
+// stay within a few MB of the authorizer's 256 MB.
+export const DEFAULT_CACHE_LIMITS: VerifiedTokenCacheOptions = {
+  maxEntries: 1000,
+  maxBytes: 4 * 1024 * 1024,
+};
+
+// What one entry costs, roughly: the token string (one byte a character in V8), the decoded
+// claims and header as objects (a few times their JSON), the Map slot and the entry itself.
+const bytesOf = (token: string) => 4 * token.length + 256;
+
+export interface VerifiedTokenCache {
+  get(token: string): VerifiedEntry | undefined;
+  set(token: string, entry: VerifiedEntry): void;
+  delete(token: string): void;
+  readonly size: () => number;
+}
+
+export function createVerifiedTokenCache({
+  maxEntries,
+  maxBytes,
+}: VerifiedTokenCacheOptions = DEFAULT_CACHE_LIMITS): VerifiedTokenCache {
+  // A Map iterates in insertion order: the oldest entry comes first.
+  const entries = new Map<string, VerifiedEntry>();
+  let bytes = 0;
+
+  function remove(token: string): void {
+    if (entries.delete(token)) bytes -= bytesOf(token);
+  }
+
+  return {
+    get: (token) => entries.get(token),
+    set(token, entry) {
+      const size = bytesOf(token);
+      if (maxEntries === 0 || size > maxBytes) return;
+      remove(token);
+      while (entries.size >= maxEntries || bytes + size > maxBytes)
+        remove(entries.keys().next().value!);
+      entries.set(token, entry);
+      bytes += size;
+    },
+    delete: remove,
+    size: () => entries.size,
+  };
+}
