@@ -6,11 +6,11 @@ import type {
 import { decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import { clip, jsonLineLogger, type LogEntry, type Logger } from '../shared/log.ts';
 import { emfAuthorizerMetrics, type AuthorizerMetrics, type Outcome } from '../shared/metrics.ts';
-import { bearerToken } from './bearer.ts';
+import { afterScheme, bearerToken } from './bearer.ts';
 import { callerClaims } from '../issuers/claims.ts';
 import type { IssuerConfig } from '../issuers/issuer-config.ts';
 import { TokenRejected } from '../issuers/token-rejected.ts';
-import { encodeContext } from '../shared/context-codec.ts';
+import { encodeContext, type AuthorizerContext } from '../shared/context-codec.ts';
 import type { AuthorizerConfig } from './authorizer-config.ts';
 import { createApiKeySource, secretsManagerSecret, type ApiKeySource } from './api-keys.ts';
 import { AuthorizerFailure } from './errors.ts';
@@ -18,7 +18,7 @@ import { keyResolverFor, type KeyResolver } from './keys/key-resolver.ts';
 import { prefetchWithin, type Prefetchable } from './keys/prefetch.ts';
 import { allowPolicy, stageWideResource } from './policy.ts';
 import { MAX_TOKEN_LENGTH } from './compact-jws.ts';
-import { createTokenVerifier } from './verify-token.ts';
+import { createTokenVerifier, type VerifiedToken } from './verify-token.ts';
 import type { VerifiedTokenCache } from './verified-tokens.ts';
 
 export interface AuthorizerDependencies {
@@ -106,6 +106,34 @@ export function createAuthorizer({
   );
   if (apiKeys) prefetchable.push({ about: { source: 'api_keys' }, resolver: apiKeys });
 
+  /** A token verified before, found without parsing the header again (verified-tokens.ts). */
+  const verifiedBefore = (header: string | undefined) => {
+    const token = afterScheme(header);
+    return token === undefined ? undefined : verifyToken.verifiedBefore(token);
+  };
+
+  // What an Allow hands on depends on the verified token alone: worked out once per token, for
+  // as long as the verified-token cache hands out the same (frozen) token object.
+  const allows = new WeakMap<VerifiedToken, Allow>();
+  const allowOf = (verified: VerifiedToken): Allow => {
+    let allow = allows.get(verified);
+    if (!allow) {
+      const { context, scopesDropped } = encodeContext(callerClaims(verified));
+      allow = {
+        context: Object.freeze(context),
+        scopesDropped,
+        who: {
+          sub: clip(context.sub, 128),
+          clientId: clip(context.clientId),
+          iss: clip(context.iss, 128),
+          kid: clip(verified.header.kid),
+        },
+      };
+      allows.set(verified, allow);
+    }
+    return allow;
+  };
+
   async function prefetchKeys(withinMs: number): Promise<void> {
     const reports = await prefetchWithin(
       prefetchable.map(({ resolver }) => resolver),
@@ -142,9 +170,13 @@ export function createAuthorizer({
     const lambdaRequestId = clip(context?.awsRequestId);
     try {
       const resource = stageWideResource(event.methodArn);
-      const token = bearerToken(event.authorizationToken);
-      const verified = await verifyToken(token);
-      const { context, scopesDropped } = encodeContext(callerClaims(verified));
+      let verified = verifiedBefore(event.authorizationToken);
+      if (!verified) {
+        // Awaited only when jose has to fetch or wait (verify-token.ts): a promise costs a turn.
+        const pending = verifyToken(bearerToken(event.authorizationToken));
+        verified = pending instanceof Promise ? await pending : pending;
+      }
+      const { context, scopesDropped, who } = allowOf(verified);
       // The caller's usage plan key; its value goes to API Gateway only, the log names the plan.
       // Looked up by the whole client id, as the clientIds allowlist checks it: the context's copy
       // is cut to 256 characters, and a longer id sharing a listed id's first 256 must not get
@@ -155,10 +187,7 @@ export function createAuthorizer({
         {
           decision: 'allow',
           code: 'token_valid',
-          sub: clip(context.sub, 128),
-          clientId: clip(context.clientId),
-          iss: clip(context.iss, 128),
-          kid: clip(verified.header.kid),
+          ...who,
           ...(usage ? { plan: usage.plan } : {}),
           ...(scopesDropped ? { scopesDropped } : {}),
           lambdaRequestId,
@@ -210,6 +239,13 @@ export function createAuthorizer({
   }
 
   return Object.assign(authorize, { prefetchKeys });
+}
+
+/** An Allow's parts that depend on the token alone: its context, and who it names in the log. */
+interface Allow {
+  readonly context: Readonly<AuthorizerContext>;
+  readonly scopesDropped: number;
+  readonly who: Readonly<Record<'sub' | 'clientId' | 'iss' | 'kid', string | undefined>>;
 }
 
 /**

@@ -24,9 +24,31 @@ export const MAX_TOKEN_LENGTH = 10_240;
 // second character's low 4 bits unused: A, Q, g or w), of 3 characters 2 bytes (the third's low
 // 2 bits unused). A remainder of 1 character encodes nothing and is never valid.
 export const CANONICAL_SEGMENT = `(?=[${B64}])(?:[${B64}]{4})*(?:[${B64}]{2}[AEIMQUYcgkosw048]|[${B64}][AQgw])?`;
-const COMPACT_JWS = new RegExp(
-  `^${CANONICAL_SEGMENT}\\.${CANONICAL_SEGMENT}\\.${CANONICAL_SEGMENT}$`,
-);
+// The same rule checked in two steps, several times faster on a 1 KB token than the pattern
+// (whose groups the regex engine walks back and forth): three segments of base64url characters,
+// then the length and last character of each.
+const THREE_SEGMENTS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const LAST_OF_2 = 'AQgw';
+const LAST_OF_3 = 'AEIMQUYcgkosw048';
+
+/** Whether `token[from, to)`, of base64url characters, is CANONICAL_SEGMENT's last group. */
+function canonicalEnd(token: string, from: number, to: number): boolean {
+  const rest = (to - from) % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  return (rest === 2 ? LAST_OF_2 : LAST_OF_3).includes(token[to - 1]!);
+}
+
+function isCanonicalCompactJws(token: string): boolean {
+  if (!THREE_SEGMENTS.test(token)) return false;
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  return (
+    canonicalEnd(token, 0, first) &&
+    canonicalEnd(token, first + 1, second) &&
+    canonicalEnd(token, second + 1, token.length)
+  );
+}
 
 /**
  * What API Gateway checks on the whole `Authorization` header before invoking the authorizer:
@@ -36,7 +58,7 @@ export const IDENTITY_VALIDATION_EXPRESSION = `^${BEARER_SCHEME}${CANONICAL_SEGM
 
 /** Refuses anything but a canonical compact JWS, naming why: malformed, or a second spelling. */
 export function assertCompactJws(token: string): void {
-  if (COMPACT_JWS.test(token)) return;
+  if (isCanonicalCompactJws(token)) return;
   const parts = token.split('.');
   if (
     parts.length !== 3 ||

@@ -1,6 +1,6 @@
-import type { ProtectedHeaderParameters } from 'jose';
 import type { SelectedIssuer } from '../issuers/issuer-selection.ts';
 import type { VerificationKeys } from './keys/verification-keys.ts';
+import type { VerifiedToken } from './verified-token.ts';
 
 /**
  * The tokens this container has verified, by their exact string, so that the same token sent
@@ -20,8 +20,8 @@ import type { VerificationKeys } from './keys/verification-keys.ts';
  * Only a token that passed everything is ever stored: a refusal is never remembered.
  */
 export interface VerifiedEntry {
-  readonly claims: Readonly<Record<string, unknown>>;
-  readonly header: ProtectedHeaderParameters;
+  /** What verifying it gave, frozen: handed out again on each hit whose rules still pass. */
+  readonly token: VerifiedToken;
   readonly selected: SelectedIssuer;
   /** The key set it was verified with: the entry holds only while the issuer's set is this one. */
   readonly keys: VerificationKeys;
@@ -54,26 +54,40 @@ export function createVerifiedTokenCache({
   maxEntries,
   maxBytes,
 }: VerifiedTokenCacheOptions = DEFAULT_CACHE_LIMITS): VerifiedTokenCache {
-  // A Map iterates in insertion order: the oldest entry comes first.
-  const entries = new Map<string, VerifiedEntry>();
+  // A Map iterates in insertion order: the oldest entry comes first. It is keyed by the token's
+  // last characters, its signature's end, and an entry holds only for the whole token string,
+  // compared on each hit: hashing a 1 KB key cost more than the rest of the lookup together.
+  const entries = new Map<string, { readonly token: string; readonly entry: VerifiedEntry }>();
   let bytes = 0;
+  const keyOf = (token: string) => token.slice(-KEY_LENGTH);
 
-  function remove(token: string): void {
-    if (entries.delete(token)) bytes -= bytesOf(token);
+  function remove(key: string): void {
+    const slot = entries.get(key);
+    if (slot && entries.delete(key)) bytes -= bytesOf(slot.token);
   }
 
   return {
-    get: (token) => entries.get(token),
+    get(token) {
+      const slot = entries.get(keyOf(token));
+      return slot?.token === token ? slot.entry : undefined;
+    },
     set(token, entry) {
       const size = bytesOf(token);
       if (maxEntries === 0 || size > maxBytes) return;
-      remove(token);
+      const key = keyOf(token);
+      remove(key);
       while (entries.size >= maxEntries || bytes + size > maxBytes)
         remove(entries.keys().next().value!);
-      entries.set(token, entry);
+      entries.set(key, { token, entry });
       bytes += size;
     },
-    delete: remove,
+    delete(token) {
+      if (entries.get(keyOf(token))?.token === token) remove(keyOf(token));
+    },
     size: () => entries.size,
   };
 }
+
+// 43 base64url characters: the last 32 bytes of a signature nobody but the issuer can choose.
+// Two tokens that share them (the issuer's own doing) take turns in one slot.
+const KEY_LENGTH = 43;

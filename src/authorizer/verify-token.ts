@@ -1,4 +1,4 @@
-import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import { assertClaimRules } from '../issuers/claim-rules.ts';
 import type { IssuerConfig, IssuerRules } from '../issuers/issuer-config.ts';
 import { createIssuerSelection } from '../issuers/issuer-selection.ts';
@@ -36,11 +36,20 @@ export interface TokenVerifierOptions {
  * the third decides everything they leave to it. Returns the token synchronously when it can (a
  * refusal is then thrown synchronously too), a promise when jose has to fetch or wait.
  */
+export interface TokenVerifier {
+  (token: string): VerifiedToken | Promise<VerifiedToken>;
+  /**
+   * The token as verified before, if it was and that still holds now (step 1 alone); undefined:
+   * call the verifier. For a string not yet checked as a token at all: a cached one was.
+   */
+  readonly verifiedBefore: (token: string) => VerifiedToken | undefined;
+}
+
 export function createTokenVerifier(
   config: IssuerRules,
   keysFor: (issuer: IssuerConfig) => JWTVerifyGetKey | KeyResolver,
   { now, cache = createVerifiedTokenCache() }: TokenVerifierOptions = {},
-): (token: string) => VerifiedToken | Promise<VerifiedToken> {
+): TokenVerifier {
   const clock = now ?? Date.now;
   const tolerance = config.clockToleranceSeconds;
   const resolvers = new Map(config.issuers.map((issuer) => [issuer, keysFor(issuer)]));
@@ -52,21 +61,20 @@ export function createTokenVerifier(
   const verifySync = createSyncVerifier(config, readyKeysOf);
   const verifyWithJose = createJoseVerifier(config, (issuer) => resolvers.get(issuer)!, now);
 
-  /** The token as verified before, if that still holds now; undefined: verify it in full. */
+  /**
+   * The token as verified before, if that still holds now; undefined: verify it in full. The
+   * same (frozen) object as then: the rules give the same answer on the same claims, and a
+   * caller may keep what it derives from it for as long as the cache keeps the token.
+   */
   function verifiedBefore(token: string, nowMs: number): VerifiedToken | undefined {
     const entry = cache.get(token);
     if (!entry) return undefined;
     if (readyKeysOf(entry.selected.config) === entry.keys) {
       try {
-        checkTimes(entry.claims, tolerance, nowMs);
-        const accepted = assertClaimRules(
-          entry.claims as JWTPayload,
-          entry.header,
-          entry.selected,
-          tolerance,
-          nowMs / 1000,
-        );
-        return { ...accepted, header: entry.header };
+        const { claims, header } = entry.token;
+        checkTimes(claims, tolerance, nowMs);
+        assertClaimRules(claims, header, entry.selected, tolerance, nowMs / 1000);
+        return entry.token;
       } catch (error) {
         // A rule refuses it now (it expired): verified in full below, which says why.
         if (!(error instanceof TokenRejected)) throw error;
@@ -76,7 +84,7 @@ export function createTokenVerifier(
     return undefined;
   }
 
-  return function verifyToken(token) {
+  function verifyToken(token: string): VerifiedToken | Promise<VerifiedToken> {
     if (token.length > MAX_TOKEN_LENGTH)
       throw new TokenRejected(
         'malformed_token',
@@ -90,12 +98,13 @@ export function createTokenVerifier(
     const verified = verifySync(jws, selected, nowMs);
     if (!verified) return verifyWithJose(token);
     const { token: accepted, keys } = verified;
-    cache.set(token, {
-      claims: Object.freeze(jws.claims),
-      header: accepted.header,
-      selected,
-      keys,
-    });
+    Object.freeze(accepted.claims);
+    Object.freeze(accepted.header);
+    cache.set(token, { token: Object.freeze(accepted), selected, keys });
     return accepted;
-  };
+  }
+
+  return Object.assign(verifyToken, {
+    verifiedBefore: (token: string) => verifiedBefore(token, clock()),
+  });
 }

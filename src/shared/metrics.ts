@@ -1,4 +1,5 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { configFromEnvironment } from './cold-start.ts';
+import type { Env } from './env.ts';
 import { lineFields, writeLine, type LogEntry } from './log.ts';
 
 /**
@@ -8,12 +9,16 @@ import { lineFields, writeLine, type LogEntry } from './log.ts';
  *
  * One line per decision: given the decision's log fields, the document carries them too (EMF
  * lets a document hold any other member beside `_aws`), so the line Logs Insights queries and
- * the metrics CloudWatch extracts are one serialisation, not two. Powertools for AWS Lambda's
- * Metrics defines the document: its namespace (POWERTOOLS_METRICS_NAMESPACE, which Powertools
- * reads itself; serverless.yml: `<service>-<stage>`), dimension sets and metric definitions are
- * serialised by Powertools once, when the writer is made, and each decision fills in its values.
- * Building the whole document through Powertools for every decision cost 6–10 µs, several times
- * the rest of a cached decision (see README, Performance); the shape never changes, only values.
+ * the metrics CloudWatch extracts are one serialisation, not two.
+ *
+ * The documents are the ones Powertools for AWS Lambda's Metrics writes for the same metrics
+ * (a test holds them to it), from the variables it reads: the namespace from
+ * POWERTOOLS_METRICS_NAMESPACE (serverless.yml: `<service>-<stage>`), none written when
+ * POWERTOOLS_METRICS_DISABLED is true. Written here rather than through it: each document has a
+ * fixed shape (its dimension sets and metric definitions never change, only values), and
+ * Powertools' Metrics cost about 5 ms of the authorizer's cold start (its import, its console,
+ * its first document) and 6–10 µs a document, more than the rest of a decision on a token
+ * verified before (README, Performance).
  *
  * Dimensions are bounded sets only: the layer (`service`), the outcome, the code (the
  * catalogue's), the route (serverless.yml's), the issuer (AUTH_ISSUERS'): never a subject or a
@@ -38,93 +43,102 @@ export interface RouteMetrics {
   response(route: string, code: string, status: number, latencyMs: number, line?: LogEntry): void;
 }
 
+/** Where the documents go, read once (at cold start) from Powertools' own variables. */
+export interface MetricsSettings {
+  readonly namespace: string;
+  /** No metrics: a decision's line is then a plain log line. */
+  readonly disabled: boolean;
+}
+
+// What Powertools names the namespace when none is set.
+const DEFAULT_NAMESPACE = 'default_namespace';
+// The spellings Powertools reads as true for a boolean variable.
+const TRUE = new Set(['1', 'y', 'yes', 't', 'true', 'on']);
+
+export function loadMetricsSettings(env: Env): MetricsSettings {
+  return Object.freeze({
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE?.trim() || DEFAULT_NAMESPACE,
+    disabled: TRUE.has(env.POWERTOOLS_METRICS_DISABLED?.trim().toLowerCase() ?? ''),
+  });
+}
+
+const fromEnvironment = () => configFromEnvironment(loadMetricsSettings);
+
+type Unit = 'Count' | 'Milliseconds';
+
+/**
+ * A writer of one document shape for one `service`: these dimension sets (each with `service`
+ * first, as Powertools adds its default dimension) and these metrics, values filled in per call.
+ */
+function documentWriter(
+  { namespace, disabled }: MetricsSettings,
+  service: string,
+  dimensionSets: readonly (readonly string[])[],
+  definitions: Readonly<Record<string, Unit>>,
+) {
+  if (disabled)
+    return (
+      _dimensions: Record<string, string>,
+      _values: Record<string, number>,
+      line?: LogEntry,
+    ) => {
+      if (line) writeLine(JSON.stringify(lineFields(line)));
+    };
+  const shape = JSON.stringify([
+    {
+      Namespace: namespace,
+      Dimensions: dimensionSets.map((set) => ['service', ...set]),
+      Metrics: Object.entries(definitions).map(([Name, Unit]) => ({ Name, Unit })),
+    },
+  ]);
+  const head = `{"_aws":{"Timestamp":`;
+  const tail = `,"CloudWatchMetrics":${shape}},`;
+  return (dimensions: Record<string, string>, values: Record<string, number>, line?: LogEntry) => {
+    const at = Date.now();
+    const fields = line ? lineFields(line, at) : {};
+    fields.service = service;
+    Object.assign(fields, dimensions, values);
+    writeLine(`${head}${at}${tail}${JSON.stringify(fields).slice(1)}`);
+  };
+}
+
 const KEY_SET_METRIC: Record<KeySetEvent, string> = {
   fetched: 'JwksFetched',
   fetch_failed: 'JwksFetchFailed',
   stale_served: 'JwksStaleServed',
 };
 
-type Dimensions = Record<string, string>;
-type Values = Record<string, number>;
-type Definitions = Record<string, (typeof MetricUnit)[keyof typeof MetricUnit]>;
-
-/** Powertools' Metrics, with whether it is switched off readable (a protected method). */
-class MetricsDocument extends Metrics {
-  get switchedOff(): boolean {
-    return this.isDisabled();
-  }
-}
-
-/**
- * A writer of one document shape: these dimensions (by set) and these metrics, as Powertools
- * serialises them, with values filled in per call. When Powertools' metrics are disabled
- * (POWERTOOLS_METRICS_DISABLED, or POWERTOOLS_DEV), a line with log fields is still written,
- * as a plain log line.
- */
-function documentWriter(
-  metrics: MetricsDocument,
-  dimensionSets: string[][],
-  definitions: Definitions,
-) {
-  if (metrics.switchedOff)
-    return (_dimensions: Dimensions, _values: Values, line?: LogEntry) => {
-      if (line) writeLine(JSON.stringify(lineFields(line)));
-    };
-  // The sets are added as Powertools' users add them: the first as plain dimensions, the others
-  // as dimension sets. Only the document's shape is kept, and the values of the dimensions no
-  // call fills in (Powertools' default dimension, `service`).
-  const [first = [], ...others] = dimensionSets;
-  for (const name of first) metrics.addDimension(name, '-');
-  for (const set of others)
-    metrics.addDimensions(Object.fromEntries(set.map((name) => [name, '-'])));
-  for (const [name, unit] of Object.entries(definitions)) metrics.addMetric(name, unit, 0);
-  const document: Record<string, unknown> = metrics.serializeMetrics();
-  metrics.clearMetrics();
-  metrics.clearDimensions();
-  const { _aws } = document as ReturnType<Metrics['serializeMetrics']>;
-  const filled = new Set(dimensionSets.flat());
-  const defaults: Dimensions = {};
-  for (const name of new Set(_aws.CloudWatchMetrics.flatMap((m) => m.Dimensions.flat())))
-    if (!filled.has(name)) defaults[name] = String(document[name]);
-  const head = `{"_aws":{"Timestamp":`;
-  const shape = `,"CloudWatchMetrics":${JSON.stringify(_aws.CloudWatchMetrics)}}`;
-
-  return (dimensions: Dimensions, values: Values, line?: LogEntry) => {
-    const at = Date.now();
-    const fields = line ? lineFields(line, at) : {};
-    Object.assign(fields, defaults, dimensions, values);
-    writeLine(`${head}${at}${shape},${JSON.stringify(fields).slice(1)}`);
-  };
-}
-
-export function emfAuthorizerMetrics(): AuthorizerMetrics {
-  const metrics = new MetricsDocument({ serviceName: 'authorizer' });
+export function emfAuthorizerMetrics(
+  settings: MetricsSettings = fromEnvironment(),
+): AuthorizerMetrics {
   // Two dimension sets: by outcome (rates, the alarms), and by code (which failure or refusal:
   // each code belongs to one outcome). They share no key but `service`.
-  const write = documentWriter(metrics, [['outcome'], ['code']], {
-    Decisions: MetricUnit.Count,
-    DecisionLatency: MetricUnit.Milliseconds,
+  const decisions = documentWriter(settings, 'authorizer', [['outcome'], ['code']], {
+    Decisions: 'Count',
+    DecisionLatency: 'Milliseconds',
   });
+  const keySets = Object.fromEntries(
+    Object.entries(KEY_SET_METRIC).map(([event, metric]) => [
+      event,
+      documentWriter(settings, 'authorizer', [['issuer']], { [metric]: 'Count' }),
+    ]),
+  ) as Record<KeySetEvent, ReturnType<typeof documentWriter>>;
   return {
     decision(outcome, code, latencyMs, line) {
-      write({ outcome, code }, { Decisions: 1, DecisionLatency: latencyMs }, line);
+      decisions({ outcome, code }, { Decisions: 1, DecisionLatency: latencyMs }, line);
     },
     keySet(event, issuer) {
-      // Rare (a load, a failure): Powertools writes these documents whole.
-      const single = metrics.singleMetric();
-      single.addDimensions({ issuer });
-      single.addMetric(KEY_SET_METRIC[event], MetricUnit.Count, 1);
+      keySets[event]({ issuer }, { [KEY_SET_METRIC[event]]: 1 });
     },
   };
 }
 
-export function emfRouteMetrics(): RouteMetrics {
-  const metrics = new MetricsDocument({ serviceName: 'routes' });
+export function emfRouteMetrics(settings: MetricsSettings = fromEnvironment()): RouteMetrics {
   // By route and code (which route refuses what), and by status class (rates); sets that share
   // no key, as above.
-  const write = documentWriter(metrics, [['route', 'code'], ['statusClass']], {
-    Responses: MetricUnit.Count,
-    ResponseLatency: MetricUnit.Milliseconds,
+  const write = documentWriter(settings, 'routes', [['route', 'code'], ['statusClass']], {
+    Responses: 'Count',
+    ResponseLatency: 'Milliseconds',
   });
   return {
     response(route, code, status, latencyMs, line) {
