@@ -12,7 +12,9 @@ import type { VerifiedToken } from './verified-token.ts';
  * again on every hit (verify-token.ts): jose's `nbf`/`exp` and every preset rule, on the clock
  * of now. An entry is dropped, and the token verified in full, when:
  * - the issuer's key set is not the one it was verified with (any change to the set, a removed
- *   key included), or is not ready to answer without a fetch;
+ *   key included). While the set is not ready to answer without a fetch (due for a refresh,
+ *   failing), the token goes through the key resolver as any other, and its entry holds again
+ *   once the set is back unchanged;
  * - a rule refuses it now (it expired);
  * - room is needed: at most `maxEntries` tokens and about `maxBytes` of memory, the oldest
  *   going first (first in, first out: a hit costs one lookup, not a reordering; a token still in

@@ -69,7 +69,11 @@ export function createTokenVerifier(
   function verifiedBefore(token: string, nowMs: number): VerifiedToken | undefined {
     const entry = cache.get(token);
     if (!entry) return undefined;
-    if (readyKeysOf(entry.selected.config) === entry.keys) {
+    const keys = readyKeysOf(entry.selected.config);
+    // Keys not ready (loading, due for a refresh, failing): the token goes through the key
+    // resolver, which decides what to do; the entry holds again if the set comes back unchanged.
+    if (!keys) return undefined;
+    if (keys === entry.keys) {
       try {
         const { claims, header } = entry.token;
         checkTimes(claims, tolerance, nowMs);
