@@ -4,7 +4,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
-import { clip, jsonLineLogger, type LogEntry, type Logger } from '../shared/log.ts';
+import { clip, jsonLineLogger, lineFields, type LogEntry, type Logger } from '../shared/log.ts';
 import { emfAuthorizerMetrics, type AuthorizerMetrics, type Outcome } from '../shared/metrics.ts';
 import { afterScheme, bearerToken } from './bearer.ts';
 import { callerClaims } from '../issuers/claims.ts';
@@ -117,22 +117,35 @@ export function createAuthorizer({
   const allows = new WeakMap<VerifiedToken, Allow>();
   const allowOf = (verified: VerifiedToken): Allow => {
     let allow = allows.get(verified);
-    if (!allow) {
-      const { context, scopesDropped } = encodeContext(callerClaims(verified));
-      allow = {
-        context: Object.freeze(context),
-        scopesDropped,
-        who: {
-          sub: clip(context.sub, 128),
-          clientId: clip(context.clientId),
-          iss: clip(context.iss, 128),
-          kid: clip(verified.header.kid),
-        },
-      };
-      allows.set(verified, allow);
-    }
+    if (!allow) allows.set(verified, (allow = deriveAllow(verified)));
     return allow;
   };
+
+  /**
+   * The first decision of a container would run code V8 has not compiled yet: each function on
+   * its first call, each regular expression on its first use (the \p{…} classes of the printable
+   * check cost most), about 2 ms that the first caller would wait, several times a decision.
+   * Once the keys have loaded, the init rehearses a decision instead: each step once on made-up
+   * input (a token that cannot pass, claims, an Allow's context, policy and line). Nothing of it
+   * is written, cached or fetched.
+   */
+  async function rehearse(): Promise<void> {
+    verifyToken.rehearse();
+    await decide(
+      { type: 'TOKEN', authorizationToken: `Bearer ${REHEARSAL_TOKEN}`, methodArn: REHEARSAL_ARN },
+      undefined,
+      () => {},
+    ).catch(() => {});
+    const issuer = config.issuers[0]!;
+    const { context, who } = deriveAllow({
+      claims: { sub: 'rehearsal', exp: 0, iss: issuer.issuer, scope: 'rehearsal' },
+      issuer,
+      clientId: '',
+      header: { alg: 'none' },
+    });
+    allowPolicy(context.sub, stageWideResource(REHEARSAL_ARN), context);
+    JSON.stringify(lineFields({ decision: 'allow', code: 'token_valid', ...who, latencyMs: 0 }));
+  }
 
   async function prefetchKeys(withinMs: number): Promise<void> {
     const reports = await prefetchWithin(
@@ -159,11 +172,20 @@ export function createAuthorizer({
           latencyMs,
         });
     });
+    // Best effort, as the prefetch: a rehearsal that stumbles leaves the code cold, no more.
+    await rehearse().catch(() => {});
   }
 
-  async function authorize(
+  const authorize = (
     event: APIGatewayTokenAuthorizerEvent,
     context?: Pick<Context, 'awsRequestId'>,
+  ): Promise<APIGatewayAuthorizerResult> => decide(event, context, decided);
+
+  /** One decision, recorded by `record` (the rehearsal records nothing). */
+  async function decide(
+    event: APIGatewayTokenAuthorizerEvent,
+    context: Pick<Context, 'awsRequestId'> | undefined,
+    record: typeof decided,
   ): Promise<APIGatewayAuthorizerResult> {
     const started = performance.now();
     const latencyMs = () => Math.round((performance.now() - started) * 1000) / 1000;
@@ -183,7 +205,7 @@ export function createAuthorizer({
       // that client's plan.
       const usage = apiKeys && (await apiKeys.keyFor(context.iss, verified.clientId));
       const ms = latencyMs();
-      decided(
+      record(
         {
           decision: 'allow',
           code: 'token_valid',
@@ -201,7 +223,7 @@ export function createAuthorizer({
     } catch (error) {
       if (error instanceof TokenRejected) {
         const ms = latencyMs();
-        decided(
+        record(
           {
             decision: 'deny',
             code: error.code,
@@ -220,7 +242,7 @@ export function createAuthorizer({
           ? error
           : new AuthorizerFailure('internal_error', undefined, { cause: error });
       const ms = latencyMs();
-      decided(
+      record(
         {
           decision: 'error',
           code: failure.code,
@@ -247,6 +269,24 @@ interface Allow {
   readonly scopesDropped: number;
   readonly who: Readonly<Record<'sub' | 'clientId' | 'iss' | 'kid', string | undefined>>;
 }
+
+function deriveAllow(verified: VerifiedToken): Allow {
+  const { context, scopesDropped } = encodeContext(callerClaims(verified));
+  return {
+    context: Object.freeze(context),
+    scopesDropped,
+    who: {
+      sub: clip(context.sub, 128),
+      clientId: clip(context.clientId),
+      iss: clip(context.iss, 128),
+      kid: clip(verified.header.kid),
+    },
+  };
+}
+
+// What the rehearsal decides on: a compact JWS that names no issuer, and a method ARN.
+const REHEARSAL_TOKEN = `${Buffer.from('{"alg":"none"}').toString('base64url')}.e30.AA`;
+const REHEARSAL_ARN = 'arn:aws:execute-api:us-east-1:000000000000:rehearsal/stage/GET/';
 
 /**
  * Where a refused token says it comes from (its `iss` and `kid`), for the log only: useful to

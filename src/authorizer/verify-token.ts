@@ -1,11 +1,12 @@
-import type { JWTVerifyGetKey } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { assertClaimRules } from '../issuers/claim-rules.ts';
 import type { IssuerConfig, IssuerRules } from '../issuers/issuer-config.ts';
 import { createIssuerSelection } from '../issuers/issuer-selection.ts';
+import { TENANT_PLACEHOLDER } from '../issuers/presets.ts';
 import { TokenRejected } from '../issuers/token-rejected.ts';
 import { decodeCompactJws, MAX_TOKEN_LENGTH } from './compact-jws.ts';
 import { createJoseVerifier } from './jose-verifier.ts';
-import { checkTimes } from './jwt-claims.ts';
+import { checkRegisteredClaims, checkTimes } from './jwt-claims.ts';
 import type { KeyResolver } from './keys/key-resolver.ts';
 import type { VerificationKeys } from './keys/verification-keys.ts';
 import { createSyncVerifier } from './sync-verifier.ts';
@@ -43,6 +44,12 @@ export interface TokenVerifier {
    * call the verifier. For a string not yet checked as a token at all: a cached one was.
    */
   readonly verifiedBefore: (token: string) => VerifiedToken | undefined;
+  /**
+   * Runs the synchronous path's steps once on made-up tokens that cannot pass (no signature
+   * verifies), for each issuer whose keys are loaded: the init's rehearsal of a decision
+   * (authorizer.ts). Never jose, never the network, nothing kept.
+   */
+  readonly rehearse: () => void;
 }
 
 export function createTokenVerifier(
@@ -108,7 +115,53 @@ export function createTokenVerifier(
     return accepted;
   }
 
+  function rehearse(): void {
+    const nowMs = clock();
+    for (const issuer of config.issuers) {
+      if (!readyKeysOf(issuer)) continue;
+      const claims = rehearsalClaims(issuer, nowMs);
+      for (const alg of issuer.algorithms) {
+        const token = `${encode({ alg })}.${encode(claims)}.${'A'.repeat(86)}`;
+        try {
+          const jws = decodeCompactJws(token);
+          verifySync(jws, select(jws.claims.iss), nowMs);
+        } catch {
+          // Refused, as it must be: the steps ran.
+        }
+      }
+      try {
+        const selected = select(claims.iss);
+        checkRegisteredClaims(
+          claims,
+          { issuer: selected.iss, audience: issuer.audience, clockToleranceSeconds: tolerance },
+          nowMs,
+        );
+        assertClaimRules(claims, { alg: 'none' }, selected, tolerance, nowMs / 1000);
+      } catch {
+        // The made-up claims need not pass every preset rule: the rules ran.
+      }
+    }
+  }
+
   return Object.assign(verifyToken, {
     verifiedBefore: (token: string) => verifiedBefore(token, clock()),
+    rehearse,
   });
+}
+
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** Claims an issuer's access token could carry, for the rehearsal. */
+function rehearsalClaims(issuer: IssuerConfig, nowMs: number): JWTPayload & { iss: string } {
+  const now = Math.floor(nowMs / 1000);
+  const tenant = issuer.tenants?.[0] ?? '00000000-0000-0000-0000-000000000000';
+  return {
+    iss: issuer.issuer.replace(TENANT_PLACEHOLDER, tenant),
+    sub: 'rehearsal',
+    ...(issuer.audience.length ? { aud: issuer.audience[0] } : {}),
+    iat: now,
+    exp: now + 60,
+    scope: 'rehearsal',
+    ...(issuer.tenants ? { tid: tenant } : {}),
+  };
 }
