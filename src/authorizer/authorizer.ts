@@ -4,7 +4,14 @@ import type {
   Context,
 } from 'aws-lambda';
 import { decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
-import { clip, jsonLineLogger, lineFields, type LogEntry, type Logger } from '../shared/log.ts';
+import {
+  clip,
+  jsonLineLogger,
+  lineText,
+  sharedMembers,
+  type LogEntry,
+  type Logger,
+} from '../shared/log.ts';
 import { emfAuthorizerMetrics, type AuthorizerMetrics, type Outcome } from '../shared/metrics.ts';
 import { afterScheme, bearerToken } from './bearer.ts';
 import { callerClaims } from '../issuers/claims.ts';
@@ -83,10 +90,19 @@ export function createAuthorizer({
     }),
 }: AuthorizerDependencies): TokenAuthorizer {
   const initLog = log ?? jsonLineLogger;
-  /** One decision: its log line and its metrics, as one line unless a log is given. */
-  const decided = (entry: LogEntry, outcome: Outcome, code: string, latencyMs: number) => {
-    if (!log) return metrics.decision(outcome, code, latencyMs, entry);
-    log(entry);
+  /**
+   * One decision: its log line and its metrics, as one line unless a log is given. `shared`:
+   * more of the line's fields, in an object the token's decisions share (an Allow's `who`).
+   */
+  const decided = (
+    entry: LogEntry,
+    outcome: Outcome,
+    code: string,
+    latencyMs: number,
+    shared?: Readonly<LogEntry>,
+  ) => {
+    if (!log) return metrics.decision(outcome, code, latencyMs, entry, shared);
+    log(shared ? { ...entry, ...shared } : entry);
     metrics.decision(outcome, code, latencyMs);
   };
   // What the init loads: each issuer's keys (its line names the issuer), and the API keys.
@@ -127,10 +143,11 @@ export function createAuthorizer({
    * check cost most), about 2 ms that the first caller would wait, several times a decision.
    * Once the keys have loaded, the init rehearses a decision instead: each step once on made-up
    * input (a token that cannot pass, claims, an Allow's context, policy and line). Nothing of it
-   * is written, cached or fetched.
+   * is written, cached or fetched. Without keys there is no rehearsal: the first request waits
+   * for them on the network, which dwarfs the rest.
    */
   async function rehearse(): Promise<void> {
-    verifyToken.rehearse();
+    if (!verifyToken.rehearse()) return;
     await decide(
       { type: 'TOKEN', authorizationToken: `Bearer ${REHEARSAL_TOKEN}`, methodArn: REHEARSAL_ARN },
       undefined,
@@ -144,7 +161,11 @@ export function createAuthorizer({
       header: { alg: 'none' },
     });
     allowPolicy(context.sub, stageWideResource(REHEARSAL_ARN), context);
-    JSON.stringify(lineFields({ decision: 'allow', code: 'token_valid', ...who, latencyMs: 0 }));
+    lineText(
+      { decision: 'allow', code: 'token_valid', latencyMs: 0 },
+      Date.now(),
+      sharedMembers(who),
+    );
   }
 
   async function prefetchKeys(withinMs: number): Promise<void> {
@@ -209,7 +230,6 @@ export function createAuthorizer({
         {
           decision: 'allow',
           code: 'token_valid',
-          ...who,
           ...(usage ? { plan: usage.plan } : {}),
           ...(scopesDropped ? { scopesDropped } : {}),
           lambdaRequestId,
@@ -218,6 +238,7 @@ export function createAuthorizer({
         'allow',
         'token_valid',
         ms,
+        who,
       );
       return allowPolicy(context.sub, resource, context, usage?.value);
     } catch (error) {
@@ -275,12 +296,12 @@ function deriveAllow(verified: VerifiedToken): Allow {
   return {
     context: Object.freeze(context),
     scopesDropped,
-    who: {
+    who: Object.freeze({
       sub: clip(context.sub, 128),
       clientId: clip(context.clientId),
       iss: clip(context.iss, 128),
       kid: clip(verified.header.kid),
-    },
+    }),
   };
 }
 

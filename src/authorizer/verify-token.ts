@@ -47,9 +47,10 @@ export interface TokenVerifier {
   /**
    * Runs the synchronous path's steps once on made-up tokens that cannot pass (no signature
    * verifies), for each issuer whose keys are loaded: the init's rehearsal of a decision
-   * (authorizer.ts). Never jose, never the network, nothing kept.
+   * (authorizer.ts). Never jose, never the network, nothing kept. False when no issuer's keys
+   * are loaded (the first request will wait on the network, which dwarfs the rest).
    */
-  readonly rehearse: () => void;
+  readonly rehearse: () => boolean;
 }
 
 export function createTokenVerifier(
@@ -115,10 +116,12 @@ export function createTokenVerifier(
     return accepted;
   }
 
-  function rehearse(): void {
+  function rehearse(): boolean {
     const nowMs = clock();
+    let rehearsed = false;
     for (const issuer of config.issuers) {
       if (!readyKeysOf(issuer)) continue;
+      rehearsed = true;
       const claims = rehearsalClaims(issuer, nowMs);
       for (const alg of issuer.algorithms) {
         const token = `${encode({ alg })}.${encode(claims)}.${'A'.repeat(86)}`;
@@ -141,6 +144,7 @@ export function createTokenVerifier(
         // The made-up claims need not pass every preset rule: the rules ran.
       }
     }
+    return rehearsed;
   }
 
   return Object.assign(verifyToken, {

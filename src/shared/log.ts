@@ -15,25 +15,46 @@ import { toPrintable } from './printable.ts';
 export type LogEntry = Record<string, string | number | boolean | undefined | string[]>;
 export type Logger = (entry: LogEntry) => void;
 
-/** What a line holds: when, its level, then the entry's non-empty fields, in the entry's order. */
-export function lineFields(entry: LogEntry, at: number = Date.now()): Record<string, unknown> {
-  // JSON.stringify leaves undefined out by itself; an empty string or null must be dropped here.
-  let empty = false;
-  for (const key in entry) {
-    const value = entry[key];
-    if (value === '' || value === null) {
-      empty = true;
-      break;
-    }
+/**
+ * A line is written as text, member by member, each value through JSON.stringify: the same JSON
+ * as stringifying the whole object, without building that object first, which cost a decision
+ * on a token verified before about a third of its time. `members` gives `,"name":value` for
+ * each non-empty field but those in `skip` (named again later in the line, where they win).
+ */
+export function members(fields: Readonly<LogEntry>, skip?: ReadonlySet<string>): string {
+  let text = '';
+  for (const key in fields) {
+    const value = fields[key];
+    if (value === undefined || value === null || value === '' || skip?.has(key)) continue;
+    text += `,${quote(key)}:${JSON.stringify(value)}`;
   }
-  if (!empty) return { time: isoTime(at), level: 'INFO', ...entry };
-  const fields: Record<string, unknown> = { time: isoTime(at), level: 'INFO' };
-  for (const key in entry) {
-    const value = entry[key];
-    if (value !== undefined && value !== null && value !== '') fields[key] = value;
-  }
-  return fields;
+  return text;
 }
+
+// Field names come from the code, a few dozen in all: each quoted once.
+const quoted = new Map<string, string>();
+function quote(name: string): string {
+  let text = quoted.get(name);
+  if (text === undefined) quoted.set(name, (text = JSON.stringify(name)));
+  return text;
+}
+
+/**
+ * `members` of fields that many lines share (an Allow's subject, client, issuer and key id are
+ * the same on every decision on one token), written once per object and kept as long as the
+ * object is: they are most of a line's text. The object must not change (freeze it), and none
+ * of its fields may be one the line names elsewhere.
+ */
+const membersOf = new WeakMap<object, string>();
+export function sharedMembers(fields: Readonly<LogEntry>): string {
+  let text = membersOf.get(fields);
+  if (text === undefined) membersOf.set(fields, (text = members(fields)));
+  return text;
+}
+
+/** A line's text: `{"time":…,"level":"INFO",…}`, then `rest` (more members) before the close. */
+export const lineText = (entry: Readonly<LogEntry>, at: number, rest = ''): string =>
+  `{"time":"${isoTime(at)}","level":"INFO"${members(entry)}${rest}}`;
 
 // `Date.prototype.toISOString` costs about as much as the rest of a line: the text up to the
 // second is reused while the second lasts, and only the milliseconds are written per line.
@@ -56,7 +77,7 @@ export function writeLine(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
-export const jsonLineLogger: Logger = (entry) => writeLine(JSON.stringify(lineFields(entry)));
+export const jsonLineLogger: Logger = (entry) => writeLine(lineText(entry, Date.now()));
 
 /** For tests and benchmarks that must not write to stdout. */
 export const silentLogger: Logger = () => {};

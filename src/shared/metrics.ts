@@ -1,6 +1,6 @@
 import { configFromEnvironment } from './cold-start.ts';
 import type { Env } from './env.ts';
-import { lineFields, writeLine, type LogEntry } from './log.ts';
+import { isoTime, lineText, members, sharedMembers, writeLine, type LogEntry } from './log.ts';
 
 /**
  * The decisions as CloudWatch metrics, in Embedded Metric Format: a JSON document on stdout,
@@ -29,9 +29,16 @@ export type Outcome = 'allow' | 'deny' | 'error';
 export interface AuthorizerMetrics {
   /**
    * One per decision of layer 1. `line`: the decision's log fields, written in the same
-   * document, which is then the decision's one line.
+   * document, which is then the decision's one line; `shared`: more of its fields, in an object
+   * many lines share (frozen: its text is written once, see `sharedMembers` in log.ts).
    */
-  decision(outcome: Outcome, code: string, latencyMs: number, line?: LogEntry): void;
+  decision(
+    outcome: Outcome,
+    code: string,
+    latencyMs: number,
+    line?: LogEntry,
+    shared?: Readonly<LogEntry>,
+  ): void;
   /** What one issuer's key set did: fetched, failed to fetch, or served stale while failing. */
   keySet(event: KeySetEvent, issuer: string): void;
 }
@@ -81,8 +88,9 @@ function documentWriter(
       _dimensions: Record<string, string>,
       _values: Record<string, number>,
       line?: LogEntry,
+      shared?: Readonly<LogEntry>,
     ) => {
-      if (line) writeLine(JSON.stringify(lineFields(line)));
+      if (line) writeLine(lineText(line, Date.now(), shared && sharedMembers(shared)));
     };
   const shape = JSON.stringify([
     {
@@ -93,12 +101,29 @@ function documentWriter(
   ]);
   const head = `{"_aws":{"Timestamp":`;
   const tail = `,"CloudWatchMetrics":${shape}},`;
-  return (dimensions: Record<string, string>, values: Record<string, number>, line?: LogEntry) => {
+  // A line's own fields that the document names again (dimensions, metrics) are left to it.
+  const named = new Set(['service', ...dimensionSets.flat(), ...Object.keys(definitions)]);
+  // The dimension members of each combination met (bounded: outcomes × codes, routes × codes).
+  const dimensionText = new Map<string, string>();
+  const dimensionMembers = (dimensions: Record<string, string>) => {
+    let key = '';
+    for (const name in dimensions) key += `${dimensions[name]}\u0000`;
+    let text = dimensionText.get(key);
+    if (text === undefined)
+      dimensionText.set(key, (text = `"service":${JSON.stringify(service)}${members(dimensions)}`));
+    return text;
+  };
+  return (
+    dimensions: Record<string, string>,
+    values: Record<string, number>,
+    line?: LogEntry,
+    shared?: Readonly<LogEntry>,
+  ) => {
     const at = Date.now();
-    const fields = line ? lineFields(line, at) : {};
-    fields.service = service;
-    Object.assign(fields, dimensions, values);
-    writeLine(`${head}${at}${tail}${JSON.stringify(fields).slice(1)}`);
+    const logged = line
+      ? `"time":"${isoTime(at)}","level":"INFO"${members(line, named)}${shared ? sharedMembers(shared) : ''},`
+      : '';
+    writeLine(`${head}${at}${tail}${logged}${dimensionMembers(dimensions)}${members(values)}}`);
   };
 }
 
@@ -124,8 +149,8 @@ export function emfAuthorizerMetrics(
     ]),
   ) as Record<KeySetEvent, ReturnType<typeof documentWriter>>;
   return {
-    decision(outcome, code, latencyMs, line) {
-      decisions({ outcome, code }, { Decisions: 1, DecisionLatency: latencyMs }, line);
+    decision(outcome, code, latencyMs, line, shared) {
+      decisions({ outcome, code }, { Decisions: 1, DecisionLatency: latencyMs }, line, shared);
     },
     keySet(event, issuer) {
       keySets[event]({ issuer }, { [KEY_SET_METRIC[event]]: 1 });
