@@ -82,6 +82,7 @@ function documentWriter(
   service: string,
   dimensionSets: readonly (readonly string[])[],
   definitions: Readonly<Record<string, Unit>>,
+  write: (line: string) => void,
 ) {
   if (disabled)
     return (
@@ -90,7 +91,7 @@ function documentWriter(
       line?: LogEntry,
       shared?: Readonly<LogEntry>,
     ) => {
-      if (line) writeLine(lineText(line, Date.now(), shared && sharedMembers(shared)));
+      if (line) write(lineText(line, Date.now(), shared && sharedMembers(shared)));
     };
   const shape = JSON.stringify([
     {
@@ -123,7 +124,7 @@ function documentWriter(
     const logged = line
       ? `"time":"${isoTime(at)}","level":"INFO"${members(line, named)}${shared ? sharedMembers(shared) : ''},`
       : '';
-    writeLine(`${head}${at}${tail}${logged}${dimensionMembers(dimensions)}${members(values)}}`);
+    write(`${head}${at}${tail}${logged}${dimensionMembers(dimensions)}${members(values)}}`);
   };
 }
 
@@ -133,19 +134,24 @@ const KEY_SET_METRIC: Record<KeySetEvent, string> = {
   stale_served: 'JwksStaleServed',
 };
 
+/** `write`: where each document goes (default: a line on stdout). */
 export function emfAuthorizerMetrics(
   settings: MetricsSettings = fromEnvironment(),
+  write: (line: string) => void = writeLine,
 ): AuthorizerMetrics {
   // Two dimension sets: by outcome (rates, the alarms), and by code (which failure or refusal:
   // each code belongs to one outcome). They share no key but `service`.
-  const decisions = documentWriter(settings, 'authorizer', [['outcome'], ['code']], {
-    Decisions: 'Count',
-    DecisionLatency: 'Milliseconds',
-  });
+  const decisions = documentWriter(
+    settings,
+    'authorizer',
+    [['outcome'], ['code']],
+    { Decisions: 'Count', DecisionLatency: 'Milliseconds' },
+    write,
+  );
   const keySets = Object.fromEntries(
     Object.entries(KEY_SET_METRIC).map(([event, metric]) => [
       event,
-      documentWriter(settings, 'authorizer', [['issuer']], { [metric]: 'Count' }),
+      documentWriter(settings, 'authorizer', [['issuer']], { [metric]: 'Count' }, write),
     ]),
   ) as Record<KeySetEvent, ReturnType<typeof documentWriter>>;
   return {
@@ -158,16 +164,22 @@ export function emfAuthorizerMetrics(
   };
 }
 
-export function emfRouteMetrics(settings: MetricsSettings = fromEnvironment()): RouteMetrics {
+export function emfRouteMetrics(
+  settings: MetricsSettings = fromEnvironment(),
+  write: (line: string) => void = writeLine,
+): RouteMetrics {
   // By route and code (which route refuses what), and by status class (rates); sets that share
   // no key, as above.
-  const write = documentWriter(settings, 'routes', [['route', 'code'], ['statusClass']], {
-    Responses: 'Count',
-    ResponseLatency: 'Milliseconds',
-  });
+  const responses = documentWriter(
+    settings,
+    'routes',
+    [['route', 'code'], ['statusClass']],
+    { Responses: 'Count', ResponseLatency: 'Milliseconds' },
+    write,
+  );
   return {
     response(route, code, status, latencyMs, line) {
-      write(
+      responses(
         { route, code, statusClass: `${Math.floor(status / 100)}xx` },
         { Responses: 1, ResponseLatency: latencyMs },
         line,

@@ -9,6 +9,7 @@ import {
 } from './cold-start.ts';
 import { PRESET_NAMES, PRESETS } from '../../src/issuers/presets.ts';
 import { benchEconomics, projection } from './economics.ts';
+import { benchImportBreakdown } from './import-breakdown.ts';
 import {
   AHEAD_WAIT_MS,
   benchFirstDecision,
@@ -71,6 +72,8 @@ const cold: ColdStartResult[] = [
   benchColdStart('createUser', COLD_RUNS),
 ];
 const sdk = benchSdkImport(COLD_RUNS);
+log('the authorizer’s import, part by part…');
+const importParts = await benchImportBreakdown(COLD_RUNS);
 log('cold start to first decision…');
 const firstDecision = await benchFirstDecision(cold[0]!.bundle, FIRST_DECISION_RUNS);
 log('cache economics…');
@@ -222,6 +225,29 @@ sections.push(
     `${ms(sdk.median)} ms (${ms(sdk.min)}–${ms(sdk.max)}) of it is the SDK's own import alone, so our part is about ` +
     `${ms(dynamoCold.importInProcess.median - sdk.median)} ms. Bundling the SDK instead was tried and measured no faster ` +
     `(the time is the SDK's module initialisation, not file resolution).`,
+);
+// node:crypto and jose each add to an empty module; the authorizer's modules (jose and
+// node:crypto among them) to jose; the handler to the modules.
+const parts = importParts.parts;
+const partRows = parts.map((part, i) => {
+  const before = i === 0 ? undefined : parts[i <= 2 ? 0 : i - 1]!;
+  return [
+    part.name,
+    `${ms(part.stats.median)} (${ms(part.stats.min)}–${ms(part.stats.max)})`,
+    before ? `+${ms(part.stats.median - before.stats.median)}` : '',
+  ];
+});
+sections.push(
+  `### What the authorizer's import loads, part by part\n\nEach part bundled alone with serverless.yml's esbuild settings and imported in ${COLD_RUNS} fresh processes, timed inside the process (as the column above); each adds to the one above it (the authorizer's modules include jose and node:crypto, the handler adds the init: the configuration, the key prefetch meeting a network that fails at once, its log lines).\n\n${table(
+    ['part', 'import ms (min–max)', 'adds'],
+    partRows,
+  )}\n\nThe authorizer bundle by origin, minified bytes: ${Object.entries(importParts.bytes)
+    .filter(([, bytes]) => bytes > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([origin, bytes]) => `${origin} ${(bytes / 1024).toFixed(1)} KB`)
+    .join(
+      ', ',
+    )}. jose's own module code reads \`navigator\` (which makes Node build it) and its remote key set builds fetch \`Headers\` (which loads Node's fetch internals): both are the init's, whatever the network does; the prefetch's lines are the process's first writes to stdout, which create the stream. Only what the first request needs runs at init: the Secrets Manager client loads with the usage plans' key secret, and the rehearsal of a decision (src/authorizer/authorizer.ts) runs only once an issuer's keys have loaded.`,
 );
 summary.push(
   [
