@@ -132,12 +132,12 @@ export function createAuthorizer({
 
   /**
    * The first decision of a container would run code V8 has not compiled yet: each function on
-   * its first call, each regular expression on its first use (the \p{…} classes of the printable
-   * check cost most), about 2 ms that the first caller would wait, several times a decision.
-   * Once the keys have loaded, the init rehearses a decision instead: each step once on made-up
-   * input (a token that cannot pass, claims, an Allow's context, policy and line). Nothing of it
-   * is written, cached or fetched. Without keys there is no rehearsal: the first request waits
-   * for them on the network, which dwarfs the rest.
+   * its first call, each regular expression on its first uses (the \p{…} classes of the printable
+   * check cost most), 1.5–2 ms that the first caller would wait, several times a decision. Once
+   * the keys have loaded, the init rehearses a decision instead, each step on made-up input (a
+   * token that cannot pass, claims, an Allow's context, policy and line). Nothing of it is
+   * written, kept or fetched. Without keys there is no rehearsal: the first request waits for
+   * them on the network, which dwarfs the rest.
    */
   async function rehearse(): Promise<void> {
     if (!verifyToken.rehearse()) return;
@@ -203,7 +203,7 @@ export function createAuthorizer({
     context?: Pick<Context, 'awsRequestId'>,
   ): Promise<APIGatewayAuthorizerResult> => decide(event, context, decided);
 
-  /** One decision, recorded by `record` (the rehearsal records nothing). */
+  /** One decision, recorded by `record` (the rehearsal's writes its line nowhere). */
   async function decide(
     event: APIGatewayTokenAuthorizerEvent,
     context: Pick<Context, 'awsRequestId'> | undefined,

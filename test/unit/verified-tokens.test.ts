@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
 import { loadAuthorizerConfig } from '../../src/authorizer/authorizer-config.ts';
 import { keyResolverFor } from '../../src/authorizer/keys/key-resolver.ts';
 import type { VerifiedToken } from '../../src/authorizer/verified-token.ts';
@@ -168,5 +169,36 @@ describe('the cache is bounded', () => {
     expect(c.get(a)).toBe(entry);
     c.set(b, entry);
     expect([c.get(a), c.get(b)]).toEqual([undefined, entry]);
+  });
+});
+
+describe('the init’s rehearsal of a decision (authorizer.ts)', () => {
+  it('writes no decision, keeps no token and fetches nothing beyond the keys', async () => {
+    const config = loadAuthorizerConfig({
+      AUTH_ISSUER: issuer.issuer,
+      AUTH_AUDIENCE: issuer.audience,
+      AUTH_JWKS_URL: issuer.jwksUrl.href,
+    });
+    const cache = createVerifiedTokenCache();
+    const authorize = createAuthorizer({ config, verifiedTokens: cache });
+    const requests = issuer.jwksRequests();
+    const write = jest.spyOn(process.stdout, 'write');
+    try {
+      await authorize.prefetchKeys(2000);
+      const lines = write.mock.calls.map(([chunk]) => JSON.parse(String(chunk)) as object);
+      // The init's line and the key set's metrics document, nothing else.
+      expect(lines).toHaveLength(2);
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ phase: 'init', code: 'keys_prefetched' }),
+          expect.objectContaining({ JwksFetched: 1 }),
+        ]),
+      );
+      expect(lines.some((line) => 'decision' in line)).toBe(false);
+    } finally {
+      write.mockRestore();
+    }
+    expect(cache.size()).toBe(0);
+    expect(issuer.jwksRequests() - requests).toBe(1);
   });
 });
