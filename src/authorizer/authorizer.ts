@@ -231,8 +231,8 @@ export function createAuthorizer({
         {
           decision: 'allow',
           code: 'token_valid',
-          ...(usage ? { plan: usage.plan } : {}),
-          ...(scopesDropped ? { scopesDropped } : {}),
+          plan: usage?.plan,
+          scopesDropped: scopesDropped || undefined,
           lambdaRequestId,
           latencyMs: ms,
         },

@@ -75,7 +75,10 @@ type Unit = 'Count' | 'Milliseconds';
 
 /**
  * A writer of one document shape for one `service`: these dimension sets (each with `service`
- * first, as Powertools adds its default dimension) and these metrics, values filled in per call.
+ * first, as Powertools adds its default dimension) and these metrics. Each call gives the
+ * dimensions' values in the order the sets name them, and the metrics' values in the order of
+ * `definitions`. Everything that does not change between calls is written once: the `_aws`
+ * member, the metrics' names, and the dimension members of each combination of values met.
  */
 function documentWriter(
   { namespace, disabled }: MetricsSettings,
@@ -84,15 +87,18 @@ function documentWriter(
   definitions: Readonly<Record<string, Unit>>,
   write: (line: string) => void,
 ) {
-  if (disabled)
-    return (
-      _dimensions: Record<string, string>,
-      _values: Record<string, number>,
-      line?: LogEntry,
-      shared?: Readonly<LogEntry>,
-    ) => {
+  type Write = (
+    dimensions: readonly string[],
+    values: readonly number[],
+    line?: LogEntry,
+    shared?: Readonly<LogEntry>,
+  ) => void;
+  if (disabled) {
+    const plain: Write = (_dimensions, _values, line, shared) => {
       if (line) write(lineText(line, Date.now(), shared && sharedMembers(shared)));
     };
+    return plain;
+  }
   const shape = JSON.stringify([
     {
       Namespace: namespace,
@@ -102,30 +108,36 @@ function documentWriter(
   ]);
   const head = `{"_aws":{"Timestamp":`;
   const tail = `,"CloudWatchMetrics":${shape}},`;
+  const names = dimensionSets.flat();
+  const metricNames = Object.keys(definitions).map((name) => `,${JSON.stringify(name)}:`);
   // A line's own fields that the document names again (dimensions, metrics) are left to it.
-  const named = new Set(['service', ...dimensionSets.flat(), ...Object.keys(definitions)]);
-  // The dimension members of each combination met (bounded: outcomes × codes, routes × codes).
-  const dimensionText = new Map<string, string>();
-  const dimensionMembers = (dimensions: Record<string, string>) => {
-    let key = '';
-    for (const name in dimensions) key += `${dimensions[name]}\u0000`;
-    let text = dimensionText.get(key);
-    if (text === undefined)
-      dimensionText.set(key, (text = `"service":${JSON.stringify(service)}${members(dimensions)}`));
-    return text;
+  const named = new Set(['service', ...names, ...Object.keys(definitions)]);
+  // The dimension members of each combination of values met, in a tree of their values
+  // (bounded: outcomes × codes, routes × codes × status classes, issuers).
+  type Node = { text?: string; next: Map<string, Node> };
+  const combinations: Node = { next: new Map() };
+  const dimensionMembers = (values: readonly string[]): string => {
+    let node = combinations;
+    for (const value of values) {
+      let next = node.next.get(value);
+      if (!next) node.next.set(value, (next = { next: new Map() }));
+      node = next;
+    }
+    return (node.text ??= `"service":${JSON.stringify(service)}${members(
+      Object.fromEntries(names.map((name, i) => [name, values[i]])),
+    )}`);
   };
-  return (
-    dimensions: Record<string, string>,
-    values: Record<string, number>,
-    line?: LogEntry,
-    shared?: Readonly<LogEntry>,
-  ) => {
+  const document: Write = (dimensions, values, line, shared) => {
     const at = Date.now();
     const logged = line
       ? `"time":"${isoTime(at)}","level":"INFO"${members(line, named)}${shared ? sharedMembers(shared) : ''},`
       : '';
-    write(`${head}${at}${tail}${logged}${dimensionMembers(dimensions)}${members(values)}}`);
+    let measured = '';
+    for (let i = 0; i < metricNames.length; i += 1)
+      measured += `${metricNames[i]}${Number.isFinite(values[i]) ? values[i] : 'null'}`;
+    write(`${head}${at}${tail}${logged}${dimensionMembers(dimensions)}${measured}}`);
   };
+  return document;
 }
 
 const KEY_SET_METRIC: Record<KeySetEvent, string> = {
@@ -156,10 +168,10 @@ export function emfAuthorizerMetrics(
   ) as Record<KeySetEvent, ReturnType<typeof documentWriter>>;
   return {
     decision(outcome, code, latencyMs, line, shared) {
-      decisions({ outcome, code }, { Decisions: 1, DecisionLatency: latencyMs }, line, shared);
+      decisions([outcome, code], [1, latencyMs], line, shared);
     },
     keySet(event, issuer) {
-      keySets[event]({ issuer }, { [KEY_SET_METRIC[event]]: 1 });
+      keySets[event]([issuer], [1]);
     },
   };
 }
@@ -179,11 +191,7 @@ export function emfRouteMetrics(
   );
   return {
     response(route, code, status, latencyMs, line) {
-      responses(
-        { route, code, statusClass: `${Math.floor(status / 100)}xx` },
-        { Responses: 1, ResponseLatency: latencyMs },
-        line,
-      );
+      responses([route, code, `${Math.floor(status / 100)}xx`], [1, latencyMs], line);
     },
   };
 }
