@@ -26,3 +26,14 @@ export function bearerToken(header: string | undefined): string {
   if (!match?.[1]) throw new TokenRejected('invalid_scheme', 'Authorization is not a Bearer token');
   return match[1];
 }
+
+const SCHEME = new RegExp(`^${BEARER_SCHEME}`);
+const SCHEME_LENGTH = 'Bearer '.length;
+
+/**
+ * What follows the scheme, unchecked: only to look the token up among those this container has
+ * verified before (verified-tokens.ts), each of which passed `bearerToken` and the canonical
+ * check in full then. Anything else must go through `bearerToken`.
+ */
+export const afterScheme = (header: string | undefined): string | undefined =>
+  header !== undefined && SCHEME.test(header) ? header.slice(SCHEME_LENGTH) : undefined;

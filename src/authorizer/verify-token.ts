@@ -1,185 +1,179 @@
-import {
-  decodeJwt,
-  decodeProtectedHeader,
-  errors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  type JWTVerifyOptions,
-  type JWTVerifyResult,
-  type ProtectedHeaderParameters,
-} from 'jose';
-import { assertClaimRules, type AcceptedToken } from '../issuers/claim-rules.ts';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { assertClaimRules } from '../issuers/claim-rules.ts';
 import type { IssuerConfig, IssuerRules } from '../issuers/issuer-config.ts';
 import { createIssuerSelection } from '../issuers/issuer-selection.ts';
-import { PRESETS } from '../issuers/presets.ts';
-import { TokenRejected, type RejectCode } from '../issuers/token-rejected.ts';
-import { assertCompactJws } from './compact-jws.ts';
-import { AuthorizerFailure } from './errors.ts';
+import { TENANT_PLACEHOLDER } from '../issuers/presets.ts';
+import { TokenRejected } from '../issuers/token-rejected.ts';
+import { decodeCompactJws, MAX_TOKEN_LENGTH } from './compact-jws.ts';
+import { createJoseVerifier } from './jose-verifier.ts';
+import { checkRegisteredClaims, checkTimes } from './jwt-claims.ts';
+import type { KeyResolver } from './keys/key-resolver.ts';
+import type { VerificationKeys } from './keys/verification-keys.ts';
+import { createSyncVerifier } from './sync-verifier.ts';
+import type { Clock, VerifiedToken } from './verified-token.ts';
+import { createVerifiedTokenCache, type VerifiedTokenCache } from './verified-tokens.ts';
 
-export interface VerifiedToken extends AcceptedToken {
-  readonly header: ProtectedHeaderParameters;
-}
+export type { VerifiedToken } from './verified-token.ts';
+export { MAX_TOKEN_LENGTH } from './compact-jws.ts';
 
-// API Gateway REST caps all request headers together at 10,240 bytes, so a longer token cannot
-// arrive through the gateway: refusing it before any parsing bounds the work a caller can cause.
-export const MAX_TOKEN_LENGTH = 10_240;
-
-// When several keys of the JWKS match a token (no `kid` during a rotation, or two entries with
-// one `kid`), each is tried in turn. A rotation publishes the previous, current and next key of
-// a type at most; a fourth leaves room for a spare. Each candidate costs one signature check, so
-// the bound keeps a crowded key set from turning one token into many verifications.
-const MAX_CANDIDATE_KEYS = 4;
-
-interface PreparedIssuer {
-  readonly getKey: JWTVerifyGetKey;
-  readonly options: JWTVerifyOptions;
+export interface TokenVerifierOptions {
+  /** The clock of the claim rules, in milliseconds (default `Date.now`; jose reads its own). */
+  readonly now?: Clock;
+  /** The tokens verified before (default: a bounded cache per verifier; verified-tokens.ts). */
+  readonly cache?: VerifiedTokenCache;
 }
 
 /**
- * Verifies a compact JWS access token, in this order:
- * 1. the one canonical spelling of a compact JWS (compact-jws.ts);
- * 2. the trusted issuer its `iss` names (issuer-selection.ts), and that issuer's header rules;
- * 3. jose: the signature with that issuer's keys, its algorithm allowlist (checked before any key
- *    is looked up), `iss`, `aud`, `exp` and `nbf` with the clock tolerance, `exp` and `sub` present;
- * 4. what jose leaves to us, the preset rules both layers share (src/issuers/claim-rules.ts).
+ * Verifies a compact JWS access token, by the first of these that can decide:
+ *
+ * 1. the same token verified before in this container (verified-tokens.ts), with every rule
+ *    that depends on the clock applied again, on the clock of now;
+ * 2. the synchronous path (sync-verifier.ts): node:crypto with the keys imported when the
+ *    issuer's key set loaded, jose's header and claim checks restated, then the preset rules;
+ * 3. jose (jose-verifier.ts): the reference, which also fetches keys, waits for a refresh and
+ *    serves a stale set while the issuer is down, as the key resolver's policies say.
+ *
+ * The first two decide what jose would decide, token for token (the differential test);
+ * the third decides everything they leave to it. Returns the token synchronously when it can (a
+ * refusal is then thrown synchronously too), a promise when jose has to fetch or wait.
  */
+export interface TokenVerifier {
+  (token: string): VerifiedToken | Promise<VerifiedToken>;
+  /**
+   * The token as verified before, if it was and that still holds now (step 1 alone); undefined:
+   * call the verifier. For a string not yet checked as a token at all: a cached one was.
+   */
+  readonly verifiedBefore: (token: string) => VerifiedToken | undefined;
+  /**
+   * Runs the synchronous path's steps once on made-up tokens that cannot pass (no signature
+   * verifies), for each issuer whose keys are loaded: the init's rehearsal of a decision
+   * (authorizer.ts). Never jose, never the network, nothing kept. False when no issuer's keys
+   * are loaded (the first request will wait on the network, which dwarfs the rest).
+   */
+  readonly rehearse: () => boolean;
+}
+
 export function createTokenVerifier(
   config: IssuerRules,
-  keysFor: (issuer: IssuerConfig) => JWTVerifyGetKey,
-) {
+  keysFor: (issuer: IssuerConfig) => JWTVerifyGetKey | KeyResolver,
+  { now, cache = createVerifiedTokenCache() }: TokenVerifierOptions = {},
+): TokenVerifier {
+  const clock = now ?? Date.now;
+  const tolerance = config.clockToleranceSeconds;
+  const resolvers = new Map(config.issuers.map((issuer) => [issuer, keysFor(issuer)]));
+  const readyKeysOf = (issuer: IssuerConfig): VerificationKeys | undefined => {
+    const resolver = resolvers.get(issuer);
+    return resolver && 'readyKeys' in resolver ? resolver.readyKeys() : undefined;
+  };
   const select = createIssuerSelection(config.issuers);
-  const prepared = new Map<IssuerConfig, PreparedIssuer>(
-    config.issuers.map((issuer) => [
-      issuer,
-      {
-        getKey: keysFor(issuer),
-        options: {
-          issuer: issuer.issuer,
-          ...(issuer.audience.length ? { audience: [...issuer.audience] } : {}),
-          algorithms: [...issuer.algorithms],
-          clockTolerance: config.clockToleranceSeconds,
-          // jose checks `exp` only when present unless told; a token without `sub` has no
-          // principal to hand to API Gateway. The preset's own required claims come after the
-          // token type (claim-rules.ts): an ID token lacks them too, and is to be named as one.
-          requiredClaims: ['exp', 'sub'],
-        },
-      },
-    ]),
-  );
+  const verifySync = createSyncVerifier(config, readyKeysOf);
+  const verifyWithJose = createJoseVerifier(config, (issuer) => resolvers.get(issuer)!, now);
 
-  return async function verifyToken(token: string): Promise<VerifiedToken> {
+  /**
+   * The token as verified before, if that still holds now; undefined: verify it in full. The
+   * same (frozen) object as then: the rules give the same answer on the same claims, and a
+   * caller may keep what it derives from it for as long as the cache keeps the token.
+   */
+  function verifiedBefore(token: string, nowMs: number): VerifiedToken | undefined {
+    const entry = cache.get(token);
+    if (!entry) return undefined;
+    const keys = readyKeysOf(entry.selected.config);
+    // Keys not ready (loading, due for a refresh, failing): the token goes through the key
+    // resolver, which decides what to do; the entry holds again if the set comes back unchanged.
+    if (!keys) return undefined;
+    if (keys === entry.keys) {
+      try {
+        const { claims, header } = entry.token;
+        checkTimes(claims, tolerance, nowMs);
+        assertClaimRules(claims, header, entry.selected, tolerance, nowMs / 1000);
+        return entry.token;
+      } catch (error) {
+        // A rule refuses it now (it expired): verified in full below, which says why.
+        if (!(error instanceof TokenRejected)) throw error;
+      }
+    }
+    cache.delete(token);
+    return undefined;
+  }
+
+  function verifyToken(token: string): VerifiedToken | Promise<VerifiedToken> {
     if (token.length > MAX_TOKEN_LENGTH)
       throw new TokenRejected(
         'malformed_token',
         'token is longer than any header API Gateway accepts',
       );
-    assertCompactJws(token);
-    const selected = select(unverifiedClaims(token).iss);
-    const { checkHeader } = PRESETS[selected.config.preset];
-    if (checkHeader) checkHeader(unverifiedHeader(token));
-    const { getKey, options } = prepared.get(selected.config)!;
-    const verifyOptions = selected.tenant ? { ...options, issuer: selected.iss } : options;
-    let result: JWTVerifyResult;
-    try {
-      result = await jwtVerify(token, getKey, verifyOptions);
-    } catch (error) {
-      if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw classifyVerifyError(error);
-      result = await verifyWithCandidates(token, error, verifyOptions);
+    const nowMs = clock();
+    const before = verifiedBefore(token, nowMs);
+    if (before) return before;
+    const jws = decodeCompactJws(token);
+    const selected = select(jws.claims.iss);
+    const verified = verifySync(jws, selected, nowMs);
+    if (!verified) return verifyWithJose(token);
+    const { token: accepted, keys } = verified;
+    Object.freeze(accepted.claims);
+    Object.freeze(accepted.header);
+    cache.set(token, { token: Object.freeze(accepted), selected, keys });
+    return accepted;
+  }
+
+  function rehearse(): boolean {
+    const nowMs = clock();
+    let rehearsed = false;
+    for (const issuer of config.issuers) {
+      if (!readyKeysOf(issuer)) continue;
+      rehearsed = true;
+      const claims = rehearsalClaims(issuer, nowMs);
+      for (const alg of issuer.algorithms) {
+        const token = `${encode({ alg })}.${encode(claims)}.${'A'.repeat(86)}`;
+        try {
+          const jws = decodeCompactJws(token);
+          verifySync(jws, select(jws.claims.iss), nowMs);
+        } catch {
+          // Refused, as it must be: the steps ran.
+        }
+      }
+      try {
+        const selected = select(claims.iss);
+        checkRegisteredClaims(
+          claims,
+          { issuer: selected.iss, audience: issuer.audience, clockToleranceSeconds: tolerance },
+          nowMs,
+        );
+        const header = Object.freeze({ alg: 'none' });
+        const accepted = assertClaimRules(claims, header, selected, tolerance, nowMs / 1000);
+        // In and out of the cache, as a verified token goes in.
+        const token = `rehearsal.${issuer.source}`;
+        Object.freeze(accepted.claims);
+        const made = Object.freeze({ ...accepted, header });
+        cache.set(token, { token: made, selected, keys: readyKeysOf(issuer)! });
+        cache.get(token);
+        cache.delete(token);
+      } catch {
+        // The made-up claims need not pass every preset rule: the rules ran.
+      }
     }
-    const { payload, protectedHeader } = result;
-    const accepted = assertClaimRules(
-      payload,
-      protectedHeader,
-      selected,
-      config.clockToleranceSeconds,
-      Date.now() / 1000,
-    );
-    return { ...accepted, header: protectedHeader };
+    return rehearsed;
+  }
+
+  return Object.assign(verifyToken, {
+    verifiedBefore: (token: string) => verifiedBefore(token, clock()),
+    rehearse,
+  });
+}
+
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** Claims an issuer's access token could carry, for the rehearsal. */
+function rehearsalClaims(issuer: IssuerConfig, nowMs: number): JWTPayload & { iss: string } {
+  const now = Math.floor(nowMs / 1000);
+  const tenant = issuer.tenants?.[0] ?? '00000000-0000-0000-0000-000000000000';
+  return {
+    iss: issuer.issuer.replace(TENANT_PLACEHOLDER, tenant),
+    sub: 'rehearsal',
+    ...(issuer.audience.length ? { aud: issuer.audience[0] } : {}),
+    iat: now,
+    exp: now + 60,
+    scope: 'rehearsal',
+    ...(issuer.tenants ? { tid: tenant } : {}),
   };
-}
-
-// Header and claims before any verification: only to choose whose keys and rules apply.
-function unverifiedClaims(token: string): JWTPayload {
-  try {
-    return decodeJwt(token);
-  } catch (cause) {
-    throw new TokenRejected('malformed_token', 'the claims are not a JSON object', { cause });
-  }
-}
-
-function unverifiedHeader(token: string): ProtectedHeaderParameters {
-  try {
-    return decodeProtectedHeader(token);
-  } catch (cause) {
-    throw new TokenRejected('malformed_token', 'the header is not a JSON object', { cause });
-  }
-}
-
-/**
- * jose leaves a choice between several matching keys to the caller: its error yields each
- * candidate. The first that verifies wins; a signature that none verifies is the token's fault.
- */
-async function verifyWithCandidates(
-  token: string,
-  candidates: errors.JWKSMultipleMatchingKeys,
-  options: JWTVerifyOptions,
-): Promise<JWTVerifyResult> {
-  let tried = 0;
-  for await (const key of candidates) {
-    if (tried === MAX_CANDIDATE_KEYS)
-      throw new TokenRejected(
-        'ambiguous_key',
-        `more than ${MAX_CANDIDATE_KEYS} keys of the JWKS match the token`,
-      );
-    tried += 1;
-    try {
-      return await jwtVerify(token, key, options);
-    } catch (error) {
-      if (!(error instanceof errors.JWSSignatureVerificationFailed))
-        throw classifyVerifyError(error);
-    }
-  }
-  throw new TokenRejected('bad_signature', 'no matching key verifies the signature');
-}
-
-const CLAIM_CODES: Readonly<Record<string, RejectCode>> = {
-  nbf: 'token_not_yet_valid',
-  iss: 'unknown_issuer',
-  aud: 'wrong_audience',
-  typ: 'wrong_token_type',
-};
-
-function classifyVerifyError(error: unknown): Error {
-  if (error instanceof AuthorizerFailure || error instanceof TokenRejected) return error;
-  if (error instanceof errors.JWTExpired)
-    return new TokenRejected('token_expired', undefined, { cause: error });
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    // `check_failed`: the value is well-formed but wrong (expired, another issuer...);
-    // `invalid`: it is not even the right type, whatever claim it is.
-    const code =
-      error.reason === 'missing'
-        ? 'missing_claim'
-        : error.reason === 'check_failed'
-          ? (CLAIM_CODES[error.claim] ?? 'invalid_claim')
-          : 'invalid_claim';
-    return new TokenRejected(code, `"${error.claim}" ${error.reason}`, { cause: error });
-  }
-  if (error instanceof errors.JOSEAlgNotAllowed)
-    return new TokenRejected('alg_not_allowed', undefined, { cause: error });
-  if (error instanceof errors.JWKSNoMatchingKey)
-    return new TokenRejected('unknown_kid', undefined, { cause: error });
-  if (error instanceof errors.JWSSignatureVerificationFailed)
-    return new TokenRejected('bad_signature', undefined, { cause: error });
-  if (error instanceof errors.JOSENotSupported)
-    return new TokenRejected('unsupported_token', error.message, { cause: error });
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
-    return new TokenRejected('malformed_token', error.message, { cause: error });
-  }
-  // Not a token problem we recognise (a bug, a key jose could not import): fail without caching.
-  return new AuthorizerFailure(
-    'internal_error',
-    error instanceof Error ? error.message : 'verification failed',
-    { cause: error },
-  );
 }

@@ -6,7 +6,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import validator, { type Options as ValidatorOptions } from '@middy/validator';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { configFromEnvironment } from '../shared/cold-start.ts';
-import { jsonLineLogger, type Logger } from '../shared/log.ts';
+import type { Logger } from '../shared/log.ts';
 import { emfRouteMetrics, type RouteMetrics } from '../shared/metrics.ts';
 import { loadCallerSource, requireCaller, type CallerSource } from './require-caller.ts';
 import { bodyLimit } from './body-limit.ts';
@@ -33,6 +33,7 @@ export type RouteFunction<Event> = (
 ) => Promise<APIGatewayProxyResult>;
 
 export interface RouteHandlerOptions {
+  /** Where the decision lines go; unset (in Lambda): each is its metrics document, on stdout. */
   readonly log?: Logger;
   /** The responses as metrics (default: CloudWatch EMF on stdout). */
   readonly metrics?: RouteMetrics;
@@ -73,7 +74,7 @@ export function routeHandler<Event>(
     RouteContext,
     RouteInternal
   >()
-    .use(decisionLog(route, options.log ?? jsonLineLogger, options.metrics ?? routeMetrics()))
+    .use(decisionLog(route, options.log, options.metrics ?? routeMetrics()))
     .use(
       httpCors({
         origins: [...corsOrigins],

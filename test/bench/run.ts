@@ -9,6 +9,7 @@ import {
 } from './cold-start.ts';
 import { PRESET_NAMES, PRESETS } from '../../src/issuers/presets.ts';
 import { benchEconomics, projection } from './economics.ts';
+import { benchImportBreakdown } from './import-breakdown.ts';
 import {
   AHEAD_WAIT_MS,
   benchFirstDecision,
@@ -55,8 +56,12 @@ const row = (s: Stats, base?: Stats) => [
   base ? ratio(s, base) : '',
 ];
 
-log('layer 1 (RS256, ES256)…');
-const layer1 = [await benchLayer1('RS256', L1_OPTIONS), await benchLayer1('ES256', L1_OPTIONS)];
+log('layer 1 (RS256, ES256, EdDSA)…');
+const layer1 = [
+  await benchLayer1('RS256', L1_OPTIONS),
+  await benchLayer1('ES256', L1_OPTIONS),
+  await benchLayer1('EdDSA', L1_OPTIONS),
+];
 log('layer 2…');
 const layer2 = await benchLayer2(L2_OPTIONS);
 log('sls package + cold starts…');
@@ -67,6 +72,8 @@ const cold: ColdStartResult[] = [
   benchColdStart('createUser', COLD_RUNS),
 ];
 const sdk = benchSdkImport(COLD_RUNS);
+log('the authorizer’s import, part by part…');
+const importParts = await benchImportBreakdown(COLD_RUNS);
 log('cold start to first decision…');
 const firstDecision = await benchFirstDecision(cold[0]!.bundle, FIRST_DECISION_RUNS);
 log('cache economics…');
@@ -75,101 +82,120 @@ const economics = await benchEconomics(100, 10);
 const sections: string[] = [];
 const summary: string[][] = [];
 
-// The goal compares our decision with jose.jwtVerify alone. Both wait on a WebCrypto job on the
-// libuv thread pool, whose wake-up latency jumps between modes on a busy 2-core machine (38 µs or
-// 60 µs for the same RS256 verify); the ratio is therefore taken within each round of the
-// interleaved run (paired), and the fastest samples' ratio is shown beside it as the cost without
-// interference.
-const L1_GOAL = 1.1;
+// The goals set our whole decision (its line and metrics included) beside aws-jwt-verify's bare
+// verifySync, and, further off, the raw floor: one synchronous crypto.verify. Variants run
+// interleaved, and each ratio is taken within each round (paired), which cancels what the
+// machine was doing at the time; the fastest samples' ratio is shown beside it.
+const AWS_GOAL = 1.0;
+const FLOOR_MOONSHOT = 1.5;
+const CACHED_GOAL_NS = 5_000;
 // Issuer selection is one Map lookup on the token's iss: more issuers must cost next to nothing.
 const FIVE_ISSUERS_GOAL = 1.05;
+// The steps of a decision on a token verified before (the others are skipped then).
+const CACHED_STEPS = [
+  'verified before: the scheme, cache lookup, rules again',
+  'methodArn → stage-wide resource',
+  'claims → context + policy',
+  'the decision line (log fields + EMF)',
+];
+const FLOOR_STEP = 'signature (node:crypto, the floor)';
 for (const { alg, stats, steps } of layer1) {
   const raw = stats[L1.raw]!;
+  const aws = stats[L1.awsJwtVerify]!;
   const jose = stats[L1.jose]!;
   const ours = stats[L1.ours]!;
   const silent = stats[L1.oursNoLog]!;
+  const cached = stats[L1.oursCached]!;
   const web = stats[L1.webcrypto]!;
-  const lookup = stats[L1.joseResolver]!;
-  const paired = pairedRatio(ours, jose);
-  const fastest = (ours.min / jose.min).toFixed(2);
-  const stepTotal = Object.values(steps).reduce((a, b) => a + b, 0);
+  const toAws = pairedRatio(ours, aws);
+  const toRaw = pairedRatio(ours, raw);
+  const fastest = (ours.min / aws.min).toFixed(2);
+  const newSteps = Object.entries(steps).filter(
+    ([name]) => name !== FLOOR_STEP && name !== CACHED_STEPS[0],
+  );
+  const ownNs = newSteps.reduce((sum, [, ns]) => sum + ns, 0);
+  const cachedNs = CACHED_STEPS.reduce((sum, name) => sum + (steps[name] ?? 0), 0);
+  const awsMet = toAws <= AWS_GOAL;
   sections.push(
     `### ${alg}\n\n${table(
       ['variant', 'median µs/op', 'min–max µs/op', '× raw'],
       Object.values(stats).map((s) => row(s, raw)),
-    )}\n\nOurs / jose.jwtVerify: **${paired.toFixed(2)}×** paired within rounds (goal ≤ ${L1_GOAL.toFixed(2)}×: ${goal(paired <= L1_GOAL)}); ` +
-      `${ratio(ours, jose)}× between the two medians, ${fastest}× between the fastest samples. ` +
-      `Ours / raw floor: **${ratio(ours, raw)}×**. Where the difference to jose goes, paired: the JWKS kid lookup ` +
-      `(jose's remote key set behind our resolver) ${pairedRatio(lookup, jose).toFixed(2)}× jose; our header and methodArn ` +
-      `parsing, claim checks, context and policy ${pairedRatio(silent, lookup).toFixed(2)}× on top; the log line and the metrics ` +
-      `${pairedRatio(ours, silent).toFixed(2)}× on top of that. WebCrypto / raw: ${ratio(web, raw)}× ` +
-      `(jose verifies through WebCrypto; the gap between the two floors is the async WebCrypto ` +
-      `path, not jose's JWT work: jose / WebCrypto = ${ratio(jose, web)}×).\n\n` +
-      `Our synchronous steps on their own, hot loop: ${table(
+    )}\n\n` +
+      `Ours / aws-jwt-verify verifySync: **${toAws.toFixed(2)}×** paired within rounds (goal ≤ ${AWS_GOAL.toFixed(2)}×: ${goal(awsMet)}); ` +
+      `${ratio(ours, aws)}× between the two medians, ${fastest}× between the fastest samples. ` +
+      `Ours / raw floor: **${toRaw.toFixed(2)}×** paired (moonshot ≤ ${FLOOR_MOONSHOT.toFixed(2)}×: ${goal(toRaw <= FLOOR_MOONSHOT)}); ` +
+      `ours / jose.jwtVerify ${pairedRatio(ours, jose).toFixed(2)}×. ` +
+      `The decision line (log fields and metrics in one document) adds ${pairedRatio(ours, silent).toFixed(2)}× to the decision without it. ` +
+      `A token verified before: **${us(cached.median)} µs** (goal ≤ ${us(CACHED_GOAL_NS)} µs: ${goal(cached.median <= CACHED_GOAL_NS)}), ` +
+      `every clock-dependent rule applied again. WebCrypto / raw: ${ratio(web, raw)}×, the price of the asynchronous path jose verifies through.\n\n` +
+      `Where a decision's time goes, each synchronous step on its own in a hot loop: ${table(
         ['step', 'ns/decision'],
-        [...Object.entries(steps), ['total', stepTotal]].map(([name, ns]) => [
-          String(name),
-          Number(ns).toFixed(0),
-        ]),
+        [
+          ...Object.entries(steps).map(([name, ns]) => [name, ns.toFixed(0)]),
+          ['total, a token not seen before (floor excluded)', ownNs.toFixed(0)],
+          ['total, a token verified before', cachedNs.toFixed(0)],
+        ],
       ).replace(/^/, '\n\n')}\n\n` +
-      `That is ${us(stepTotal)} µs of CPU, ${((100 * stepTotal) / jose.median).toFixed(1)} % of jose's median; ` +
-      `the closed-loop difference (${us(ours.median - jose.median)} µs between medians) is larger than the work itself.`,
+      `Ours over the raw floor, between the medians: ${us(ours.median - raw.median)} µs, against ${us(ownNs)} µs of our own steps ` +
+      `in the hot loop (the rest: the async handler and its promise, the objects each decision allocates and the garbage they ` +
+      `leave, and caches that are colder in the closed loop than in a hot one); aws-jwt-verify over the floor: ${us(aws.median - raw.median)} µs.`,
   );
   const five = stats[L1.oursFiveIssuers]!;
   const fivePaired = pairedRatio(five, ours);
   sections.push(
     `Five issuers configured (\`AUTH_ISSUERS\`: Cognito, Auth0, Okta, Entra ID multi-tenant, and the test issuer) ` +
-      `against the single-issuer configuration, same token: **${fivePaired.toFixed(2)}×** paired within rounds ` +
+      `against the single-issuer configuration, same tokens: **${fivePaired.toFixed(2)}×** paired within rounds ` +
       `(goal ≤ ${FIVE_ISSUERS_GOAL.toFixed(2)}×: ${goal(fivePaired <= FIVE_ISSUERS_GOAL)}); ${us(five.median)} µs against ${us(ours.median)} µs between the medians.`,
   );
-  summary.push([
-    `layer 1 ${alg}: five issuers configured`,
-    `${us(five.median)} µs`,
-    `${fivePaired.toFixed(2)}× the single-issuer decision (paired)`,
-    goal(fivePaired <= FIVE_ISSUERS_GOAL),
-  ]);
-  summary.push([
-    `layer 1 ${alg}: our decision`,
-    `${us(ours.median)} µs`,
-    `${paired.toFixed(2)}× jose.jwtVerify (paired; fastest samples ${fastest}×), ${ratio(ours, raw)}× raw crypto, ${ratio(ours, stats[L1.awsJwtVerify]!)}× aws-jwt-verify; our own steps ${us(stepTotal)} µs CPU`,
-    goal(paired <= L1_GOAL),
-  ]);
+  summary.push(
+    [
+      `layer 1 ${alg}: our decision, a token not seen before`,
+      `${us(ours.median)} µs`,
+      `${toAws.toFixed(2)}× aws-jwt-verify verifySync (paired; fastest samples ${fastest}×), ${toRaw.toFixed(2)}× the raw floor (moonshot ≤ ${FLOOR_MOONSHOT}×: ${goal(toRaw <= FLOOR_MOONSHOT)}), ${pairedRatio(ours, jose).toFixed(2)}× jose; our own steps ${us(ownNs)} µs CPU`,
+      goal(awsMet),
+    ],
+    [
+      `layer 1 ${alg}: a token verified before`,
+      `${us(cached.median)} µs`,
+      `claim rules applied again on the clock of now; steps ${us(cachedNs)} µs CPU`,
+      goal(cached.median <= CACHED_GOAL_NS),
+    ],
+    [
+      `layer 1 ${alg}: five issuers configured`,
+      `${us(five.median)} µs`,
+      `${fivePaired.toFixed(2)}× the single-issuer decision (paired)`,
+      goal(fivePaired <= FIVE_ISSUERS_GOAL),
+    ],
+  );
 }
 
 sections.push(
-  `**Why jose sits above the raw floor, and why our few µs of work cost more in the loop.** jose verifies through WebCrypto, and Node runs each ` +
-    `\`crypto.subtle.verify\` as an asynchronous job on the libuv thread pool. A CPU profile of ` +
-    `30,000 warm RS256 decisions (\`node --cpu-prof\`, 2026-11-25) shows the main thread idle 71 % of the ` +
-    `time, waiting for that job, and the WebCrypto job wrapper 8 %; our own code is under 2 % of the ` +
-    `samples. The gap to \`crypto.verify\` (synchronous, same key) is the thread hop and its ` +
-    `wake-up, which jose does not let a caller avoid; aws-jwt-verify uses the synchronous node:crypto ` +
-    `path and is faster for that reason alone. Our steps (table above) run on the main thread just ` +
-    `before the job is handed over and just after the thread wakes up from waiting for it, so in ` +
-    `the closed loop they cost several times their hot-loop CPU; our reading (not proven) is cold ` +
-    `caches after each wait. Nothing in them is left to remove that the decision needs: parsing the ` +
-    `header and the methodArn, the context and policy API Gateway needs, the one log line the ` +
-    `service promises and the metrics operators alarm on: where the goal is missed it is recorded so, not met by dropping any of them. ` +
-    `Because the decision mostly waits, single medians move from run to run on a loaded machine ` +
-    `(the same verify takes either about 38 µs or about 60 µs here, depending on the scheduler): ` +
-    `the goal is judged on the paired ratio, and a quiet machine gives the steadiest figures.`,
+  `**Why the synchronous path.** jose verifies through WebCrypto, and Node runs each \`crypto.subtle.verify\` as an ` +
+    `asynchronous job on the libuv thread pool: the main thread waits for the job and for its wake-up, which cost more than ` +
+    `an RS256 verification itself (WebCrypto / raw above). Our decision verifies with node:crypto's synchronous \`verify\`, ` +
+    `with keys imported once when their key set loads, and keeps jose as the reference it is held to token for token ` +
+    `(test/hostile/differential.test.ts) and as the path for what it leaves to jose (a key set loading or failing, an ` +
+    `unknown kid). A loaded machine moves single medians from run to run: the goals are judged on the paired ratios.`,
 );
 
 const plain = layer2[L2.plain]!;
 const chain = layer2[L2.chain]!;
 const overheadNs = chain.median - plain.median;
+const L2_GOAL_NS = 10_000;
 sections.push(
   `## Layer 2, warm (POST /users, ${L2_OPTIONS.samples} samples × ${L2_OPTIONS.opsPerSample} calls)\n\n${table(
     ['variant', 'median µs/op', 'min–max µs/op', '× plain'],
     [row(plain, plain), row(chain, plain)],
-  )}\n\nChain overhead: **${us(overheadNs)} µs** per request (goal ≤ 15 µs: ${goal(overheadNs <= 15_000)}).`,
+  )}\n\nChain overhead: **${us(overheadNs)} µs** per request (goal ≤ 10 µs: ${goal(overheadNs <= L2_GOAL_NS)}).`,
 );
 summary.push([
   'layer 2: chain overhead vs plain handler',
   `${us(overheadNs)} µs`,
   `${us(chain.median)} µs vs ${us(plain.median)} µs`,
-  goal(overheadNs <= 15_000),
+  goal(overheadNs <= L2_GOAL_NS),
 ]);
 
+const IMPORT_GOAL_NS = 8e6;
 const coldRows = cold.map((c) => [
   c.fn,
   `${(c.zipBytes / 1024).toFixed(1)} KB`,
@@ -192,20 +218,43 @@ sections.push(
       'import ms, in process',
     ],
     coldRows,
-  )}\n\nGoals: authorizer ≤ 40 KB zipped (${goal(authCold.zipBytes <= 40 * 1024)}), authorizer import ≤ 10 ms ` +
-    `(${goal(authCold.importWall.median <= 10e6)}), handler init ≤ 20 ms: the chain with its precompiled validators ` +
+  )}\n\nGoals: authorizer ≤ 40 KB zipped (${goal(authCold.zipBytes <= 40 * 1024)}), authorizer import ≤ 8 ms ` +
+    `(${goal(authCold.importWall.median <= IMPORT_GOAL_NS)}), handler init ≤ 20 ms: the chain with its precompiled validators ` +
     `(getMe: no schema is compiled at init) ${goal(handlerCold.importWall.median <= 20e6)}. ` +
     `createUser's init also loads the AWS SDK v3 DynamoDB clients, which the bundle leaves to the runtime: ` +
     `${ms(sdk.median)} ms (${ms(sdk.min)}–${ms(sdk.max)}) of it is the SDK's own import alone, so our part is about ` +
     `${ms(dynamoCold.importInProcess.median - sdk.median)} ms. Bundling the SDK instead was tried and measured no faster ` +
     `(the time is the SDK's module initialisation, not file resolution).`,
 );
+// node:crypto and jose each add to an empty module; the authorizer's modules (jose and
+// node:crypto among them) to jose; the handler to the modules.
+const parts = importParts.parts;
+const partRows = parts.map((part, i) => {
+  const before = i === 0 ? undefined : parts[i <= 2 ? 0 : i - 1]!;
+  return [
+    part.name,
+    `${ms(part.stats.median)} (${ms(part.stats.min)}–${ms(part.stats.max)})`,
+    before ? `+${ms(part.stats.median - before.stats.median)}` : '',
+  ];
+});
+sections.push(
+  `### What the authorizer's import loads, part by part\n\nEach part bundled alone with serverless.yml's esbuild settings and imported in ${COLD_RUNS} fresh processes, timed inside the process (as the column above); each adds to the one above it (the authorizer's modules include jose and node:crypto, the handler adds the init: the configuration, the key prefetch meeting a network that fails at once, its log lines).\n\n${table(
+    ['part', 'import ms (min–max)', 'adds'],
+    partRows,
+  )}\n\nThe authorizer bundle by origin, minified bytes: ${Object.entries(importParts.bytes)
+    .filter(([, bytes]) => bytes > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([origin, bytes]) => `${origin} ${(bytes / 1024).toFixed(1)} KB`)
+    .join(
+      ', ',
+    )}. jose's own module code reads \`navigator\` (which makes Node build it) and its remote key set builds fetch \`Headers\` (which loads Node's fetch internals): both are the init's, whatever the network does; the prefetch's lines are the process's first writes to stdout, which create the stream. Only what the first request needs runs at init: the Secrets Manager client loads with the usage plans' key secret, and the rehearsal of a decision (src/authorizer/authorizer.ts) runs only once an issuer's keys have loaded.`,
+);
 summary.push(
   [
     'authorizer bundle',
     `${(authCold.zipBytes / 1024).toFixed(1)} KB zipped`,
     `import ${ms(authCold.importWall.median)} ms`,
-    goal(authCold.zipBytes <= 40 * 1024 && authCold.importWall.median <= 10e6),
+    goal(authCold.zipBytes <= 40 * 1024 && authCold.importWall.median <= IMPORT_GOAL_NS),
   ],
   [
     'handler bundle (getMe: chain + precompiled validator)',

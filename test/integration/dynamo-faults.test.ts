@@ -76,8 +76,8 @@ async function underFault(route: RouteName, options: EventOptions) {
       .map(([chunk]) => String(chunk))
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogEntry)
-      // The decision lines, not the metrics documents (EMF) beside them.
-      .filter((entry) => entry.route !== undefined && !('_aws' in entry));
+      // The decision lines (in Lambda, each one is also its metrics document).
+      .filter((entry) => entry.route !== undefined && entry.decision !== undefined);
     return { reply, ms, lines };
   } finally {
     write.mockRestore();

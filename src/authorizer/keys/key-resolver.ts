@@ -10,6 +10,7 @@ import type { JwksTiming } from './jwks-timing.ts';
 import { isFresh, keySetOf, servesWhileFailing, type KeySet } from './key-set.ts';
 import type { Prefetchable, PrefetchOutcome } from './prefetch.ts';
 import { hasUsableKey } from './usable-key.ts';
+import { prepareVerificationKeys, type VerificationKeys } from './verification-keys.ts';
 import { warmKeys } from './warm-keys.ts';
 
 export interface KeyResolverOptions extends JwksTiming {
@@ -25,8 +26,20 @@ export interface KeyResolverOptions extends JwksTiming {
   readonly onEvent?: (event: KeySetEvent) => void;
 }
 
-/** What jose asks for a token's key, and the init-time load of the keys (`prefetch`). */
-export type KeyResolver = JWTVerifyGetKey & Prefetchable;
+/**
+ * What jose asks for a token's key, the init-time load of the keys (`prefetch`), and the keys as
+ * they are now for the synchronous path (`readyKeys`).
+ */
+export type KeyResolver = JWTVerifyGetKey &
+  Prefetchable & {
+    /**
+     * The loaded set's keys when they answer as they are, without waiting: loaded, fresh, no
+     * failure standing in for a fetch, no init load under way. Undefined otherwise: the token
+     * then goes through `getKey`, which fetches, waits or serves a stale set as the policies
+     * below say.
+     */
+    readonly readyKeys: () => VerificationKeys | undefined;
+  };
 
 /** The key resolver of one trusted issuer, with the shared JWKS settings. */
 export const keyResolverFor = (
@@ -91,7 +104,15 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   async function load(): Promise<KeySet> {
     const set = await remoteSet();
     await set.reload();
-    return keySetOf(set.jwks()!, now());
+    const jwks = set.jwks()!;
+    const loadedAt = now();
+    // Each key imported once per set, not once per token; an unchanged set keeps its keys.
+    const verification = await prepareVerificationKeys(
+      jwks,
+      options.algorithms,
+      current?.verification,
+    );
+    return keySetOf(jwks, loadedAt, verification);
   }
 
   /** Loads the set now; a failure is recorded (the backoff) and thrown. */
@@ -184,7 +205,7 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
       refreshedAt = Math.max(refreshedAt, startedAt);
       backoff.clear();
       observe('fetched');
-      await warmKeys(set, options.algorithms);
+      warmKeys(set, options.algorithms);
       return { status: 'loaded' };
     } catch (error) {
       observe('fetch_failed');
@@ -214,7 +235,9 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
     }
   }
 
-  return Object.assign(getKey, { prefetch });
+  const readyKeys = () => (prefetching ? undefined : ready()?.verification);
+
+  return Object.assign(getKey, { prefetch, readyKeys });
 }
 
 function classifyFetchError(error: unknown): AuthorizerFailure {

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { JwksTiming } from './jwks-timing.ts';
+import type { VerificationKeys } from './verification-keys.ts';
 
 /**
  * The key set last loaded from the issuer, and when. It answers lookups while it is fresh, and
@@ -9,13 +10,21 @@ import type { JwksTiming } from './jwks-timing.ts';
  */
 export interface KeySet {
   readonly jwks: JSONWebKeySet;
+  /** jose's lookup in the set, for the tokens verified with jose (jose-verifier.ts). */
   readonly getKey: JWTVerifyGetKey;
+  /** The same keys imported for node:crypto, for the synchronous path (sync-verifier.ts). */
+  readonly verification?: VerificationKeys;
   readonly loadedAt: number;
 }
 
-export const keySetOf = (jwks: JSONWebKeySet, loadedAt: number): KeySet => ({
+export const keySetOf = (
+  jwks: JSONWebKeySet,
+  loadedAt: number,
+  verification?: VerificationKeys,
+): KeySet => ({
   jwks,
   getKey: createLocalJWKSet(jwks),
+  ...(verification ? { verification } : {}),
   loadedAt,
 });
 

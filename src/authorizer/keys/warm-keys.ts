@@ -1,28 +1,37 @@
-import { base64url, compactVerify } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { verifySignature } from '../jws-signature.ts';
 import type { KeySet } from './key-set.ts';
-import { algorithmsFor } from './usable-key.ts';
 
 // A rotation publishes the previous, current and next key of a type; two types (RSA and EC, or
-// v1 and v2 endpoints) make six. Past that, the rest are imported when a token first asks.
+// v1 and v2 endpoints) make six. Past that, the rest are warmed when a token first asks.
 const MAX_WARMED = 8;
+const INPUT = Buffer.from('.');
 
 /**
- * Gets the keys ready as the first token would: jose imports a JWK into a CryptoKey the first
- * time a token names it (cached in the set), and Node loads its WebCrypto internals on their
- * first use. Together about 3–4 ms of CPU that the first decision would otherwise pay, several
- * times a warm decision. Each usable key checks one throwaway signature (a zero byte over an
- * empty payload, which fails), through the same `getKey` requests use. Best effort: whatever
- * goes wrong here is left for a real request to meet, and no outcome of it is kept but the
- * imported keys.
+ * Gets the keys ready as the first token would use them: each key the set prepared for
+ * node:crypto checks one throwaway signature (a zero-filled one over a dot, which fails), so
+ * OpenSSL's first use of each key and algorithm (its method lookups, the key's internal form) is
+ * paid during the init, not by the first request. Best effort: nothing of it is kept but what
+ * OpenSSL caches itself.
  */
-export async function warmKeys(set: KeySet, algorithms: readonly string[]): Promise<void> {
-  const trials = set.jwks.keys
-    .flatMap((key) => algorithmsFor(key, algorithms).map((alg) => ({ alg, kid: key.kid })))
-    .slice(0, MAX_WARMED);
-  await Promise.all(
-    trials.map(({ alg, kid }) => {
-      const header = base64url.encode(JSON.stringify(kid === undefined ? { alg } : { alg, kid }));
-      return compactVerify(`${header}..AA`, set.getKey, { algorithms: [alg] }).catch(() => {});
-    }),
-  );
+export function warmKeys(set: KeySet, algorithms: readonly string[]): void {
+  const verification = set.verification;
+  if (!verification) return;
+  let warmed = 0;
+  for (const alg of algorithms)
+    for (const { keyObject } of verification.candidates(alg, undefined)) {
+      if (!keyObject || warmed === MAX_WARMED) continue;
+      warmed += 1;
+      verifySignature(alg, keyObject, INPUT, Buffer.alloc(signatureBytes(keyObject)));
+    }
+}
+
+/** The length of a signature by this key, so that OpenSSL does the work a real one costs. */
+function signatureBytes(key: KeyObject): number {
+  const details = key.asymmetricKeyDetails;
+  if (details?.modulusLength) return details.modulusLength / 8;
+  if (details?.namedCurve === 'prime256v1') return 64;
+  if (details?.namedCurve === 'secp384r1') return 96;
+  if (details?.namedCurve === 'secp521r1') return 132;
+  return 64;
 }
