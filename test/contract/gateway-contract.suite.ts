@@ -254,8 +254,12 @@ export function gatewayContract(layer1: Layer1): void {
     const lines: LogEntry[] = [];
     const write = process.stdout.write;
     process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
-      if (typeof chunk === 'string' && chunk.startsWith('{"time":'))
-        for (const line of chunk.trim().split('\n')) lines.push(JSON.parse(line) as LogEntry);
+      // A decision line (also the metrics document of a route): a JSON object with a decision.
+      if (typeof chunk === 'string' && chunk.startsWith('{'))
+        for (const line of chunk.trim().split('\n')) {
+          const entry = JSON.parse(line) as LogEntry;
+          if ('decision' in entry) lines.push(entry);
+        }
       return (write as (...a: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
     }) as typeof process.stdout.write;
     try {
