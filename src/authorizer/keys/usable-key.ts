@@ -2,7 +2,7 @@ import type { JSONWebKeySet, JWK } from 'jose';
 
 // What each allowed algorithm needs of a key (RFC 7518 §3, RFC 8037; jose reads EdDSA as
 // Ed25519). jose keeps this table to itself, so the check below restates it.
-const KEY_SHAPES: Readonly<Record<string, { kty: string; crv?: string }>> = {
+export const KEY_SHAPES: Readonly<Record<string, { kty: string; crv?: string }>> = {
   RS256: { kty: 'RSA' },
   RS384: { kty: 'RSA' },
   RS512: { kty: 'RSA' },

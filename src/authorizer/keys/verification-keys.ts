@@ -1,5 +1,6 @@
 import { KeyObject } from 'node:crypto';
 import { importJWK, type JSONWebKeySet, type JWK } from 'jose';
+import { KEY_SHAPES } from './usable-key.ts';
 
 /**
  * One key of the set, ready for node:crypto's synchronous `verify`: imported once, when its key
@@ -86,21 +87,6 @@ async function importForVerify(jwk: JWK, alg: string): Promise<VerificationKey> 
   }
 }
 
-// What each algorithm needs of a key (jose's JWS table: key type and curve).
-const KEY_TYPES: Readonly<Record<string, { kty: string; crv?: string }>> = {
-  RS256: { kty: 'RSA' },
-  RS384: { kty: 'RSA' },
-  RS512: { kty: 'RSA' },
-  PS256: { kty: 'RSA' },
-  PS384: { kty: 'RSA' },
-  PS512: { kty: 'RSA' },
-  ES256: { kty: 'EC', crv: 'P-256' },
-  ES384: { kty: 'EC', crv: 'P-384' },
-  ES512: { kty: 'EC', crv: 'P-521' },
-  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
-  Ed25519: { kty: 'OKP', crv: 'Ed25519' },
-};
-
 /**
  * jose's rule for a key set member a token may be verified with (its `createLocalJWKSet`,
  * `isUsableJWK`), but for the `kid`, which `candidates` matches per token. Restated here because
@@ -109,7 +95,7 @@ const KEY_TYPES: Readonly<Record<string, { kty: string; crv?: string }>> = {
  * the keys jose would try.
  */
 function isUsableJwk(jwk: JWK, alg: string): boolean {
-  const shape = KEY_TYPES[alg];
+  const shape = KEY_SHAPES[alg];
   if (!shape) return false;
   const { ext, key_ops: keyOps, alg: jwkAlg, use, crv } = jwk;
   return (
