@@ -195,6 +195,9 @@ summary.push([
   goal(overheadNs <= L2_GOAL_NS),
 ]);
 
+// Judged on the time measured inside the process: the wall time of a fresh process minus an
+// empty one swings by ±20 ms from process to process on a shared 2-core machine (see its
+// min–max), which a median of 21 does not steady.
 const IMPORT_GOAL_NS = 8e6;
 const coldRows = cold.map((c) => [
   c.fn,
@@ -219,7 +222,7 @@ sections.push(
     ],
     coldRows,
   )}\n\nGoals: authorizer ≤ 40 KB zipped (${goal(authCold.zipBytes <= 40 * 1024)}), authorizer import ≤ 8 ms ` +
-    `(${goal(authCold.importWall.median <= IMPORT_GOAL_NS)}), handler init ≤ 20 ms: the chain with its precompiled validators ` +
+    `in process (${goal(authCold.importInProcess.median <= IMPORT_GOAL_NS)}), handler init ≤ 20 ms: the chain with its precompiled validators ` +
     `(getMe: no schema is compiled at init) ${goal(handlerCold.importWall.median <= 20e6)}. ` +
     `createUser's init also loads the AWS SDK v3 DynamoDB clients, which the bundle leaves to the runtime: ` +
     `${ms(sdk.median)} ms (${ms(sdk.min)}–${ms(sdk.max)}) of it is the SDK's own import alone, so our part is about ` +
@@ -253,8 +256,8 @@ summary.push(
   [
     'authorizer bundle',
     `${(authCold.zipBytes / 1024).toFixed(1)} KB zipped`,
-    `import ${ms(authCold.importWall.median)} ms`,
-    goal(authCold.zipBytes <= 40 * 1024 && authCold.importWall.median <= IMPORT_GOAL_NS),
+    `import ${ms(authCold.importInProcess.median)} ms in process (wall − empty process ${ms(authCold.importWall.median)} ms)`,
+    goal(authCold.zipBytes <= 40 * 1024 && authCold.importInProcess.median <= IMPORT_GOAL_NS),
   ],
   [
     'handler bundle (getMe: chain + precompiled validator)',
@@ -315,7 +318,9 @@ sections.push(
     `use that same global fetch, so the prefetch pays that load during the init, not the first decision.\n\n` +
     `Goals: initialised ahead, the first decision within ${AHEAD_GOAL}× a warm one (the second, same process; median of ` +
     `the per-process ratios) and without a request: known JWKS URL ${aheadRatio(fd.jwksAhead).toFixed(2)}×, discovery ` +
-    `${aheadRatio(fd.discoveryAhead).toFixed(2)}× (${goal(aheadMet)}). On demand, init + first decision at most one round ` +
+    `${aheadRatio(fd.discoveryAhead).toFixed(2)}× (${goal(aheadMet)}); on demand, right after the init, the same first decision is ` +
+    `${aheadRatio(fd.jwksOnDemand).toFixed(2)}× the second (known JWKS URL): the init has compiled the decision's code (src/authorizer/authorizer.ts, ` +
+    `its rehearsal), and what the idle wait adds is the processor's caches and the thread's wake-up after it. On demand, init + first decision at most one round ` +
     `trip + 30 ms (${ISSUER_LATENCY_MS + 30} ms) over the import: known JWKS URL ${ms(fd.jwksOnDemand.overImport.median)} ms ` +
     `(${goal(onDemandMet)}); discovery ${ms(fd.discoveryOnDemand.overImport.median)} ms, which cannot meet it: the discovery ` +
     `document and then the JWKS are two round trips in a row. Only an issuer whose JWKS location is known avoids the ` +
@@ -327,7 +332,7 @@ summary.push(
   [
     'cold start: first decision, initialised ahead',
     `${ms(fd.jwksAhead.first.median)} ms`,
-    `${aheadRatio(fd.jwksAhead).toFixed(2)}× the second decision (known JWKS URL), ${aheadRatio(fd.discoveryAhead).toFixed(2)}× (discovery); no request`,
+    `${aheadRatio(fd.jwksAhead).toFixed(2)}× the second decision (known JWKS URL), ${aheadRatio(fd.discoveryAhead).toFixed(2)}× (discovery); no request; on demand ${aheadRatio(fd.jwksOnDemand).toFixed(2)}×`,
     goal(aheadMet),
   ],
   [
