@@ -102,6 +102,10 @@ export function createGatewayClaimsAcceptor({ issuers, clockToleranceSeconds }: 
       if (!Array.isArray(aud) || !aud.some((value) => audience.includes(value)))
         throw new TokenRejected('wrong_audience', '"aud" names none of the entry\'s audiences');
     }
+    // jose's rule, which our authorizer applies: a NumericDate present must be a number.
+    for (const name of ['nbf', 'iat'] as const)
+      if (claims[name] !== undefined && !Number.isFinite(claims[name]))
+        throw new TokenRejected('invalid_claim', `"${name}" invalid`);
     if (typeof claims.nbf === 'number' && claims.nbf - now > clockToleranceSeconds)
       throw new TokenRejected('token_not_yet_valid', '"nbf" is in the future');
     return assertClaimRules(claims, undefined, selected, clockToleranceSeconds, now);

@@ -109,11 +109,23 @@ export function decodeContext(
   );
 }
 
-/** Layer 2 behind the native JWT authorizer: accepted claims as the caller, checked as decodeContext checks. */
-export const callerOf = (
-  { sub, scopes, exp, iss, clientId }: CallerClaims,
-  nowMs: number,
-): Caller => checkedCaller(sub, new Set(scopes), exp, iss, clientId, nowMs);
+/**
+ * Layer 2 behind the native JWT authorizer: accepted claims as the caller, checked as
+ * decodeContext checks, and within the same bounds as the round trip through our context, so
+ * that a route answers a token alike behind either layer 1.
+ */
+export function callerOf(claims: CallerClaims, nowMs: number): Caller {
+  const { dropped } = scopeString(claims.scopes);
+  const scopes = dropped ? claims.scopes.slice(0, claims.scopes.length - dropped) : claims.scopes;
+  return checkedCaller(
+    claims.sub,
+    new Set(scopes),
+    claims.exp,
+    claims.iss,
+    claims.clientId.slice(0, MAX_CLIENT_ID_LENGTH),
+    nowMs,
+  );
+}
 
 /**
  * Fails closed with 401 `invalid_token`:

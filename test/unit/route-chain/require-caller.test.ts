@@ -84,6 +84,9 @@ describe('the caller behind the native JWT authorizer', () => {
     ['a token not yet valid', {}, { nbf: now + 600 }, 'token_not_yet_valid'],
     ['an infinite expiry', {}, { exp: Infinity }, 'invalid_claim'],
     ['an expiry as words', {}, { exp: 'tomorrow' }, 'invalid_claim'],
+    ['an iat that is not a number', {}, { iat: 'abc' }, 'invalid_claim'],
+    ['an nbf in exponent notation', {}, { nbf: '1.9E9' }, 'invalid_claim'],
+    ['an nbf that is a boolean', {}, { nbf: true }, 'invalid_claim'],
   ])(
     'refuses %s with 401 invalid_token and the reason in the log',
     (_name, entry, change, reason) => {
