@@ -74,10 +74,16 @@ export interface EncodedContext {
 
 /** Layer 1: the caller as the authorizer context. */
 export function encodeContext({ sub, scopes, exp, iss, clientId }: CallerClaims): EncodedContext {
-  const { scope, dropped } = scopeString(scopes);
+  const kept = scopesThatFit(scopes);
   return {
-    context: { sub, scope, exp, iss, clientId: clientId.slice(0, MAX_CLIENT_ID_LENGTH) },
-    scopesDropped: dropped,
+    context: {
+      sub,
+      scope: scopes.slice(0, kept).join(' '),
+      exp,
+      iss,
+      clientId: clientId.slice(0, MAX_CLIENT_ID_LENGTH),
+    },
+    scopesDropped: scopes.length - kept,
   };
 }
 
@@ -115,11 +121,10 @@ export function decodeContext(
  * that a route answers a token alike behind either layer 1.
  */
 export function callerOf(claims: CallerClaims, nowMs: number): Caller {
-  const { dropped } = scopeString(claims.scopes);
-  const scopes = dropped ? claims.scopes.slice(0, claims.scopes.length - dropped) : claims.scopes;
+  const kept = scopesThatFit(claims.scopes);
   return checkedCaller(
     claims.sub,
-    new Set(scopes),
+    new Set(kept === claims.scopes.length ? claims.scopes : claims.scopes.slice(0, kept)),
     claims.exp,
     claims.iss,
     claims.clientId.slice(0, MAX_CLIENT_ID_LENGTH),
@@ -149,8 +154,8 @@ function checkedCaller(
   return { sub, scopes, exp, iss, clientId };
 }
 
-/** Space-separated, cut after the last whole scope that fits in MAX_SCOPE_LENGTH. */
-function scopeString(scopes: readonly string[]): { scope: string; dropped: number } {
+/** How many scopes, from the first, fit space-separated in MAX_SCOPE_LENGTH (whole scopes only). */
+function scopesThatFit(scopes: readonly string[]): number {
   let length = -1;
   let kept = 0;
   for (const scope of scopes) {
@@ -158,5 +163,5 @@ function scopeString(scopes: readonly string[]): { scope: string; dropped: numbe
     length += 1 + scope.length;
     kept += 1;
   }
-  return { scope: scopes.slice(0, kept).join(' '), dropped: scopes.length - kept };
+  return kept;
 }
