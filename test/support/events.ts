@@ -63,3 +63,17 @@ export const defaultContext = (overrides: Record<string, string | number | boole
 });
 
 export { lambdaContext } from '../../local/lambda-context.ts';
+
+/**
+ * A compiled route with no body and a validator that accepts everything: for tests of the chain's
+ * own steps (decision line, metrics), not of any schema.
+ */
+export const thingsRoute = () =>
+  ({
+    method: 'GET',
+    path: '/things/{id}',
+    scopes: ['things:read'],
+    hasBody: false,
+    maxBodyBytes: 1024,
+    validate: Object.assign(() => true, { errors: null }),
+  }) as never;

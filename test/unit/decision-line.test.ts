@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { thingsRoute } from '../support/events.ts';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import fc from 'fast-check';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
@@ -152,14 +153,7 @@ describe('layer 1 writes one line per decision, both log line and metrics', () =
 });
 
 describe('layer 2 writes one line per response, both log line and metrics', () => {
-  const route = {
-    method: 'GET',
-    path: '/things/{id}',
-    scopes: ['things:read'],
-    hasBody: false,
-    maxBodyBytes: 1024,
-    validate: Object.assign(() => true, { errors: null }),
-  } as never;
+  const route = thingsRoute();
 
   it('with the route, the code, the status and both request ids', async () => {
     const handler = routeHandler(

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { thingsRoute } from '../support/events.ts';
 import { createAuthorizer } from '../../src/authorizer/authorizer.ts';
 import { loadAuthorizerConfig } from '../../src/authorizer/authorizer-config.ts';
 import { HttpProblem } from '../../src/shared/problems.ts';
@@ -154,14 +155,7 @@ describe('layer 1 metrics (EMF)', () => {
 });
 
 describe('layer 2 metrics (EMF)', () => {
-  const route = {
-    method: 'GET',
-    path: '/things/{id}',
-    scopes: ['things:read'],
-    hasBody: false,
-    maxBodyBytes: 1024,
-    validate: Object.assign(() => true, { errors: null }),
-  } as never;
+  const route = thingsRoute();
 
   const handler = (outcome: 'ok' | 'conflict' | 'crash') =>
     routeHandler(
