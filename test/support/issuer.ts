@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  decodeJwt,
   exportJWK,
   generateKeyPair,
   SignJWT,
@@ -163,3 +165,15 @@ export const methodArn = (
 /** A token in `issuer`'s name under `kid`, signed with a key it never published (RS256). */
 export const forgedToken = async (issuer: TestIssuer, kid = issuer.keys[0]!.kid) =>
   issuer.sign({ key: await generateSigningKey('RS256', kid) });
+
+/**
+ * Waits until the wall clock is past a token's `exp`. A token signed with `expiresIn: n` has
+ * between n - 1 and n seconds left (`iat` is whole seconds), so a fixed sleep after a short-lived
+ * token either waits too little or leaves the request before it a race with the second boundary.
+ */
+export async function untilExpired(token: string): Promise<void> {
+  const { exp } = decodeJwt(token);
+  if (typeof exp !== 'number') throw new Error('untilExpired: the token has no numeric exp');
+  const wait = exp * 1000 + 50 - Date.now();
+  if (wait > 0) await sleep(wait);
+}
