@@ -24,14 +24,31 @@ export interface ColdStartResult {
 const ROOT = join(import.meta.dirname, '..', '..');
 const OUT = join(ROOT, '.serverless', 'bench-cold');
 
-// Environment each function needs at init. The authorizer fetches its keys during init; here
-// the network fails at once (see NO_NETWORK), so the figure stays the bundle's own import.
+/**
+ * The authorizer's environment for an import measured on its own. Its init fetches every issuer's
+ * keys (its key prefetch); the network work is measured in first-decision.ts. Here the request
+ * fails at once (NO_NETWORK), as with no route to the issuer, and the init goes on without keys,
+ * so the figure stays the bundle's own import and init.
+ */
+export const AUTHORIZER_ENV = {
+  AUTH_ISSUER: 'https://issuer.example',
+  AUTH_AUDIENCE: 'https://api.example',
+  AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json',
+};
+
+/**
+ * The runtime's own preamble, then a node:http whose requests fail before anything is sent (the
+ * key host above is plain HTTP on loopback, so the key fetch goes through node:http; ESM imports
+ * of it see the stub once syncBuiltinESMExports has run). The Lambda Node.js runtime's interface
+ * client loads node:http itself to talk to the Runtime API (RAPIDClient: `require('http')`)
+ * before it imports the handler; both the baseline and the measured process load it first, so
+ * its cost is not charged to bundles that use it.
+ */
+export const RUNTIME_NO_NETWORK = `const http=(await import('node:http')).default;http.request=()=>{throw Object.assign(new Error('connect ECONNREFUSED'),{code:'ECONNREFUSED'})};(await import('node:module')).syncBuiltinESMExports();`;
+
+// Environment each function needs at init.
 const ENV: Record<string, Record<string, string>> = {
-  authorizer: {
-    AUTH_ISSUER: 'https://issuer.example',
-    AUTH_AUDIENCE: 'https://api.example',
-    AUTH_JWKS_URL: 'https://issuer.example/jwks.json',
-  },
+  authorizer: AUTHORIZER_ENV,
   getMe: { CORS_ALLOWED_ORIGINS: '*' },
   createUser: {
     USERS_TABLE: 'users',
@@ -52,11 +69,6 @@ export function benchSdkImport(runs: number): Stats {
   for (let i = 0; i < runs; i += 1) inside.push(Number(timeNode(script, process.env).stdout) * 1e6);
   return summarise('AWS SDK v3 DynamoDB clients import (in process)', inside);
 }
-
-// The authorizer's init fetches every issuer's keys (its key prefetch). Its network work and
-// Node's HTTP client, loaded by the first fetch, are measured in first-decision.ts; here fetch
-// fails at once, as with no route to the issuer, and the init goes on without keys.
-const NO_NETWORK = `globalThis.fetch=async()=>{throw new TypeError('fetch failed')};`;
 
 export function packageService(): number {
   const started = Date.now();
@@ -82,10 +94,7 @@ export function benchColdStart(fn: string, runs: number): ColdStartResult {
   if (!bundle) throw new Error(`${zip} holds no .mjs bundle`);
 
   const url = pathToFileURL(bundle).href;
-  // The Lambda Node.js runtime's interface client loads node:http itself to talk to the Runtime
-  // API (RAPIDClient: `require('http')`) before it imports the handler. Both the baseline and
-  // the measured process load it first, so its ~20 ms are not charged to bundles that use it.
-  const runtime = `await import('node:http');${NO_NETWORK}`;
+  const runtime = RUNTIME_NO_NETWORK;
   // The figure goes last on stdout, after whatever the bundle logs while it loads.
   const importScript = `${runtime}const t=performance.now();await import(${JSON.stringify(url)});process.stdout.write('\\n'+String(performance.now()-t))`;
   const env = { ...process.env, ...ENV[fn] };

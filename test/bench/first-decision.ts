@@ -52,8 +52,11 @@ export interface FirstDecisionStats {
 export interface FirstDecisionResult {
   readonly runs: number;
   readonly variants: Record<VariantKey, FirstDecisionStats>;
-  /** Node's HTTP client in a fresh process, against loopback without added delay, ns. */
-  readonly httpClient: { readonly first: Stats; readonly second: Stats };
+  /** Node's HTTP clients in a fresh process, against loopback without added delay, ns. */
+  readonly httpClients: Record<
+    'fetch' | 'nodeHttp',
+    { readonly first: Stats; readonly second: Stats }
+  >;
 }
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -63,19 +66,23 @@ const ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123defg/dev/GET/users
 const run = promisify(execFile);
 
 // What the child runs. node:http first, as the Lambda runtime loads it before the handler (see
-// cold-start.ts). The global fetch is wrapped to note when the first request leaves and how many
-// do: jose and discovery both call the global fetch, so the wrapper sees every request without
-// changing what the first one costs (Node loads its HTTP client inside the first call).
+// cold-start.ts). node:http's request (the authorizer's key fetches, on plain HTTP here) and the
+// global fetch (plain jose's) are wrapped to note when the first request leaves and how many do,
+// without changing what the first one costs. ESM imports of a built-in module see the wrapper once
+// syncBuiltinESMExports has run.
 const DECIDE = `
-await import('node:http');
-const realFetch = globalThis.fetch;
+const http = (await import('node:http')).default;
 let requests = 0;
 let firstRequestAt;
-globalThis.fetch = (input, init) => {
+const counted = (send) => (...args) => {
   requests += 1;
   firstRequestAt ??= performance.now();
-  return realFetch(input, init);
+  return send(...args);
 };
+http.request = counted(http.request);
+http.get = counted(http.get);
+(await import('node:module')).syncBuiltinESMExports();
+globalThis.fetch = counted(globalThis.fetch);
 const eventOf = (token) => ({ type: 'TOKEN', authorizationToken: 'Bearer ' + token, methodArn: ${JSON.stringify(ARN)} });
 const allowed = (result) => result?.policyDocument?.Statement?.[0]?.Effect === 'Allow';
 const t0 = performance.now();
@@ -95,9 +102,11 @@ const importMs = Math.min(firstRequestAt ?? t1, t1) - t0;
 process.stdout.write('\\nBENCH ' + JSON.stringify({ importMs, initMs: t1 - t0, firstMs: t3 - t2, secondMs: t4 - t3, firstRequests }) + '\\n');
 `;
 
-const FETCH_TWICE = `
-await import('node:http');
-const get = async () => (await fetch(process.env.BENCH_PING)).text();
+// Node's two HTTP clients in a fresh process, each asked twice: the first call pays for loading
+// the client, the second is the request alone.
+const TWICE = (get: string) => `
+const http = (await import('node:http')).default;
+const get = ${get};
 const t0 = performance.now();
 await get();
 const t1 = performance.now();
@@ -105,6 +114,9 @@ await get();
 const t2 = performance.now();
 process.stdout.write('\\nBENCH ' + JSON.stringify({ firstMs: t1 - t0, secondMs: t2 - t1 }) + '\\n');
 `;
+const FETCH_TWICE = TWICE('async () => (await fetch(process.env.BENCH_PING)).text()');
+const NODE_HTTP_TWICE = TWICE(`() => new Promise((resolve, reject) =>
+  http.get(process.env.BENCH_PING, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject))`);
 
 export async function benchFirstDecision(
   authorizerBundle: string,
@@ -116,7 +128,11 @@ export async function benchFirstDecision(
   const secret = await startLocalSecret('bench-api-keys', undefined, ISSUER_LATENCY_MS);
   try {
     const [token, token2] = await Promise.all([issuer.sign(), issuer.sign()]);
-    const jobs: { key: VariantKey | 'http'; script: string; env: Record<string, string> }[] = [
+    const jobs: {
+      key: VariantKey | 'fetch' | 'http';
+      script: string;
+      env: Record<string, string>;
+    }[] = [
       ...(
         [
           'discoveryOnDemand',
@@ -149,7 +165,8 @@ export async function benchFirstDecision(
           BENCH_WAIT_MS: String(key.endsWith('Ahead') ? AHEAD_WAIT_MS : 0),
         },
       })),
-      { key: 'http', script: FETCH_TWICE, env: { BENCH_PING: `${issuer.url}/ping` } },
+      { key: 'fetch', script: FETCH_TWICE, env: { BENCH_PING: `${issuer.url}/ping` } },
+      { key: 'http', script: NODE_HTTP_TWICE, env: { BENCH_PING: `${issuer.url}/ping` } },
     ];
     const samples = new Map<string, Record<string, number>[]>(jobs.map((j) => [j.key, []]));
     for (let round = 0; round < runs; round += 1) {
@@ -187,9 +204,15 @@ export async function benchFirstDecision(
     return {
       runs,
       variants,
-      httpClient: {
-        first: summarise('first fetch', ns('http', 'firstMs')),
-        second: summarise('second fetch', ns('http', 'secondMs')),
+      httpClients: {
+        fetch: {
+          first: summarise('first fetch', ns('fetch', 'firstMs')),
+          second: summarise('second fetch', ns('fetch', 'secondMs')),
+        },
+        nodeHttp: {
+          first: summarise('first node:http request', ns('http', 'firstMs')),
+          second: summarise('second node:http request', ns('http', 'secondMs')),
+        },
       },
     };
   } finally {

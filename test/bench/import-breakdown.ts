@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Format, type Metafile, type Platform } from 'esbuild';
 import { parse } from 'yaml';
+import { AUTHORIZER_ENV, RUNTIME_NO_NETWORK } from './cold-start.ts';
 import { summarise, type Stats } from './measure.ts';
 
 /**
@@ -32,18 +33,14 @@ const src = (path: string) => JSON.stringify(join(ROOT, 'src', path));
 const PARTS: Record<string, string> = {
   'an empty module': '',
   'node:crypto': `export * from 'node:crypto';`,
-  'jose (what the authorizer imports of it)': `export { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify } from 'jose';`,
+  'jose (what the authorizer imports of it)': `export { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify } from 'jose';`,
   'the authorizer’s modules (src/authorizer/authorizer.ts and its imports)': `export * from ${src('authorizer/authorizer.ts')};`,
   'the whole handler, init included (network failing at once)': `export * from ${src('authorizer/handler.ts')};`,
 };
 
-// As cold-start.ts: the init's key prefetch meets a network that fails at once.
-const RUNTIME = `await import('node:http');globalThis.fetch=async()=>{throw new TypeError('fetch failed')};`;
-const ENV = {
-  AUTH_ISSUER: 'https://issuer.example',
-  AUTH_AUDIENCE: 'https://api.example',
-  AUTH_JWKS_URL: 'https://issuer.example/jwks.json',
-};
+// As cold-start.ts: the runtime's node:http first, and a key prefetch refused at once.
+const RUNTIME = RUNTIME_NO_NETWORK;
+const ENV = AUTHORIZER_ENV;
 
 interface EsbuildSettings {
   readonly minify: boolean;

@@ -250,7 +250,7 @@ sections.push(
     .map(([origin, bytes]) => `${origin} ${(bytes / 1024).toFixed(1)} KB`)
     .join(
       ', ',
-    )}. jose's own module code reads \`navigator\` (which makes Node build it) and its remote key set builds fetch \`Headers\` (which loads Node's fetch internals): both are the init's, whatever the network does; the prefetch's lines are the process's first writes to stdout, which create the stream. Only what the first request needs runs at init: the Secrets Manager client loads with the usage plans' key secret, and the rehearsal of a decision (src/authorizer/authorizer.ts) runs only once an issuer's keys have loaded.`,
+    )}. jose's own module code reads \`navigator\` (which makes Node build it); the key prefetch loads Node's TLS module for the https key host, whatever the network does; the prefetch's lines are the process's first writes to stdout, which create the stream. Only what the first request needs runs at init: the Secrets Manager client loads with the usage plans' key secret, and the rehearsal of a decision (src/authorizer/authorizer.ts) runs only once an issuer's keys have loaded.`,
 );
 summary.push(
   [
@@ -287,7 +287,7 @@ const aheadMet = [fd.jwksAhead, fd.discoveryAhead].every(
   (v) => aheadRatio(v) <= AHEAD_GOAL && v.firstDecisionRequests === 0,
 );
 const onDemandMet = fd.jwksOnDemand.overImport.median <= ON_DEMAND_GOAL_NS;
-const http = firstDecision.httpClient;
+const { fetch: fetchClient, nodeHttp } = firstDecision.httpClients;
 const knownJwks = PRESET_NAMES.filter((name) => PRESETS[name].jwksUrl !== undefined);
 sections.push(
   `## Cold start to first decision (the authorizer bundle above; an issuer on loopback answering discovery and the JWKS after ${ISSUER_LATENCY_MS} ms; an RS256 token; ${firstDecision.runs} fresh processes per variant, interleaved)\n\n${table(
@@ -313,9 +313,11 @@ sections.push(
     `work is done (for the authorizer, its key prefetch, awaited at top level and bounded by \`AUTH_JWKS_TIMEOUT_MS\`). ` +
     `Initialised ahead: the first decision comes ${AHEAD_WAIT_MS} ms after the init, as in a container initialised before ` +
     `its first request (provisioned concurrency); on demand: right after it, as a caller waiting on a cold start sees it. ` +
-    `Node's HTTP client: the first fetch in a fresh process takes ${cell(http.first)} ms against loopback with no delay, ` +
-    `the next ${cell(http.second)} ms (Node loads its fetch implementation on first use). Discovery and jose's JWKS fetch ` +
-    `use that same global fetch, so the prefetch pays that load during the init, not the first decision.\n\n` +
+    `Node's HTTP clients in a fresh process, against loopback with no delay: the first node:http request takes ` +
+    `${cell(nodeHttp.first)} ms, the next ${cell(nodeHttp.second)} ms; the first global fetch ${cell(fetchClient.first)} ms, ` +
+    `the next ${cell(fetchClient.second)} ms (Node loads its fetch implementation, undici, on first use). Discovery and the ` +
+    `JWKS are fetched with node:http (src/authorizer/keys/capped-get.ts), so no cold start pays for that load; ` +
+    `plain jose fetches with the global fetch and does.\n\n` +
     `Goals: initialised ahead, the first decision within ${AHEAD_GOAL}× a warm one (the second, same process; median of ` +
     `the per-process ratios) and without a request: known JWKS URL ${aheadRatio(fd.jwksAhead).toFixed(2)}×, discovery ` +
     `${aheadRatio(fd.discoveryAhead).toFixed(2)}× (${goal(aheadMet)}); on demand, right after the init, the same first decision is ` +

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_KEYS_RESPONSE_BYTES } from '../../src/authorizer/keys/capped-fetch.ts';
+import { MAX_KEYS_RESPONSE_BYTES } from '../../src/authorizer/keys/capped-get.ts';
 import { authorizerForIssuers, decisionOf } from '../support/authorizer.ts';
 import { methodArn, startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 

@@ -34,6 +34,8 @@ const forged = (kid?: string) => forgedToken(issuer, kid);
 const FAULTS: [string, JwksBehaviour, string][] = [
   ['down (503)', { kind: 'status', status: 503 }, 'jwks_unavailable'],
   ['answering 404', { kind: 'status', status: 404 }, 'jwks_unavailable'],
+  // The target serves the issuer's real keys: a client that followed would allow the good token.
+  ['redirecting to a copy of its keys', { kind: 'redirect' }, 'jwks_unavailable'],
   ['dropping the connection', { kind: 'drop' }, 'jwks_unavailable'],
   ['slow past the timeout', { kind: 'delay', ms: 3000 }, 'jwks_timeout'],
   ['returning garbage', { kind: 'body', body: '<html>oops</html>' }, 'jwks_invalid'],

@@ -71,7 +71,9 @@ export type JwksBehaviour =
   | { kind: 'status'; status: number }
   | { kind: 'delay'; ms: number }
   | { kind: 'body'; body: string }
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /** A 302 to `/moved-jwks.json`, which serves the same keys: only a client that follows gets them. */
+  | { kind: 'redirect' };
 
 const TEST_AUDIENCE = 'https://api.example.test';
 
@@ -87,6 +89,12 @@ export async function startTestIssuer(algs: Alg[] = ['RS256', 'ES256']): Promise
       return;
     }
     requests += 1;
+    if (req.url === '/moved-jwks.json') {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ keys: keys.map((k) => k.publicJwk) }));
+      return;
+    }
     if (req.url !== '/jwks.json') {
       res.writeHead(404).end();
       return;
@@ -96,6 +104,7 @@ export async function startTestIssuer(algs: Alg[] = ['RS256', 'ES256']): Promise
     else if (b.kind === 'body')
       res.writeHead(200, { 'content-type': 'application/json' }).end(b.body);
     else if (b.kind === 'drop') req.socket.destroy();
+    else if (b.kind === 'redirect') res.writeHead(302, { location: '/moved-jwks.json' }).end();
     else {
       const send = () =>
         res

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { JWK } from 'jose';
 import { AuthorizerFailure } from '../../src/authorizer/errors.ts';
-import { cappedFetch } from '../../src/authorizer/keys/capped-fetch.ts';
+import { cappedGet } from '../../src/authorizer/keys/capped-get.ts';
 import { createFailureBackoff } from '../../src/authorizer/keys/failure-backoff.ts';
 import { isFresh, keySetOf, servesWhileFailing } from '../../src/authorizer/keys/key-set.ts';
 import { algorithmsFor, isUsableKey } from '../../src/authorizer/keys/usable-key.ts';
@@ -98,13 +98,13 @@ describe('a loaded key set', () => {
   });
 });
 
-describe('a capped fetch (JWKS and discovery bodies)', () => {
-  type Answer = (res: ServerResponse) => void;
+describe('a capped GET (JWKS and discovery bodies)', () => {
+  type Answer = (res: ServerResponse, req: IncomingMessage) => void;
   let answer: Answer = (res) => res.end();
   let server: Server;
   let url: string;
   beforeAll(async () => {
-    server = createServer((_req, res) => answer(res));
+    server = createServer((req, res) => answer(res, req));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
   });
@@ -114,7 +114,7 @@ describe('a capped fetch (JWKS and discovery bodies)', () => {
   });
   const fetchWith = (next: Answer, maxBytes = 1000, timeoutMs = 2000) => {
     answer = next;
-    return cappedFetch('JWKS', url, { signal: AbortSignal.timeout(timeoutMs) }, maxBytes);
+    return cappedGet('JWKS', new URL(url), { signal: AbortSignal.timeout(timeoutMs) }, maxBytes);
   };
   const chunked = (body: string) => (res: ServerResponse) => {
     res.writeHead(200);
@@ -123,9 +123,85 @@ describe('a capped fetch (JWKS and discovery bodies)', () => {
   };
 
   it('hands on a body of exactly the cap, whole', async () => {
-    const body = 'a'.repeat(1000);
+    const body = JSON.stringify('a'.repeat(998));
+    expect(body).toHaveLength(1000);
     const response = await fetchWith(chunked(body));
-    expect([response.status, await response.text()]).toEqual([200, body]);
+    expect([response.status, response.json()]).toEqual([200, 'a'.repeat(998)]);
+  });
+
+  it('undoes gzip, deflate and br, and drops a UTF-8 byte order mark, as fetch did', async () => {
+    const doc = { keys: [] };
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(JSON.stringify(doc)),
+    ]);
+    const encoded = {
+      gzip: gzipSync(bytes),
+      deflate: deflateSync(bytes),
+      br: brotliCompressSync(bytes),
+    };
+    for (const [encoding, body] of Object.entries(encoded)) {
+      const response = await fetchWith((res) =>
+        res.writeHead(200, { 'content-encoding': encoding }).end(body),
+      );
+      expect([encoding, response.json()]).toEqual([encoding, doc]);
+    }
+  });
+
+  it('asks for JSON and says which encodings it can undo', async () => {
+    let headers: IncomingMessage['headers'] = {};
+    await fetchWith((res, req) => {
+      headers = req.headers;
+      res.end('{}');
+    });
+    expect(headers).toMatchObject({
+      accept: 'application/json, application/jwk-set+json',
+      'accept-encoding': 'gzip, deflate, br',
+    });
+  });
+
+  it('refuses a Content-Encoding it cannot undo as jwks_invalid, rather than parse it as JSON', async () => {
+    await expect(
+      fetchWith((res) => res.writeHead(200, { 'content-encoding': 'zstd' }).end('{}')),
+    ).rejects.toMatchObject({
+      code: 'jwks_invalid',
+      message: 'JWKS response has Content-Encoding zstd',
+    });
+  });
+
+  it('follows no redirect: a 302 is passed on as it is, and its target is never asked', async () => {
+    const asked: string[] = [];
+    const response = await fetchWith((res, req) => {
+      asked.push(req.url!);
+      res.writeHead(302, { location: '/elsewhere.json' }).end();
+    });
+    expect([response.status, asked]).toEqual([302, ['/jwks.json']]);
+  });
+
+  it('sends a request once more on a new connection when a kept-alive one turns out closed', async () => {
+    // The key host resets the second request a connection carries: what a client meets when it
+    // reuses a connection the host closed while the Lambda environment was frozen.
+    const served = new WeakMap<object, number>();
+    const connections = new Set<object>();
+    const resetReused: Answer = (res, req) => {
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      connections.add(req.socket);
+      if (n > 1) {
+        resets += 1;
+        req.socket.resetAndDestroy();
+      } else res.end('{"keys":[]}');
+    };
+    let resets = 0;
+    expect((await fetchWith(resetReused)).json()).toEqual({ keys: [] });
+    expect((await fetchWith(resetReused)).json()).toEqual({ keys: [] });
+    expect({ resets, connections: connections.size }).toEqual({ resets: 1, connections: 2 });
+  });
+
+  it('does not send again when a new connection is reset: that is the key host failing', async () => {
+    await expect(fetchWith((_res, req) => req.socket.resetAndDestroy())).rejects.toMatchObject({
+      code: 'ECONNRESET',
+    });
   });
 
   it('refuses a body one byte past the cap as jwks_invalid', async () => {

@@ -1,6 +1,6 @@
 import { isLocalHost, isTrustedUrl } from '../../shared/env.ts';
 import { AuthorizerFailure } from '../errors.ts';
-import { cappedFetch } from './capped-fetch.ts';
+import { cappedGet } from './capped-get.ts';
 
 /**
  * OpenID Connect Discovery 1.0 §4: the issuer's `jwks_uri`, from its discovery document, whose
@@ -10,17 +10,16 @@ import { cappedFetch } from './capped-fetch.ts';
 export async function discoverJwksUri(issuer: string, timeoutMs: number): Promise<URL> {
   const where = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   try {
-    const response = await cappedFetch('OpenID discovery', where, {
+    const response = await cappedGet('OpenID discovery', new URL(where), {
       signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'manual',
     });
     if (response.status !== 200) throw new Error(`discovery answered HTTP ${response.status}`);
-    const doc = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+    const doc = response.json() as { issuer?: unknown; jwks_uri?: unknown };
     if (doc.issuer !== issuer) throw new Error('discovery document names another issuer');
     if (typeof doc.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri');
     return discoveredJwksUrl(new URL(issuer), doc.jwks_uri);
   } catch (cause) {
-    // An oversized document (cappedFetch) says what it is; everything else is this.
+    // An oversized document (cappedGet) says what it is; everything else is this.
     if (cause instanceof AuthorizerFailure) throw cause;
     throw new AuthorizerFailure('discovery_failed', `OpenID discovery at ${where} failed`, {
       cause,

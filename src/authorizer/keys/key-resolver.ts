@@ -1,9 +1,9 @@
-import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
+import { errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { KeySetEvent } from '../../shared/metrics.ts';
 import type { IssuerConfig } from '../../issuers/issuer-config.ts';
 import type { AuthorizerConfig } from '../authorizer-config.ts';
 import { AuthorizerFailure } from '../errors.ts';
-import { cappedFetch } from './capped-fetch.ts';
+import { cappedGet } from './capped-get.ts';
 import { discoverJwksUri } from './discovery.ts';
 import { createFailureBackoff } from './failure-backoff.ts';
 import type { JwksTiming } from './jwks-timing.ts';
@@ -57,10 +57,10 @@ export const keyResolverFor = (
 
 /**
  * Resolves a token's verification key from one issuer's JWKS. Created once per container and
- * issuer, reused by every invocation. jose does the fetching (`createRemoteJWKSet`'s `reload()`:
- * timeout, no redirects, shared concurrent fetches, key-set validation; the body is read through
- * `cappedFetch`, so an oversized one is `jwks_invalid`) and the kid matching
- * (`createLocalJWKSet`); when to fetch is decided here, in small units, on one clock:
+ * issuer, reused by every invocation. The set is fetched with `cappedGet` (a timeout, no
+ * redirects, an oversized body is `jwks_invalid`), one fetch at a time shared by whoever needs it;
+ * jose validates the set and matches kids (`createLocalJWKSet`); when to fetch is decided here,
+ * in small units, on one clock:
  *
  * - refresh: a set older than `cacheMaxAgeMs` is reloaded before it answers; an unknown kid
  *   reloads it unless a reload succeeded less than `cooldownMs` ago (a rotation is picked up, a
@@ -81,38 +81,37 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   const now = options.now ?? Date.now;
   const observe = options.onEvent ?? (() => {});
   const backoff = createFailureBackoff(options.failureBackoffMs ?? 2000, now);
-  let remote: ReturnType<typeof createRemoteJWKSet> | undefined;
+  let jwksUrl = options.jwksUrl;
   let current: KeySet | undefined;
   /** When the last fetch that succeeded started: the unknown-kid cooldown counts from it. */
   let refreshedAt = -Infinity;
   let prefetched: Promise<PrefetchOutcome> | undefined;
   let prefetching: Promise<PrefetchOutcome> | undefined;
+  /** The load under way: whoever needs the set meanwhile waits for it rather than fetch again. */
+  let loading: Promise<KeySet> | undefined;
 
-  async function remoteSet() {
-    if (remote) return remote;
-    const url = options.jwksUrl ?? (await discoverJwksUri(options.issuer, options.timeoutMs));
-    // jose's own refresh policy is not used: every reload is asked for by `refresh` below.
-    remote ??= createRemoteJWKSet(url, {
-      timeoutDuration: options.timeoutMs,
-      cooldownDuration: 0,
-      cacheMaxAge: Infinity,
-      [customFetch]: (href, init) => cappedFetch('JWKS', href, init),
+  async function fetchSet(): Promise<KeySet> {
+    // Discovery once per container, once it has succeeded.
+    jwksUrl ??= await discoverJwksUri(options.issuer, options.timeoutMs);
+    const response = await cappedGet('JWKS', jwksUrl, {
+      signal: AbortSignal.timeout(options.timeoutMs),
     });
-    return remote;
-  }
-
-  async function load(): Promise<KeySet> {
-    const set = await remoteSet();
-    await set.reload();
-    const jwks = set.jwks()!;
-    const loadedAt = now();
+    if (response.status !== 200) throw new Error(`JWKS answered HTTP ${response.status}`);
+    // keySetOf hands the document to jose's createLocalJWKSet, which refuses one that is not a
+    // key set (JWKSInvalid) before anything reads its keys.
+    const set = keySetOf(response.json() as JSONWebKeySet, now());
     // Each key imported once per set, not once per token; an unchanged set keeps its keys.
     const verification = await prepareVerificationKeys(
-      jwks,
+      set.jwks,
       options.algorithms,
       current?.verification,
     );
-    return keySetOf(jwks, loadedAt, verification);
+    return { ...set, verification };
+  }
+
+  function load(): Promise<KeySet> {
+    loading ??= fetchSet().finally(() => (loading = undefined));
+    return loading;
   }
 
   /** Loads the set now; a failure is recorded (the backoff) and thrown. */
@@ -242,14 +241,12 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
 
 function classifyFetchError(error: unknown): AuthorizerFailure {
   if (error instanceof AuthorizerFailure) return error;
-  if (error instanceof errors.JWKSTimeout)
+  // By name, not instanceof: AbortSignal.timeout's DOMException, and JSON.parse's SyntaxError
+  // from whichever realm parsed (another one under jest's VM modules).
+  const name = (error as Error | undefined)?.name;
+  if (name === 'TimeoutError')
     return new AuthorizerFailure('jwks_timeout', 'JWKS request timed out', { cause: error });
-  // By name, not instanceof: the SyntaxError comes from fetch's JSON parser, which may live in
-  // another realm (it does under jest's VM modules).
-  if (
-    error instanceof errors.JWKSInvalid ||
-    (error as { cause?: Error })?.cause?.name === 'SyntaxError'
-  ) {
+  if (error instanceof errors.JWKSInvalid || name === 'SyntaxError') {
     return new AuthorizerFailure('jwks_invalid', 'JWKS response is not a valid key set', {
       cause: error,
     });

@@ -1,0 +1,135 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { AuthorizerFailure } from '../errors.ts';
+
+/**
+ * The most of a JWKS or discovery response the authorizer reads: 256 KiB. An RSA key with its
+ * certificate (`x5c`) takes about 2 KiB of JSON, so even a set of a dozen such keys stays near
+ * 25 KiB, and a discovery document is a few KiB: the cap is ten times the largest real one. Past
+ * it, a key host answering with hundreds of MB (a misconfigured CDN or proxy is enough) would take
+ * the authorizer's 256 MB.
+ */
+export const MAX_KEYS_RESPONSE_BYTES = 256 * 1024;
+
+/** What a capped GET is for, as its refusals name it. */
+export type KeyDocument = 'JWKS' | 'OpenID discovery';
+
+export interface KeyHostResponse {
+  readonly status: number;
+  /** A 200 response's body as JSON (a `SyntaxError` if it is not); undefined for any other status. */
+  readonly json: () => unknown;
+}
+
+const ACCEPT: Record<KeyDocument, string> = {
+  JWKS: 'application/json, application/jwk-set+json',
+  'OpenID discovery': 'application/json',
+};
+
+/**
+ * One GET of a key document: no redirect followed (a 3xx is passed on like any status other than
+ * 200, for the caller to refuse), a 200 response's body read up to `maxBytes` (past it,
+ * `jwks_invalid`, 500), `signal` bounding the whole exchange, body included (its reason, a
+ * `TimeoutError`, is what a timeout throws). It refuses before reading anything when
+ * `Content-Length` already says more than the cap, and stops at the first chunk past it
+ * otherwise, closing the connection rather than draining it. The count is of the bytes after any
+ * `Content-Encoding` is undone, so a small compressed body that inflates past the cap stops too.
+ *
+ * Hand-written over node:http and node:https rather than the global fetch: Node loads its fetch
+ * implementation (undici) on the first call, and in a fresh process that load costs more than
+ * the whole rest of the authorizer's init (test/bench/RESULTS.md, cold start). Lambda pays it
+ * on every cold start whose init fetches keys. fetch would also need this cap written around it:
+ * it has no size limit.
+ */
+export async function cappedGet(
+  of: KeyDocument,
+  url: URL,
+  { signal }: { readonly signal: AbortSignal },
+  maxBytes = MAX_KEYS_RESPONSE_BYTES,
+): Promise<KeyHostResponse> {
+  try {
+    const response = await send(of, url, signal);
+    if (response.statusCode !== 200) {
+      response.destroy();
+      return { status: response.statusCode ?? 0, json: () => undefined };
+    }
+    const tooLarge = () =>
+      new AuthorizerFailure('jwks_invalid', `${of} response is larger than ${maxBytes} bytes`);
+    if (Number(response.headers['content-length']) > maxBytes) {
+      response.destroy();
+      throw tooLarge();
+    }
+    const body = await readUpTo(decoded(of, response), maxBytes, tooLarge);
+    // TextDecoder drops a UTF-8 byte order mark, as fetch's `json()` does.
+    const text = new TextDecoder().decode(body);
+    return { status: 200, json: () => JSON.parse(text) };
+  } catch (error) {
+    if (error instanceof AuthorizerFailure) throw error;
+    throw signal.aborted ? signal.reason : error;
+  }
+}
+
+/**
+ * The request, on Node's global agents (keep-alive: discovery and then the JWKS share one
+ * connection; `NODE_USE_ENV_PROXY` applies as it does to fetch). A kept-alive connection may have
+ * been closed by the key host while the Lambda environment was frozen, which only shows when it
+ * is reused: such a request is sent once more on a new connection, as Node's documentation
+ * advises for idempotent requests.
+ */
+function send(
+  of: KeyDocument,
+  url: URL,
+  signal: AbortSignal,
+  retry = true,
+): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: 'GET',
+      signal,
+      headers: { accept: ACCEPT[of], 'accept-encoding': 'gzip, deflate, br' },
+    });
+    request.once('response', resolve);
+    // `on`, not `once`: a connection that fails after the response began may report here again.
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      if (retry && request.reusedSocket && !signal.aborted && error.code === 'ECONNRESET')
+        resolve(send(of, url, signal, false));
+      else reject(error);
+    });
+    request.end();
+  });
+}
+
+function decoded(of: KeyDocument, response: IncomingMessage): Readable {
+  const encoding = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : undefined;
+  if (decoder) return pipeline(response, decoder, () => {});
+  if (encoding === 'identity') return response;
+  response.destroy();
+  throw new AuthorizerFailure('jwks_invalid', `${of} response has Content-Encoding ${encoding}`);
+}
+
+/** The stream's bytes, or `tooLarge()` at the first chunk past `maxBytes` (the stream destroyed). */
+async function readUpTo(
+  stream: Readable,
+  maxBytes: number,
+  tooLarge: () => Error,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Leaving the loop by a throw destroys the stream, and the pipeline the response under it.
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
