@@ -108,14 +108,29 @@ describe('JWKS faults on a warm container', () => {
 });
 
 describe('key rotation mid-run', () => {
-  it('allows a token of a key published after the first fetch, once the cooldown has passed', async () => {
-    const sut = authorizerFor(issuer, { AUTH_JWKS_COOLDOWN_SECONDS: '1' });
+  it('allows a token of a key published after the first fetch at once, within the cooldown', async () => {
+    // The default 30 s cooldown: only a refetch that missed a kid starts it.
+    const sut = authorizerFor(issuer);
     expect((await decide(sut, await issuer.sign())).outcome.kind).toBe('allow');
     const next = await generateSigningKey('ES256');
     (issuer.keys as SigningKey[]).unshift(next);
-    await sleep(1100);
     const decision = await decide(sut, await issuer.sign({ key: next }));
     expect(decision.outcome.kind).toBe('allow');
+  });
+
+  it('refuses a forged kid after a refetch that missed it, and a key published right after it too, until the cooldown ends', async () => {
+    const sut = authorizerFor(issuer, { AUTH_JWKS_COOLDOWN_SECONDS: '1' });
+    expect((await decide(sut, await issuer.sign())).outcome.kind).toBe('allow');
+    const missed = await decide(sut, await forged('never-published'));
+    expect([missed.outcome.kind, missed.code]).toEqual(['unauthorized', 'unknown_kid']);
+    // The price of bounding a flood of forged kids: within the cooldown that the miss started,
+    // a key rotated in meanwhile is refused as well (one request per cooldown at most).
+    const next = await generateSigningKey('ES256');
+    (issuer.keys as SigningKey[]).unshift(next);
+    const token = await issuer.sign({ key: next });
+    expect((await decide(sut, token)).code).toBe('unknown_kid');
+    await sleep(1100);
+    expect((await decide(sut, token)).outcome.kind).toBe('allow');
   });
 });
 

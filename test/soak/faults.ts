@@ -82,9 +82,9 @@ async function rotation(
   }
   const startedAt = Date.now();
   // As issuers rotate: the new key is published first and signs only once verifiers have had
-  // time to load it (longer than the stack's AUTH_JWKS_COOLDOWN_SECONDS, 1 s). An issuer that
-  // signs with a key the moment it publishes it meets 401 unknown_kid in containers that
-  // fetched its JWKS within the cooldown (README, Configuration).
+  // time to load it (longer than the stack's AUTH_JWKS_COOLDOWN_SECONDS, 1 s). The prober sends
+  // unknown kids all along, and a refetch that misses one starts the cooldown: a key used the
+  // moment it is published would meet 401 unknown_kid until it ends (README, Configuration).
   const announced = await auth.announceKey();
   world.ledger.keyPublished(auth.issuer, announced);
   log(`fault 1: key ${announced} published ahead of signing`);

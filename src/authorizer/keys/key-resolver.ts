@@ -63,8 +63,8 @@ export const keyResolverFor = (
  * in small units, on one clock:
  *
  * - refresh: a set older than `cacheMaxAgeMs` is reloaded before it answers; an unknown kid
- *   reloads it unless a reload succeeded less than `cooldownMs` ago (a rotation is picked up, a
- *   flood of forged kids costs one request per cooldown);
+ *   reloads it unless a reload for an unknown kid found none less than `cooldownMs` ago (a
+ *   rotation is picked up at once, a flood of forged kids costs one request per cooldown);
  * - stale-if-error (key-set.ts): a failed reload does not lock anyone out while the last set is
  *   at most `maxStaleMs` old; an unknown kid is a failure to decide, not a rejection, until a
  *   reload succeeds (it may be a key the issuer just rotated in);
@@ -83,8 +83,13 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   const backoff = createFailureBackoff(options.failureBackoffMs ?? 2000, now);
   let jwksUrl = options.jwksUrl;
   let current: KeySet | undefined;
-  /** When the last fetch that succeeded started: the unknown-kid cooldown counts from it. */
-  let refreshedAt = -Infinity;
+  /**
+   * When the last refetch for an unknown kid started that did not find it either: the unknown-kid
+   * cooldown counts from it. Not from any fetch: a set loaded at the init or refreshed for its age
+   * says nothing about a kid asked for later, which may be a key the issuer began to sign with
+   * since (some, Keycloak among them, sign with a new key as soon as it is added).
+   */
+  let missedAt = -Infinity;
   let prefetched: Promise<PrefetchOutcome> | undefined;
   let prefetching: Promise<PrefetchOutcome> | undefined;
   /** The load under way: whoever needs the set meanwhile waits for it rather than fetch again. */
@@ -116,10 +121,8 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
 
   /** Loads the set now; a failure is recorded (the backoff) and thrown. */
   async function refresh(): Promise<KeySet> {
-    const startedAt = now();
     try {
       current = await load();
-      refreshedAt = startedAt;
       backoff.clear();
       observe('fetched');
       return current;
@@ -152,15 +155,16 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   /**
    * The set to look an unknown kid up in once more, reloaded, or why it cannot be. Until a reload
    * succeeds the kid may be a key the issuer rotated in: a failure to decide (500), never a 401
-   * the gateway would keep for a valid token. Only a set reloaded within the cooldown makes it
-   * the token's fault: so a flood of forged kids costs one request per cooldown while the issuer
-   * answers, and one per backoff while it does not (a failed fetch does not start the cooldown,
-   * or a rotation met during an outage would be refused until the cooldown ran out).
+   * the gateway would keep for a valid token. Only a refetch for an unknown kid that did not find
+   * it either, within the cooldown, makes it the token's fault without asking again: so a flood
+   * of forged kids costs one request per cooldown while the issuer answers, and one per backoff
+   * while it does not (a failed fetch does not start the cooldown, or a rotation met during an
+   * outage would be refused until the cooldown ran out).
    */
   async function reloadForUnknownKid(unknown: errors.JWKSNoMatchingKey): Promise<KeySet> {
     const failing = backoff.active();
     if (failing) throw failing;
-    if (!backoff.unresolved() && now() - refreshedAt < options.cooldownMs) throw unknown;
+    if (!backoff.unresolved() && now() - missedAt < options.cooldownMs) throw unknown;
     return refresh();
   }
 
@@ -189,7 +193,6 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
    * which it does not need protecting from.
    */
   async function prefetchOnce(): Promise<PrefetchOutcome> {
-    const startedAt = now();
     try {
       const set = await load();
       if (!hasUsableKey(set.jwks, options.algorithms)) {
@@ -201,7 +204,6 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
       }
       // A request that fetched meanwhile (one that came before the prefetch started) is newer.
       if (!current || current.loadedAt <= set.loadedAt) current = set;
-      refreshedAt = Math.max(refreshedAt, startedAt);
       backoff.clear();
       observe('fetched');
       warmKeys(set, options.algorithms);
@@ -230,7 +232,14 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
       // An unknown kid: a key the issuer rotated in since the set loaded, or a forged kid.
-      return lookup(await reloadForUnknownKid(error), ...args);
+      const startedAt = now();
+      const reloaded = await reloadForUnknownKid(error);
+      try {
+        return await lookup(reloaded, ...args);
+      } catch (still) {
+        if (still instanceof errors.JWKSNoMatchingKey) missedAt = Math.max(missedAt, startedAt);
+        throw still;
+      }
     }
   }
 
