@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CACHE_HEADER, startGatewayFront } from '../../local/api-gateway/front.ts';
+import { startGatewayFront } from '../../local/api-gateway/front.ts';
 import { loadServiceDefinition, type ServiceDefinition } from '../../local/api-gateway/service.ts';
 import { projectRouteTable } from '../support/route-table.ts';
 import {
@@ -10,6 +10,7 @@ import {
   expectGatewayResponse,
   get,
   running,
+  uncachedAlternating,
   type Running,
 } from '../support/local-gateway.ts';
 
@@ -40,13 +41,7 @@ describe('the local API Gateway with the native JWT authorizer', () => {
     expect(gateway.stack.layer1).toBe('native');
     const token = await gateway.stack.tokenFor('writer');
     const before = gateway.stack.gatewayStats();
-    const statuses: number[] = [];
-    for (let i = 0; i < 10; i += 1) {
-      const answer = await get(`${gateway.stack.apiUrl}${i % 2 ? '/users' : '/me'}`, token);
-      statuses.push(answer.status);
-      expect(answer.headers.get(CACHE_HEADER)).toBe('miss; not cached');
-    }
-    expect(statuses).toEqual(Array(10).fill(200));
+    expect(await uncachedAlternating(gateway.stack.apiUrl, token)).toEqual(Array(10).fill(200));
     const after = gateway.stack.gatewayStats();
     expect(after.authorizerInvocations).toBe(0);
     expect(after.jwtValidations - before.jwtValidations).toBe(10);

@@ -1,6 +1,7 @@
 import { expect } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { accessLogFormatOf } from '../../local/api-gateway/access-log.ts';
+import { CACHE_HEADER } from '../../local/api-gateway/front.ts';
 import type { GatewayResponseType } from '../../local/api-gateway/model.ts';
 import type { ServiceDefinition } from '../../local/api-gateway/service.ts';
 import {
@@ -74,6 +75,20 @@ export async function get(url: string, token?: string, init: RequestInit = {}): 
     headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...init.headers },
   });
   return { status: response.status, headers: response.headers, body: await response.text() };
+}
+
+/**
+ * `calls` requests with one token, alternating `GET /me` and `GET /users`, each answered without
+ * the authorizer cache (its header says so): their statuses, in order.
+ */
+export async function uncachedAlternating(apiUrl: string, token: string, calls = 10) {
+  const statuses: number[] = [];
+  for (let i = 0; i < calls; i += 1) {
+    const answer = await get(`${apiUrl}${i % 2 ? '/users' : '/me'}`, token);
+    statuses.push(answer.status);
+    expect(answer.headers.get(CACHE_HEADER)).toBe('miss; not cached');
+  }
+  return statuses;
 }
 
 /**
