@@ -250,7 +250,7 @@ sections.push(
     .map(([origin, bytes]) => `${origin} ${(bytes / 1024).toFixed(1)} KB`)
     .join(
       ', ',
-    )}. jose's own module code reads \`navigator\` (which makes Node build it); the key prefetch loads Node's TLS module for the https key host, whatever the network does; the prefetch's lines are the process's first writes to stdout, which create the stream. Only what the first request needs runs at init: the Secrets Manager client loads with the usage plans' key secret, and the rehearsal of a decision (src/authorizer/authorizer.ts) runs only once an issuer's keys have loaded.`,
+    )}. jose's own module code reads \`navigator\` (which makes Node build it); the key fetch imports node:https, and with it Node's TLS module, whatever the network does; the prefetch's lines are the process's first writes to stdout, which create the stream. Only what the first request needs runs at init: the Secrets Manager client loads with the usage plans' key secret, and the rehearsal of a decision (src/authorizer/authorizer.ts) runs only once an issuer's keys have loaded.`,
 );
 summary.push(
   [

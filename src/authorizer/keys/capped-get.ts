@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { createBrotliDecompress, createGunzip } from 'node:zlib';
 import { AuthorizerFailure } from '../errors.ts';
 
 /**
@@ -16,6 +16,14 @@ export const MAX_KEYS_RESPONSE_BYTES = 256 * 1024;
 
 /** What a capped GET is for, as its refusals name it. */
 export type KeyDocument = 'JWKS' | 'OpenID discovery';
+
+/**
+ * A 200 response whose body cannot be decoded: a `Content-Encoding` we did not ask for, or a
+ * compressed body that is corrupt or cut short. The key host's fault, as a body that is not JSON.
+ */
+export class UndecodableBody extends Error {
+  override readonly name = 'UndecodableBody';
+}
 
 export interface KeyHostResponse {
   readonly status: number;
@@ -61,7 +69,7 @@ export async function cappedGet(
       response.destroy();
       throw tooLarge();
     }
-    const body = await readUpTo(decoded(of, response), maxBytes, tooLarge);
+    const body = await readDecoded(of, response, maxBytes, tooLarge);
     // TextDecoder drops a UTF-8 byte order mark, as fetch's `json()` does.
     const text = new TextDecoder().decode(body);
     return { status: 200, json: () => JSON.parse(text) };
@@ -88,33 +96,70 @@ function send(
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: 'GET',
       signal,
-      headers: { accept: ACCEPT[of], 'accept-encoding': 'gzip, deflate, br' },
+      // Not deflate: servers disagree on what it means (zlib-wrapped or raw), gzip says it once.
+      headers: { accept: ACCEPT[of], 'accept-encoding': 'gzip, br' },
     });
-    request.once('response', resolve);
-    // `on`, not `once`: a connection that fails after the response began may report here again.
+    let responded = false;
+    request.once('response', (response: IncomingMessage) => {
+      responded = true;
+      resolve(response);
+    });
+    // `on`, not `once`: a connection that fails after the response began reports here too (the
+    // response's own stream reports it to the reader then), and must not be sent again.
     request.on('error', (error: NodeJS.ErrnoException) => {
-      if (retry && request.reusedSocket && !signal.aborted && error.code === 'ECONNRESET')
-        resolve(send(of, url, signal, false));
+      if (
+        !responded &&
+        retry &&
+        request.reusedSocket &&
+        !signal.aborted &&
+        error.code === 'ECONNRESET'
+      )
+        send(of, url, signal, false).then(resolve, reject);
       else reject(error);
     });
     request.end();
   });
 }
 
-function decoded(of: KeyDocument, response: IncomingMessage): Readable {
+/**
+ * The body with its `Content-Encoding` undone, read up to `maxBytes` of decoded bytes. A decoder
+ * that fails (a corrupt or truncated body) is `UndecodableBody`.
+ */
+async function readDecoded(
+  of: KeyDocument,
+  response: IncomingMessage,
+  maxBytes: number,
+  tooLarge: () => Error,
+): Promise<Buffer> {
   const encoding = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   const decoder =
     encoding === 'gzip' || encoding === 'x-gzip'
       ? createGunzip()
-      : encoding === 'deflate'
-        ? createInflate()
-        : encoding === 'br'
-          ? createBrotliDecompress()
-          : undefined;
-  if (decoder) return pipeline(response, decoder, () => {});
-  if (encoding === 'identity') return response;
-  response.destroy();
-  throw new AuthorizerFailure('jwks_invalid', `${of} response has Content-Encoding ${encoding}`);
+      : encoding === 'br'
+        ? createBrotliDecompress()
+        : undefined;
+  if (!decoder) {
+    if (encoding === 'identity') return readUpTo(response, maxBytes, tooLarge);
+    response.destroy();
+    throw new UndecodableBody(`${of} response has Content-Encoding ${encoding}`);
+  }
+  // The pipeline hands a failure of the response (a connection reset, the timeout) on to the
+  // decoder: only an error the decoder raised itself says the body is bad.
+  let upstream: unknown;
+  let undecodable = false;
+  response.once('error', (error) => (upstream = error));
+  decoder.once('error', (error) => (undecodable = error !== upstream));
+  try {
+    return await readUpTo(
+      pipeline(response, decoder, () => {}),
+      maxBytes,
+      tooLarge,
+    );
+  } catch (error) {
+    if (undecodable && !(error instanceof AuthorizerFailure))
+      throw new UndecodableBody(`${of} response is not valid ${encoding}`, { cause: error });
+    throw error;
+  }
 }
 
 /** The stream's bytes, or `tooLarge()` at the first chunk past `maxBytes` (the stream destroyed). */

@@ -3,7 +3,7 @@ import type { KeySetEvent } from '../../shared/metrics.ts';
 import type { IssuerConfig } from '../../issuers/issuer-config.ts';
 import type { AuthorizerConfig } from '../authorizer-config.ts';
 import { AuthorizerFailure } from '../errors.ts';
-import { cappedGet } from './capped-get.ts';
+import { cappedGet, UndecodableBody } from './capped-get.ts';
 import { discoverJwksUri } from './discovery.ts';
 import { createFailureBackoff } from './failure-backoff.ts';
 import type { JwksTiming } from './jwks-timing.ts';
@@ -63,7 +63,7 @@ export const keyResolverFor = (
  * in small units, on one clock:
  *
  * - refresh: a set older than `cacheMaxAgeMs` is reloaded before it answers; an unknown kid
- *   reloads it unless a reload for an unknown kid found none less than `cooldownMs` ago (a
+ *   reloads it unless a reload for an unknown kid started less than `cooldownMs` ago (a
  *   rotation is picked up at once, a flood of forged kids costs one request per cooldown);
  * - stale-if-error (key-set.ts): a failed reload does not lock anyone out while the last set is
  *   at most `maxStaleMs` old; an unknown kid is a failure to decide, not a rejection, until a
@@ -84,12 +84,13 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   let jwksUrl = options.jwksUrl;
   let current: KeySet | undefined;
   /**
-   * When the last refetch for an unknown kid started that did not find it either: the unknown-kid
-   * cooldown counts from it. Not from any fetch: a set loaded at the init or refreshed for its age
-   * says nothing about a kid asked for later, which may be a key the issuer began to sign with
-   * since (some, Keycloak among them, sign with a new key as soon as it is added).
+   * When the last refetch for an unknown kid started, whether it found the kid or not: the
+   * unknown-kid cooldown counts from it. Not from any fetch: a set loaded at the init or
+   * refreshed for its age says nothing about a kid asked for later, which may be a key the
+   * issuer began to sign with since (some, Keycloak among them, sign with a new key as soon as
+   * it is added).
    */
-  let missedAt = -Infinity;
+  let unknownKidRefetchAt = -Infinity;
   let prefetched: Promise<PrefetchOutcome> | undefined;
   let prefetching: Promise<PrefetchOutcome> | undefined;
   /** The load under way: whoever needs the set meanwhile waits for it rather than fetch again. */
@@ -155,17 +156,20 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   /**
    * The set to look an unknown kid up in once more, reloaded, or why it cannot be. Until a reload
    * succeeds the kid may be a key the issuer rotated in: a failure to decide (500), never a 401
-   * the gateway would keep for a valid token. Only a refetch for an unknown kid that did not find
-   * it either, within the cooldown, makes it the token's fault without asking again: so a flood
-   * of forged kids costs one request per cooldown while the issuer answers, and one per backoff
-   * while it does not (a failed fetch does not start the cooldown, or a rotation met during an
-   * outage would be refused until the cooldown ran out).
+   * the gateway would keep for a valid token. Within the cooldown of a refetch for an unknown
+   * kid, it is the token's fault without asking again: so a flood of forged kids costs one
+   * request per cooldown while the issuer answers, and one per backoff while it does not (a
+   * failed fetch does not start the cooldown, or a rotation met during an outage would be
+   * refused until the cooldown ran out).
    */
   async function reloadForUnknownKid(unknown: errors.JWKSNoMatchingKey): Promise<KeySet> {
     const failing = backoff.active();
     if (failing) throw failing;
-    if (!backoff.unresolved() && now() - missedAt < options.cooldownMs) throw unknown;
-    return refresh();
+    if (!backoff.unresolved() && now() - unknownKidRefetchAt < options.cooldownMs) throw unknown;
+    const startedAt = now();
+    const set = await refresh();
+    unknownKidRefetchAt = Math.max(unknownKidRefetchAt, startedAt);
+    return set;
   }
 
   async function lookup(set: KeySet, ...args: Parameters<JWTVerifyGetKey>) {
@@ -222,6 +226,7 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   };
 
   async function getKey(...args: Parameters<JWTVerifyGetKey>) {
+    const loadedBefore = current;
     // Joining the init's fetch costs less than starting another. Should it fail, the request
     // goes on below as if there had been no prefetch (it left no backoff and no set behind).
     if (prefetching) await prefetching;
@@ -231,15 +236,10 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
       return await lookup(set, ...args);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
-      // An unknown kid: a key the issuer rotated in since the set loaded, or a forged kid.
-      const startedAt = now();
-      const reloaded = await reloadForUnknownKid(error);
-      try {
-        return await lookup(reloaded, ...args);
-      } catch (still) {
-        if (still instanceof errors.JWKSNoMatchingKey) missedAt = Math.max(missedAt, startedAt);
-        throw still;
-      }
+      // An unknown kid: a key the issuer rotated in since the set loaded, or a forged kid. A set
+      // that loaded while this request waited is as new as a refetch would be: none is made.
+      if (set !== loadedBefore) throw error;
+      return lookup(await reloadForUnknownKid(error), ...args);
     }
   }
 
@@ -255,7 +255,11 @@ function classifyFetchError(error: unknown): AuthorizerFailure {
   const name = (error as Error | undefined)?.name;
   if (name === 'TimeoutError')
     return new AuthorizerFailure('jwks_timeout', 'JWKS request timed out', { cause: error });
-  if (error instanceof errors.JWKSInvalid || name === 'SyntaxError') {
+  if (
+    error instanceof errors.JWKSInvalid ||
+    error instanceof UndecodableBody ||
+    name === 'SyntaxError'
+  ) {
     return new AuthorizerFailure('jwks_invalid', 'JWKS response is not a valid key set', {
       cause: error,
     });
