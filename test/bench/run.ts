@@ -317,7 +317,8 @@ sections.push(
     `${cell(nodeHttp.first)} ms, the next ${cell(nodeHttp.second)} ms; the first global fetch ${cell(fetchClient.first)} ms, ` +
     `the next ${cell(fetchClient.second)} ms (Node loads its fetch implementation, undici, on first use). Discovery and the ` +
     `JWKS are fetched with node:http (src/authorizer/keys/capped-get.ts), so no cold start pays for that load; ` +
-    `plain jose fetches with the global fetch and does.\n\n` +
+    `plain jose fetches with the global fetch and does. The key host here speaks plain HTTP; a real one adds a TLS ` +
+    `handshake and the load of the root certificates, the same for either client.\n\n` +
     `Goals: initialised ahead, the first decision within ${AHEAD_GOAL}× a warm one (the second, same process; median of ` +
     `the per-process ratios) and without a request: known JWKS URL ${aheadRatio(fd.jwksAhead).toFixed(2)}×, discovery ` +
     `${aheadRatio(fd.discoveryAhead).toFixed(2)}× (${goal(aheadMet)}); on demand, right after the init, the same first decision is ` +
