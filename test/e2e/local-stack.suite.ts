@@ -29,6 +29,7 @@ import {
   routesUnderTest,
   type RouteUnderTest,
 } from '../support/route-examples.ts';
+import { untilExpired } from '../support/issuer.ts';
 import { projectRouteTable } from '../support/route-table.ts';
 
 /**
@@ -381,8 +382,8 @@ export function localStackSuite(layer1: Layer1): void {
       async () => {
         const shortLived = await stack.tokenFor('shortlived');
         expect((await call('GET', '/me', { token: shortLived })).status).toBe(200);
-        // Its lifetime is 2 s (local/clients.json).
-        await sleep(2600);
+        // Its lifetime is 3 s (local/clients.json): 2 to 3 s left for the call above.
+        await untilExpired(shortLived);
         const reply = await call('GET', '/me', {
           token: shortLived,
           fromGateway: layer1 === 'native',

@@ -99,7 +99,7 @@ export async function refusedTokens(
   const strangers = await Promise.all(
     [0, 1, 2, 3].map(async () => tokenOf(await requestToken(stranger, 'reader'), 'unknown-issuer')),
   );
-  // The `shortlived` client's tokens live 2 s; minted all along, each is used once past its exp
+  // The `shortlived` client's tokens live 3 s; minted all along, each is used once past its exp
   // and the tolerance, never before (an allowed use would sit in the gateway cache).
   const young: Token[] = [];
   const old: Token[] = [];
