@@ -70,6 +70,8 @@ export type JwksBehaviour =
   | { kind: 'keys' }
   | { kind: 'status'; status: number }
   | { kind: 'delay'; ms: number }
+  /** The keys as they were when asked, sent after `ms`: a response in flight while keys change. */
+  | { kind: 'late'; ms: number }
   | { kind: 'body'; body: string }
   | { kind: 'drop' }
   /** A 302 to `/moved-jwks.json`, which serves the same keys: only a client that follows gets them. */
@@ -105,7 +107,13 @@ export async function startTestIssuer(algs: Alg[] = ['RS256', 'ES256']): Promise
       res.writeHead(200, { 'content-type': 'application/json' }).end(b.body);
     else if (b.kind === 'drop') req.socket.destroy();
     else if (b.kind === 'redirect') res.writeHead(302, { location: '/moved-jwks.json' }).end();
-    else {
+    else if (b.kind === 'late') {
+      const body = JSON.stringify({ keys: keys.map((k) => k.publicJwk) });
+      setTimeout(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end(body),
+        b.ms,
+      ).unref();
+    } else {
       const send = () =>
         res
           .writeHead(200, { 'content-type': 'application/json' })

@@ -108,11 +108,52 @@ describe('key resolver over the issuer JWKS', () => {
     expect(await flood(50)).toBe(1);
   });
 
-  it('makes one request for an unknown kid that meets a set past its age, not a refresh and then a refetch', async () => {
+  it('makes one request for unknown kids that meet a set past its age: the refresh is their refetch, and starts the cooldown', async () => {
     const getKey = resolver({ cacheMaxAgeMs: 60_000 });
     await resolve(getKey);
     clock += 60_001;
-    expect(await requestsDuring(() => failureOf(resolve(getKey, 'forged')))).toBe(1);
+    const requests = await requestsDuring(async () => {
+      for (let i = 0; i < 5; i++) {
+        clock += 100;
+        await failureOf(resolve(getKey, `forged-${i}`));
+      }
+    });
+    expect(requests).toBe(1);
+  });
+
+  it('refetches for a key published while the init’s fetch was on its way: that set may predate it', async () => {
+    const getKey = resolver();
+    issuer.setJwksBehaviour({ kind: 'late', ms: 150 });
+    const prefetch = getKey.prefetch();
+    await sleep(50);
+    const rotatedIn = await generateSigningKey('RS256');
+    issuer.keys.push(rotatedIn);
+    issuer.setJwksBehaviour({ kind: 'keys' });
+    try {
+      expect(await requestsDuring(() => resolve(getKey, rotatedIn.kid))).toBe(1);
+      await prefetch;
+    } finally {
+      issuer.keys.splice(1);
+    }
+  });
+
+  it('starts the cooldown only with a refetch that succeeded: a failed one, then an age refresh, leave a new key found at once', async () => {
+    const getKey = resolver({ cacheMaxAgeMs: 5000 });
+    await resolve(getKey);
+    clock += 1000;
+    issuer.setJwksBehaviour({ kind: 'status', status: 503 });
+    expect(await failureOf(resolve(getKey, 'forged'))).toMatchObject({ code: 'jwks_unavailable' });
+    issuer.setJwksBehaviour({ kind: 'keys' });
+    clock += 5001;
+    expect(await requestsDuring(() => resolve(getKey))).toBe(1);
+    const rotatedIn = await generateSigningKey('RS256');
+    issuer.keys.push(rotatedIn);
+    try {
+      clock += 100;
+      expect(await requestsDuring(() => resolve(getKey, rotatedIn.kid))).toBe(1);
+    } finally {
+      issuer.keys.splice(1);
+    }
   });
 
   it('makes one request per cooldown while the key host serves two sets by turns, whatever kids the tokens name', async () => {

@@ -201,14 +201,25 @@ describe('a capped GET (JWKS and discovery bodies)', () => {
 
   it('tells a connection reset in the middle of a gzip body from an undecodable one', async () => {
     const body = gzipSync('a'.repeat(500));
+    let asked = 0;
     const failure = await failureOf(
       fetchWith((res, req) => {
+        asked += 1;
         res.writeHead(200, { 'content-encoding': 'gzip' }).write(body.subarray(0, 20));
         setTimeout(() => req.socket.resetAndDestroy(), 20);
       }),
     );
     expect(failure).not.toBeInstanceOf(UndecodableBody);
     expect(failure).toMatchObject({ code: 'ECONNRESET' });
+    await sleep(100);
+    expect(asked).toBe(1);
+  });
+
+  it('reads a body whose Content-Encoding is empty as it is', async () => {
+    const response = await fetchWith((res) =>
+      res.writeHead(200, { 'content-encoding': '' }).end('{"keys":[]}'),
+    );
+    expect(response.json()).toEqual({ keys: [] });
   });
 
   it('follows no redirect: a 302 is passed on as it is, and its target is never asked', async () => {
@@ -257,8 +268,10 @@ describe('a capped GET (JWKS and discovery bodies)', () => {
   it('does not send again when a kept-alive connection fails after the response began', async () => {
     await noConnectionLeft();
     let asked = 0;
+    const connections = new Set<object>();
     const partly: Answer = (res, req) => {
       asked += 1;
+      connections.add(req.socket);
       if (asked === 1) return void res.end('{"keys":[]}');
       res.writeHead(200, { 'content-length': '100' }).write('{"keys":');
       setTimeout(() => req.socket.resetAndDestroy(), 20);
@@ -267,7 +280,28 @@ describe('a capped GET (JWKS and discovery bodies)', () => {
     expect(await failureOf(fetchWith(partly))).toMatchObject({ code: 'ECONNRESET' });
     // A retry would be a third request, made after the caller had its answer.
     await sleep(100);
-    expect(asked).toBe(2);
+    expect({ asked, connections: connections.size }).toEqual({ asked: 2, connections: 1 });
+  });
+
+  it('sends again until a new connection when every kept-alive one turns out closed', async () => {
+    // Two connections in the pool (issuers sharing a key host fetch at once), both closed by
+    // the host while the environment was frozen.
+    await noConnectionLeft();
+    const served = new WeakMap<object, number>();
+    const connections = new Set<object>();
+    let resets = 0;
+    const frozen: Answer = (res, req) => {
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      connections.add(req.socket);
+      if (n === 1) return void setTimeout(() => res.end('{"keys":[]}'), 30);
+      resets += 1;
+      req.socket.resetAndDestroy();
+    };
+    await Promise.all([fetchWith(frozen), fetchWith(frozen)]);
+    expect(connections.size).toBe(2);
+    expect((await fetchWith(frozen)).json()).toEqual({ keys: [] });
+    expect({ resets, connections: connections.size }).toEqual({ resets: 2, connections: 3 });
   });
 
   it('refuses a body one byte past the cap as jwks_invalid', async () => {

@@ -14,6 +14,9 @@ import { AuthorizerFailure } from '../errors.ts';
  */
 export const MAX_KEYS_RESPONSE_BYTES = 256 * 1024;
 
+/** How many times a request that failed on a reused connection is sent again (see `send`). */
+const REUSED_CONNECTION_RETRIES = 3;
+
 /** What a capped GET is for, as its refusals name it. */
 export type KeyDocument = 'JWKS' | 'OpenID discovery';
 
@@ -83,14 +86,16 @@ export async function cappedGet(
  * The request, on Node's global agents (keep-alive: discovery and then the JWKS share one
  * connection; `NODE_USE_ENV_PROXY` applies as it does to fetch). A kept-alive connection may have
  * been closed by the key host while the Lambda environment was frozen, which only shows when it
- * is reused: such a request is sent once more on a new connection, as Node's documentation
- * advises for idempotent requests.
+ * is reused: such a request is sent again, as Node's documentation advises for idempotent
+ * requests. The agent may hold more than one such connection (issuers sharing a key host), each
+ * dropped from its pool as it fails, so a request is sent again while it failed on a reused one,
+ * at most `REUSED_CONNECTION_RETRIES` times; a new connection's failure is the key host's.
  */
 function send(
   of: KeyDocument,
   url: URL,
   signal: AbortSignal,
-  retry = true,
+  retries = REUSED_CONNECTION_RETRIES,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
@@ -109,12 +114,12 @@ function send(
     request.on('error', (error: NodeJS.ErrnoException) => {
       if (
         !responded &&
-        retry &&
+        retries > 0 &&
         request.reusedSocket &&
         !signal.aborted &&
         error.code === 'ECONNRESET'
       )
-        send(of, url, signal, false).then(resolve, reject);
+        send(of, url, signal, retries - 1).then(resolve, reject);
       else reject(error);
     });
     request.end();
@@ -131,7 +136,7 @@ async function readDecoded(
   maxBytes: number,
   tooLarge: () => Error,
 ): Promise<Buffer> {
-  const encoding = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const encoding = (response.headers['content-encoding'] ?? '').trim().toLowerCase() || 'identity';
   const decoder =
     encoding === 'gzip' || encoding === 'x-gzip'
       ? createGunzip()

@@ -95,8 +95,12 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   let prefetching: Promise<PrefetchOutcome> | undefined;
   /** The load under way: whoever needs the set meanwhile waits for it rather than fetch again. */
   let loading: Promise<KeySet> | undefined;
+  /** Fetches started so far, and which one (and when) each loaded set comes from. */
+  let fetchesStarted = 0;
+  const fetchOf = new WeakMap<KeySet, { readonly seq: number; readonly startedAt: number }>();
 
   async function fetchSet(): Promise<KeySet> {
+    const started = { seq: (fetchesStarted += 1), startedAt: now() };
     // Discovery once per container, once it has succeeded.
     jwksUrl ??= await discoverJwksUri(options.issuer, options.timeoutMs);
     const response = await cappedGet('JWKS', jwksUrl, {
@@ -112,7 +116,9 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
       options.algorithms,
       current?.verification,
     );
-    return { ...set, verification };
+    const loaded = { ...set, verification };
+    fetchOf.set(loaded, started);
+    return loaded;
   }
 
   function load(): Promise<KeySet> {
@@ -226,7 +232,7 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   };
 
   async function getKey(...args: Parameters<JWTVerifyGetKey>) {
-    const loadedBefore = current;
+    const fetchesBefore = fetchesStarted;
     // Joining the init's fetch costs less than starting another. Should it fail, the request
     // goes on below as if there had been no prefetch (it left no backoff and no set behind).
     if (prefetching) await prefetching;
@@ -237,8 +243,14 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
       // An unknown kid: a key the issuer rotated in since the set loaded, or a forged kid. A set
-      // that loaded while this request waited is as new as a refetch would be: none is made.
-      if (set !== loadedBefore) throw error;
+      // whose fetch began after this request arrived (an age refresh it waited for) is as new as
+      // a refetch for the kid would be: none is made, and the cooldown counts from that fetch.
+      // One that began before (a prefetch still under way) may predate the key: refetch.
+      const fetched = fetchOf.get(set);
+      if (fetched && fetched.seq > fetchesBefore) {
+        unknownKidRefetchAt = Math.max(unknownKidRefetchAt, fetched.startedAt);
+        throw error;
+      }
       return lookup(await reloadForUnknownKid(error), ...args);
     }
   }
