@@ -160,7 +160,7 @@ describe('a capped GET (JWKS and discovery bodies)', () => {
     }
   });
 
-  it('asks for JSON and says which encodings it can undo', async () => {
+  it('asks for JSON, says which encodings it can undo and who asks', async () => {
     let headers: IncomingMessage['headers'] = {};
     await fetchWith((res, req) => {
       headers = req.headers;
@@ -169,6 +169,7 @@ describe('a capped GET (JWKS and discovery bodies)', () => {
     expect(headers).toMatchObject({
       accept: 'application/json, application/jwk-set+json',
       'accept-encoding': 'gzip, br',
+      'user-agent': 'two-layer-authz (JWKS)',
     });
   });
 

@@ -17,6 +17,9 @@ export const MAX_KEYS_RESPONSE_BYTES = 256 * 1024;
 /** How many times a request that failed on a reused connection is sent again (see `send`). */
 const REUSED_CONNECTION_RETRIES = 3;
 
+/** Who asks, for the key host's logs. */
+const USER_AGENT = 'two-layer-authz (JWKS)';
+
 /** What a capped GET is for, as its refusals name it. */
 export type KeyDocument = 'JWKS' | 'OpenID discovery';
 
@@ -101,8 +104,14 @@ function send(
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: 'GET',
       signal,
-      // Not deflate: servers disagree on what it means (zlib-wrapped or raw), gzip says it once.
-      headers: { accept: ACCEPT[of], 'accept-encoding': 'gzip, br' },
+      headers: {
+        accept: ACCEPT[of],
+        // Not deflate: servers disagree on what it means (zlib-wrapped or raw), gzip says it once.
+        'accept-encoding': 'gzip, br',
+        // node:http sends none, and firewalls in front of key hosts often refuse a request
+        // without one (AWS WAF's core rule set does: NoUserAgent_HEADER).
+        'user-agent': USER_AGENT,
+      },
     });
     let responded = false;
     request.once('response', (response: IncomingMessage) => {
