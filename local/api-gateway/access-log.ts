@@ -1,5 +1,5 @@
 import type { ServiceConfig } from '../../tools/serverless-config.ts';
-import type { GatewayResponse } from './model.ts';
+import type { GatewayResponse } from './exchange.ts';
 import type { RequestTrace } from './request-trace.ts';
 
 /**

@@ -1,12 +1,11 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type {
   GatewayResponses,
   GatewayResponseTemplate,
   GatewayResponseType,
 } from './gateway-responses.ts';
+import type { GatewayRequest, GatewayResponse, ModelRoute } from './exchange.ts';
 import type { ProxyHandler } from './integration.ts';
 import { createRequestPipeline, MAX_PAYLOAD_BYTES } from './request-pipeline.ts';
-import type { RequestTrace } from './request-trace.ts';
 import { createThrottling, type PlanLimits, type RateLimits } from './throttling.ts';
 import {
   createTokenAuthorizer,
@@ -29,8 +28,8 @@ import { createJwtAuthorizer, type ModelJwtAuthorizer } from './jwt-authorizer.t
  * Where AWS documents nothing the model takes the stricter reading and says so next to the code;
  * where no reading is stricter for every test (whether failures are cached), it is an option.
  *
- * This file is the model's face: its options, requests and answers. The parts are modules of
- * their own: request-pipeline.ts (the steps of one request), routing.ts (which method a request
+ * This file is the model's face: its options and what it offers. Its requests, answers and routes
+ * are in exchange.ts; the parts are modules of their own: request-pipeline.ts (the steps of one request), routing.ts (which method a request
  * reaches), token-authorizer.ts (layer 1 as a Lambda TOKEN authorizer with its cache) or
  * jwt-authorizer.ts (layer 1 as API Gateway's native JWT authorizer, configured by
  * jwt-configuration.ts), integration.ts (the Lambda proxy integration), gateway-responses.ts
@@ -46,22 +45,7 @@ export type {
 };
 export type { GatewayResponseTemplate, GatewayResponseType };
 export { MAX_PAYLOAD_BYTES };
-
-export interface ModelRoute {
-  /** e.g. `GET`. */
-  readonly method: string;
-  /** The resource template, e.g. `/users/{userId}` (`{name+}` is greedy). */
-  readonly path: string;
-  readonly handler: ProxyHandler;
-  readonly name?: string;
-  /** `ApiKeyRequired` (`private: true` on the http event): the request needs a usage plan key. */
-  readonly apiKeyRequired?: boolean;
-  /**
-   * The method's `AuthorizationScopes` behind the native JWT authorizer: a token needs any one
-   * of them (403 otherwise). Unset or empty: the method checks no scope at the gateway.
-   */
-  readonly authorizationScopes?: readonly string[];
-}
+export type { GatewayRequest, GatewayResponse, ModelRoute } from './exchange.ts';
 
 export interface GatewayModelOptions {
   readonly routes: readonly ModelRoute[];
@@ -111,38 +95,6 @@ export interface ModelThrottling {
    * Unset: API keys are not checked.
    */
   readonly apiKeys?: ReadonlyMap<string, PlanLimits>;
-}
-
-export interface GatewayRequest {
-  readonly method: string;
-  /** The path as the client sends it after the stage, with its real values: `/users/42`. */
-  readonly path: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Every value of a header sent more than once (API Gateway keeps the last in `headers`). */
-  readonly multiValueHeaders?: Readonly<Record<string, readonly string[]>>;
-  readonly query?: Readonly<Record<string, string | readonly string[]>>;
-  readonly body?: string;
-}
-
-export interface GatewayResponse {
-  readonly statusCode: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-  /** The body parsed as JSON, when it is JSON. */
-  readonly json: unknown;
-  /** `handler`: the integration answered; `gateway`: API Gateway answered on its own. */
-  readonly answeredBy: 'handler' | 'gateway';
-  readonly responseType?: GatewayResponseType;
-  /** What the authorizer step did for this request. */
-  readonly authorizer: 'invoked' | 'cached' | 'not-called';
-  /** How long the authorizer's answer stays cached for this token from now; undefined: not cached. */
-  readonly authorizerCacheTtlLeftMs?: number;
-  /** The event the handler received, if it was called. */
-  readonly event?: APIGatewayProxyEvent;
-  /** `$context.error.message` of a gateway answer. */
-  readonly errorMessage?: string;
-  /** What the gateway knows of the request, for its access log (every `request` answer has it). */
-  readonly trace?: RequestTrace;
 }
 
 export interface GatewayStats {

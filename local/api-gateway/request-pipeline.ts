@@ -7,7 +7,7 @@ import {
   type GatewayResponseType,
 } from './gateway-responses.ts';
 import { invokeIntegration } from './integration.ts';
-import type { GatewayRequest, GatewayResponse, ModelRoute } from './model.ts';
+import type { GatewayRequest, GatewayResponse, ModelRoute } from './exchange.ts';
 import { proxyEvent } from './proxy-event.ts';
 import type { RequestTrace, TraceDraft } from './request-trace.ts';
 import {
