@@ -10,7 +10,7 @@ import {
 import type { Authorization, AuthorizationStep, AuthorizerStep } from './authorization.ts';
 import type { JwtConfiguration, JwtIssuer } from './jwt-configuration.ts';
 import { headerValue } from './proxy-event.ts';
-import type { TraceStep } from './request-trace.ts';
+import { stepTimer } from './request-trace.ts';
 
 /**
  * API Gateway's native JWT authorizer for REST APIs, as the local gateway emulates it: no Lambda
@@ -164,12 +164,7 @@ export function createJwtAuthorizer(
 
   return {
     async authorize({ headers, scopes }, trace) {
-      const started = now();
-      const traced = (status: number, error?: string): TraceStep => ({
-        status,
-        latencyMs: now() - started,
-        ...(error === undefined ? {} : { error }),
-      });
+      const traced = stepTimer(now);
       const refuse = (step: AuthorizerStep, error: string): Authorization => {
         trace.authorize = traced(401, 'Unauthorized');
         if (step.step !== 'not-called')

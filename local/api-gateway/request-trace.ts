@@ -33,6 +33,18 @@ export interface TraceStep {
   readonly error?: string;
 }
 
+/** Times a step on `now` from `started`: each call gives the step as it ends, with its status. */
+export function stepTimer(
+  now: () => number,
+  started = now(),
+): (status: number, error?: string) => TraceStep {
+  return (status, error) => ({
+    status,
+    latencyMs: now() - started,
+    ...(error === undefined ? {} : { error }),
+  });
+}
+
 export interface AuthorizerTrace extends TraceStep {
   /** `cached`: no Lambda call, the answer came from the result cache. */
   readonly source: 'invoked' | 'cached';

@@ -8,7 +8,7 @@ import {
   type Statement,
 } from './iam-policy.ts';
 import { headerValue, receivedAuthorizerContext } from './proxy-event.ts';
-import type { AuthorizerTrace, TraceStep } from './request-trace.ts';
+import { stepTimer, type AuthorizerTrace } from './request-trace.ts';
 import { TimedOut, withTimeout } from './timeout.ts';
 
 /**
@@ -167,11 +167,7 @@ export function createTokenAuthorizer(
   return {
     async authorize({ headers, methodArn }, trace) {
       const started = now();
-      const authorized = (status: number, error?: string): TraceStep => ({
-        status,
-        latencyMs: now() - started,
-        ...(error === undefined ? {} : { error }),
-      });
+      const authorized = stepTimer(now, started);
       const token = headerValue(headers, identityHeader);
       // Absent, or (unknown, stricter) empty: 401 without invoking the authorizer (O2).
       if (
