@@ -10,6 +10,7 @@ import {
   type KeyResolverOptions,
 } from '../../src/authorizer/keys/key-resolver.ts';
 import { prefetchWithin, type PrefetchOutcome } from '../../src/authorizer/keys/prefetch.ts';
+import { failureOf } from '../support/failure-of.ts';
 import {
   generateSigningKey,
   startTestIssuer,
@@ -45,14 +46,6 @@ const resolver = (overrides: Partial<KeyResolverOptions> = {}) =>
   });
 const resolve = (getKey: JWTVerifyGetKey, kid = issuer.keys[0]!.kid, alg = 'RS256') =>
   getKey({ alg, kid }, undefined as never);
-const failureOf = async (promise: unknown) => {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure');
-};
 
 describe('key resolver over the issuer JWKS', () => {
   it('fetches the key set once and answers later lookups from the cache', async () => {

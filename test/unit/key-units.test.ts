@@ -9,6 +9,7 @@ import { cappedGet, UndecodableBody } from '../../src/authorizer/keys/capped-get
 import { createFailureBackoff } from '../../src/authorizer/keys/failure-backoff.ts';
 import { isFresh, keySetOf, servesWhileFailing } from '../../src/authorizer/keys/key-set.ts';
 import { algorithmsFor, isUsableKey } from '../../src/authorizer/keys/usable-key.ts';
+import { failureOf } from '../support/failure-of.ts';
 
 /** The small units the key resolver is built from, each on its own. */
 describe('a key usable for verification', () => {
@@ -117,13 +118,6 @@ describe('a capped GET (JWKS and discovery bodies)', () => {
     answer = next;
     return cappedGet('JWKS', new URL(url), { signal: AbortSignal.timeout(timeoutMs) }, maxBytes);
   };
-  const failureOf = (promise: Promise<unknown>) =>
-    promise.then(
-      () => {
-        throw new Error('expected a failure');
-      },
-      (error: unknown) => error,
-    );
   /** The key host drops every connection, and the client's agent has seen them go. */
   const noConnectionLeft = async () => {
     server.closeAllConnections();
