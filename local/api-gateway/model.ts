@@ -29,11 +29,12 @@ import { createJwtAuthorizer, type ModelJwtAuthorizer } from './jwt-authorizer.t
  * where no reading is stricter for every test (whether failures are cached), it is an option.
  *
  * This file is the model's face: its options and what it offers. Its requests, answers and routes
- * are in exchange.ts; the parts are modules of their own: request-pipeline.ts (the steps of one request), routing.ts (which method a request
- * reaches), token-authorizer.ts (layer 1 as a Lambda TOKEN authorizer with its cache) or
- * jwt-authorizer.ts (layer 1 as API Gateway's native JWT authorizer, configured by
- * jwt-configuration.ts), integration.ts (the Lambda proxy integration), gateway-responses.ts
- * (the gateway's own answers), throttling.ts (usage plans and the stage's limits).
+ * are in exchange.ts; the parts are modules of their own: request-pipeline.ts (the steps of one
+ * request), routing.ts (which method a request reaches), token-authorizer.ts (layer 1 as a
+ * Lambda TOKEN authorizer with its cache) or jwt-authorizer.ts (layer 1 as API Gateway's native
+ * JWT authorizer, configured by jwt-configuration.ts), integration.ts (the Lambda proxy
+ * integration), gateway-responses.ts (the gateway's own answers), throttling.ts (usage plans and
+ * the stage's limits).
  */
 
 export type {

@@ -36,8 +36,9 @@ export function loadAuthorizerConfig(env: Env): AuthorizerConfig {
       timeoutMs: readInteger(env, 'AUTH_JWKS_TIMEOUT_MS', { fallback: 1500, min: 100, max: 2000 }),
       // An unknown `kid` triggers a refetch at most once per cooldown, counted from the last
       // refetch an unknown kid made, per container and issuer: rotation is picked up at once,
-      // and a flood of forged kids cannot turn us into a JWKS hammer. (After a failed fetch the 2 s failure backoff
-      // spaces the attempts instead, so a rotation met during an outage is found once it ends.)
+      // and a flood of forged kids cannot turn us into a JWKS hammer. (After a failed fetch the
+      // 2 s failure backoff spaces the attempts instead, so a rotation met during an outage is
+      // found once it ends.)
       cooldownMs:
         readInteger(env, 'AUTH_JWKS_COOLDOWN_SECONDS', { fallback: 30, min: 1, max: 3600 }) * 1000,
       // How long a key set is trusted before it is refreshed: this bounds how long a key the
